@@ -1,0 +1,400 @@
+/*
+ * common/conf.c: the INI configuration through inih.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <ini.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/conf.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "common/xmalloc.h"
+
+enum conf_type {
+	CT_STR,
+	CT_U64,
+	CT_SENDFILE
+};
+
+static const struct conf_key {
+	const char	*section;
+	const char	*key;
+	enum conf_type	 type;
+	size_t		 off;
+	uint64_t	 min, max;
+} conf_keys[] = {
+	{ "registry", "public-url", CT_STR,
+	    offsetof(struct conf, public_url), 0, 0 },
+	{ "registry", "secret", CT_STR, offsetof(struct conf, secret), 0, 0 },
+	{ "registry", "service", CT_STR,
+	    offsetof(struct conf, service), 0, 0 },
+	{ "registry", "token-lifetime", CT_U64,
+	    offsetof(struct conf, token_lifetime), 1, 86400 },
+	{ "registry", "sendfile", CT_SENDFILE,
+	    offsetof(struct conf, sendfile), 0, 0 },
+	{ "registry", "x-accel-prefix", CT_STR,
+	    offsetof(struct conf, x_accel_prefix), 0, 0 },
+	{ "storage", "driver", CT_STR, offsetof(struct conf, driver), 0, 0 },
+	{ "storage", "root", CT_STR, offsetof(struct conf, root), 0, 0 },
+	{ "storage", "expiration", CT_U64,
+	    offsetof(struct conf, expiration), 0, UINT32_MAX },
+	{ "storage", "upload-expiration", CT_U64,
+	    offsetof(struct conf, upload_expiration), 1, UINT32_MAX },
+	{ "storage", "prune-grace", CT_U64,
+	    offsetof(struct conf, prune_grace), 0, UINT32_MAX },
+	{ "storage", "prune-interval", CT_U64,
+	    offsetof(struct conf, prune_interval), 0, UINT32_MAX },
+	{ "serve", "listen", CT_STR, offsetof(struct conf, listen), 0, 0 },
+	{ "serve", "workers", CT_U64,
+	    offsetof(struct conf, workers), 1, 512 },
+};
+
+struct conf_parse {
+	struct conf	*conf;
+	const char	*name;
+	const char	*text;		/* what is left to read */
+	int		 line;
+	int		 failed;
+};
+
+void
+conf_init(struct conf *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->public_url = xstrdup("http://127.0.0.1:5000");
+	c->service = xstrdup("specreg");
+	c->token_lifetime = 300;
+	c->x_accel_prefix = xstrdup("/_specreg_blobs");
+	c->driver = xstrdup("filesystem");
+	c->upload_expiration = 3600;
+	c->prune_grace = 3600;
+	c->workers = 4;
+}
+
+void
+conf_release(struct conf *c)
+{
+	size_t	i;
+
+	free(c->path);
+	free(c->public_url);
+	free(c->secret);
+	free(c->service);
+	free(c->x_accel_prefix);
+	free(c->driver);
+	free(c->root);
+	free(c->listen);
+	for (i = 0; i < c->nusers; i++) {
+		free(c->users[i].name);
+		free(c->users[i].password);
+	}
+	free(c->users);
+	memset(c, 0, sizeof(*c));
+}
+
+static void
+conf_error(struct conf_parse *cp, const char *fmt, ...)
+    __attribute__((__format__(__printf__, 2, 3)));
+
+static void
+conf_error(struct conf_parse *cp, const char *fmt, ...)
+{
+	char	msg[512];
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "%s:%d: %s\n", cp->name, cp->line, msg);
+	cp->failed = 1;
+}
+
+/* [user "NAME"]: returns the user, adding it on first sight. */
+static struct conf_user *
+conf_user_section(struct conf_parse *cp, const char *section)
+{
+	struct conf	*c = cp->conf;
+	const char	*q;
+	size_t		 i, len;
+
+	if (strncmp(section, "user \"", 6) != 0 ||
+	    (q = strchr(section + 6, '"')) == NULL || q[1] != '\0' ||
+	    q == section + 6)
+		return (NULL);
+	len = (size_t)(q - (section + 6));
+	for (i = 0; i < c->nusers; i++)
+		if (strlen(c->users[i].name) == len &&
+		    memcmp(c->users[i].name, section + 6, len) == 0)
+			return (&c->users[i]);
+	c->users = xreallocarray(c->users, c->nusers + 1,
+	    sizeof(*c->users));
+	memset(&c->users[c->nusers], 0, sizeof(*c->users));
+	c->users[c->nusers].name = xstrndup(section + 6, len);
+	return (&c->users[c->nusers++]);
+}
+
+static void
+conf_user_key(struct conf_parse *cp, struct conf_user *u, const char *key,
+    const char *value)
+{
+	if (strcmp(key, "password") == 0) {
+		free(u->password);
+		u->password = xstrdup(value);
+	} else if (strcmp(key, "access") == 0) {
+		if (strcmp(value, "read") == 0)
+			u->access = ACCESS_READ;
+		else if (strcmp(value, "write") == 0)
+			u->access = ACCESS_WRITE;
+		else
+			conf_error(cp, "access must be read or write, not "
+			    "\"%s\"", value);
+	} else
+		conf_error(cp, "unknown key \"%s\" in user section", key);
+}
+
+static void
+conf_set(struct conf_parse *cp, const struct conf_key *k, const char *value)
+{
+	char		**sp;
+	uint64_t	 *up, v;
+
+	switch (k->type) {
+	case CT_STR:
+		sp = (char **)((char *)cp->conf + k->off);
+		free(*sp);
+		*sp = xstrdup(value);
+		break;
+	case CT_U64:
+		up = (uint64_t *)((char *)cp->conf + k->off);
+		if (parse_u64(value, k->min, k->max, &v) == -1) {
+			conf_error(cp, "%s must be a number from %llu to %llu",
+			    k->key, (unsigned long long)k->min,
+			    (unsigned long long)k->max);
+			break;
+		}
+		*up = v;
+		break;
+	case CT_SENDFILE:
+		if (strcmp(value, "off") == 0)
+			cp->conf->sendfile = SENDFILE_OFF;
+		else if (strcmp(value, "x-sendfile") == 0)
+			cp->conf->sendfile = SENDFILE_X_SENDFILE;
+		else if (strcmp(value, "x-accel-redirect") == 0)
+			cp->conf->sendfile = SENDFILE_X_ACCEL;
+		else
+			conf_error(cp, "sendfile must be off, x-sendfile or "
+			    "x-accel-redirect");
+		break;
+	}
+}
+
+static int
+conf_handler(void *arg, const char *section, const char *key,
+    const char *value)
+{
+	struct conf_parse	*cp = arg;
+	struct conf_user	*u;
+	size_t			 i;
+
+	if ((u = conf_user_section(cp, section)) != NULL) {
+		conf_user_key(cp, u, key, value);
+		return (1);
+	}
+	for (i = 0; i < nitems(conf_keys); i++) {
+		if (strcmp(conf_keys[i].section, section) == 0 &&
+		    strcmp(conf_keys[i].key, key) == 0) {
+			conf_set(cp, &conf_keys[i], value);
+			return (1);
+		}
+	}
+	conf_error(cp, "unknown key \"%s\" in section [%s]", key, section);
+	return (1);
+}
+
+/* inih's line reader: counts lines so errors can name them. */
+static char *
+conf_reader(char *str, int num, void *arg)
+{
+	struct conf_parse	*cp = arg;
+	const char		*nl;
+	size_t			 len;
+
+	if (*cp->text == '\0' || num < 2)
+		return (NULL);
+	nl = strchr(cp->text, '\n');
+	len = nl != NULL ? (size_t)(nl - cp->text) + 1 : strlen(cp->text);
+	if (len > (size_t)num - 1)
+		len = (size_t)num - 1;
+	memcpy(str, cp->text, len);
+	str[len] = '\0';
+	cp->text += len;
+	cp->line++;
+	return (str);
+}
+
+static int
+url_valid(const char *u)
+{
+	return ((strncmp(u, "http://", 7) == 0 && u[7] != '\0') ||
+	    (strncmp(u, "https://", 8) == 0 && u[8] != '\0'));
+}
+
+static void
+conf_validate(struct conf_parse *cp)
+{
+	struct conf	*c = cp->conf;
+	size_t		 i;
+
+	cp->line = 0;
+	if (!url_valid(c->public_url))
+		conf_error(cp, "public-url must start with http:// or https://");
+	if (strcmp(c->driver, "filesystem") != 0)
+		conf_error(cp, "unknown storage driver \"%s\"", c->driver);
+	if (c->root == NULL || *c->root == '\0')
+		conf_error(cp, "[storage] root is required");
+	if (c->x_accel_prefix[0] != '/')
+		conf_error(cp, "x-accel-prefix must start with /");
+	for (i = 0; i < c->nusers; i++) {
+		if (c->users[i].password == NULL)
+			conf_error(cp, "user \"%s\" has no password",
+			    c->users[i].name);
+		if (c->users[i].access == ACCESS_NONE)
+			conf_error(cp, "user \"%s\" has no access",
+			    c->users[i].name);
+		if (c->users[i].access == ACCESS_READ)
+			c->restricted = 1;
+	}
+	if (c->nusers > 0 && (c->secret == NULL || strlen(c->secret) < 16))
+		conf_error(cp, "users need a [registry] secret of at least "
+		    "16 characters to sign tokens");
+}
+
+void
+conf_substitute(const char *in, struct buf *out)
+{
+	const char	*p, *end, *val;
+	char		 name[256];
+	size_t		 len;
+
+	while ((p = strstr(in, "%(")) != NULL) {
+		buf_add(out, in, (size_t)(p - in));
+		end = strchr(p + 2, ')');
+		len = end != NULL ? (size_t)(end - (p + 2)) : 0;
+		val = NULL;
+		if (end != NULL && len < sizeof(name) &&
+		    (strncmp(p + 2, "ZUUL_", 5) == 0 ||
+		    strncmp(p + 2, "SPECREG_", 8) == 0)) {
+			memcpy(name, p + 2, len);
+			name[len] = '\0';
+			val = getenv(name);
+		}
+		if (val != NULL) {
+			buf_addstr(out, val);
+			in = end + 1;
+		} else {
+			buf_add(out, p, 2);
+			in = p + 2;
+		}
+	}
+	buf_addstr(out, in);
+}
+
+int
+conf_load_string(struct conf *c, const char *name, const char *text)
+{
+	struct buf		 sub = BUF_INIT;
+	struct conf_parse	 cp;
+	int			 rc;
+
+	memset(&cp, 0, sizeof(cp));
+	cp.conf = c;
+	cp.name = name;
+	conf_substitute(text, &sub);
+	cp.text = sub.buf;
+	rc = ini_parse_stream(conf_reader, &cp, conf_handler, &cp);
+	if (rc > 0) {
+		cp.line = rc;
+		conf_error(&cp, "syntax error");
+	} else if (rc < 0) {
+		conf_error(&cp, "cannot parse");
+	}
+	if (!cp.failed)
+		conf_validate(&cp);
+	buf_release(&sub);
+	return (cp.failed ? -1 : 0);
+}
+
+int
+conf_load(struct conf *c, const char *path)
+{
+	struct buf	 text = BUF_INIT;
+	char		 chunk[4096];
+	FILE		*f;
+	size_t		 n;
+	int		 rc;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		fprintf(stderr, "%s: %s\n", path, strerror(errno));
+		return (-1);
+	}
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		buf_add(&text, chunk, n);
+	fclose(f);
+	if (memchr(text.buf, '\0', text.len) != NULL) {
+		fprintf(stderr, "%s: contains a NUL byte\n", path);
+		buf_release(&text);
+		return (-1);
+	}
+	free(c->path);
+	c->path = xstrdup(path);
+	rc = conf_load_string(c, path, text.buf);
+	buf_release(&text);
+	return (rc);
+}
+
+const char *
+conf_default_path(const char *argv0)
+{
+	static char	 path[PATH_MAX];
+	const char	*env, *slash;
+	ssize_t		 n;
+
+	if ((env = getenv("SPECREG_CONFIG")) != NULL && *env != '\0')
+		return (env);
+	n = readlink("/proc/self/exe", path, sizeof(path) - 1);
+	if (n <= 0 && argv0 != NULL && strchr(argv0, '/') != NULL) {
+		snprintf(path, sizeof(path), "%s", argv0);
+		n = (ssize_t)strlen(path);
+	}
+	if (n > 0) {
+		path[n] = '\0';
+		if ((slash = strrchr(path, '/')) != NULL &&
+		    (size_t)(slash - path) + sizeof("/specreg.ini") <=
+		    sizeof(path)) {
+			memcpy(path + (slash - path), "/specreg.ini",
+			    sizeof("/specreg.ini"));
+			if (access(path, R_OK) == 0)
+				return (path);
+		}
+	}
+	return (CONF_DEFAULT_PATH);
+}
+
+const struct conf_user *
+conf_user_find(const struct conf *c, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < c->nusers; i++)
+		if (strcmp(c->users[i].name, name) == 0)
+			return (&c->users[i]);
+	return (NULL);
+}

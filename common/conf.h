@@ -1,0 +1,79 @@
+/*
+ * common/conf.h: the INI configuration, parsed and validated once.
+ *
+ * conf_load() reads the file, substitutes %(ZUUL_*) and %(SPECREG_*)
+ * placeholders from the environment (unknown ones stay literal), parses
+ * it with inih against a key table and validates every value.  Errors
+ * are reported as "file:line: message" and make conf_load() return -1.
+ * After a successful load the struct is treated as const: every worker
+ * shares it read-only.  Only conf.c uses inih.
+ */
+#ifndef SPECREG_COMMON_CONF_H
+#define SPECREG_COMMON_CONF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/buf.h"
+
+#define CONF_DEFAULT_PATH	"/etc/specreg/specreg.ini"
+
+enum conf_access {
+	ACCESS_NONE = 0,
+	ACCESS_READ = 1,
+	ACCESS_WRITE = 2
+};
+
+enum conf_sendfile {
+	SENDFILE_OFF = 0,
+	SENDFILE_X_SENDFILE,		/* lighttpd, Apache mod_xsendfile */
+	SENDFILE_X_ACCEL		/* nginx X-Accel-Redirect */
+};
+
+struct conf_user {
+	char			*name;
+	char			*password;	/* plain or crypt(3) hash */
+	enum conf_access	 access;
+};
+
+struct conf {
+	char			*path;
+	int			 debug;
+
+	/* [registry] */
+	char			*public_url;
+	char			*secret;
+	char			*service;
+	uint64_t		 token_lifetime;
+	enum conf_sendfile	 sendfile;
+	char			*x_accel_prefix;
+
+	/* [storage] */
+	char			*driver;
+	char			*root;
+	uint64_t		 expiration;
+	uint64_t		 upload_expiration;
+	uint64_t		 prune_grace;
+	uint64_t		 prune_interval;
+
+	/* [serve] */
+	char			*listen;
+	uint64_t		 workers;
+
+	/* [user "NAME"], in file order */
+	struct conf_user	*users;
+	size_t			 nusers;
+	int			 restricted;	/* a read user exists */
+};
+
+void	conf_init(struct conf *);
+void	conf_release(struct conf *);
+/* Find the file to read when no -c was given; returns a static path. */
+const char *conf_default_path(const char *argv0);
+int	conf_load(struct conf *, const char *path);
+int	conf_load_string(struct conf *, const char *name, const char *text);
+/* Replace %(ZUUL_*) and %(SPECREG_*) placeholders from the environment. */
+void	conf_substitute(const char *, struct buf *);
+const struct conf_user *conf_user_find(const struct conf *, const char *);
+
+#endif

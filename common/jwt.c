@@ -1,0 +1,2 @@
+/* common/jwt.c: not written yet. */
+#include "config.h"

@@ -1,0 +1,2 @@
+/* fcgi/accept.c: not written yet. */
+#include "config.h"

@@ -1,0 +1,2 @@
+/* fcgi/auth.c: not written yet. */
+#include "config.h"

@@ -1,0 +1,2 @@
+/* fcgi/h_base.c: not written yet. */
+#include "config.h"

@@ -1,0 +1,2 @@
+/* fcgi/h_blob.c: not written yet. */
+#include "config.h"

@@ -1,0 +1,2 @@
+/* fcgi/h_manifest.c: not written yet. */
+#include "config.h"

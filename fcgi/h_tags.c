@@ -1,0 +1,2 @@
+/* fcgi/h_tags.c: not written yet. */
+#include "config.h"

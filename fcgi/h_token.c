@@ -1,0 +1,2 @@
+/* fcgi/h_token.c: not written yet. */
+#include "config.h"

@@ -1,0 +1,2 @@
+/* fcgi/h_upload.c: not written yet. */
+#include "config.h"

@@ -1,0 +1,32 @@
+/*
+ * fcgi/handlers.h: one handler per endpoint, one file per resource.
+ *
+ * A handler parses and validates its arguments (req->name is already a
+ * valid repository name, req->args.arg the raw last path segment),
+ * makes one or two store_* calls and answers through resp_*.  It
+ * returns REG_OK once it has answered, or an error for request_run()
+ * to render.
+ */
+#ifndef SPECREG_FCGI_HANDLERS_H
+#define SPECREG_FCGI_HANDLERS_H
+
+#include "common/errors.h"
+#include "fcgi/request.h"
+
+enum reg_err	h_base(struct request *);
+enum reg_err	h_catalog(struct request *);
+enum reg_err	h_token(struct request *);
+enum reg_err	h_blob_get(struct request *);
+enum reg_err	h_blob_delete(struct request *);
+enum reg_err	h_upload_start(struct request *);
+enum reg_err	h_upload_status(struct request *);
+enum reg_err	h_upload_chunk(struct request *);
+enum reg_err	h_upload_finish(struct request *);
+enum reg_err	h_upload_cancel(struct request *);
+enum reg_err	h_manifest_get(struct request *);
+enum reg_err	h_manifest_put(struct request *);
+enum reg_err	h_manifest_delete(struct request *);
+enum reg_err	h_tags_list(struct request *);
+enum reg_err	h_referrers(struct request *);
+
+#endif

@@ -1,0 +1,115 @@
+/*
+ * specreg: a speculative container image registry served over FastCGI.
+ *
+ * Usage: specreg [-d] [-c file] [serve [--listen addr] [--workers n] |
+ *                 check-config]
+ */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/conf.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "common/xmalloc.h"
+#include "fcgi/serve.h"
+
+static void __attribute__((__noreturn__))
+usage(int status)
+{
+	fprintf(status ? stderr : stdout,
+	    "usage: specreg [-d] [-c file] command [options]\n"
+	    "commands:\n"
+	    "  serve [--listen addr:port|path] [--workers n]\n"
+	    "                 serve FastCGI (on fd 0 when spawned by a web server)\n"
+	    "  check-config   parse and validate the configuration, then exit\n"
+	    "options:\n"
+	    "  -c file        configuration (default: $SPECREG_CONFIG, specreg.ini\n"
+	    "                 next to the binary, or " CONF_DEFAULT_PATH ")\n"
+	    "  -d             debug logging (also DEBUG=1)\n"
+	    "  -h, --help     this help\n"
+	    "  -V, --version  print the version\n");
+	exit(status);
+}
+
+static const struct option main_opts[] = {
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ "listen", required_argument, NULL, 'l' },
+	{ "workers", required_argument, NULL, 'w' },
+	{ NULL, 0, NULL, 0 }
+};
+
+int
+main(int argc, char *argv[])
+{
+	struct conf	 conf;
+	const char	*path = NULL, *cmd, *listen = NULL, *dbg;
+	uint64_t	 workers = 0;
+	int		 ch, debug = 0;
+
+	while ((ch = getopt_long(argc, argv, "+c:dhV", main_opts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			path = optarg;
+			break;
+		case 'd':
+			debug = 1;
+			break;
+		case 'h':
+			usage(EXIT_SUCCESS);
+		case 'V':
+			printf("specreg %s\n", PACKAGE_VERSION);
+			return (EXIT_SUCCESS);
+		default:
+			usage(EXIT_FAILURE);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	cmd = argc > 0 ? argv[0] : "serve";
+	if (argc > 0) {
+		optind = 1;
+		while ((ch = getopt_long(argc, argv, "+h", main_opts,
+		    NULL)) != -1) {
+			if (ch == 'l')
+				listen = optarg;
+			else if (ch == 'w' &&
+			    parse_u64(optarg, 1, 512, &workers) == 0)
+				continue;
+			else if (ch == 'h')
+				usage(EXIT_SUCCESS);
+			else
+				usage(EXIT_FAILURE);
+		}
+	}
+	if ((dbg = getenv("DEBUG")) != NULL && strcmp(dbg, "1") == 0)
+		debug = 1;
+
+	conf_init(&conf);
+	if (path == NULL)
+		path = conf_default_path(NULL);
+	if (conf_load(&conf, path) != 0)
+		return (EXIT_FAILURE);
+	conf.debug = debug;
+	if (listen != NULL) {
+		free(conf.listen);
+		conf.listen = xstrdup(listen);
+	}
+	if (workers != 0)
+		conf.workers = workers;
+	log_init(conf.debug);
+
+	if (strcmp(cmd, "check-config") == 0) {
+		printf("%s: ok\n", path);
+		return (EXIT_SUCCESS);
+	}
+	if (strcmp(cmd, "serve") == 0)
+		return (serve_main(&conf));
+	fprintf(stderr, "specreg: unknown command \"%s\"\n", cmd);
+	usage(EXIT_FAILURE);
+}

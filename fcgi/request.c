@@ -1,0 +1,2 @@
+/* fcgi/request.c: not written yet. */
+#include "config.h"

@@ -1,0 +1,2 @@
+/* fcgi/response.c: not written yet. */
+#include "config.h"

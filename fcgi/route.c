@@ -1,0 +1,2 @@
+/* fcgi/route.c: not written yet. */
+#include "config.h"

@@ -1,0 +1,2 @@
+/* fcgi/serve.c: not written yet. */
+#include "config.h"

@@ -1,0 +1,2 @@
+/* storage/driver.c: not written yet. */
+#include "config.h"

@@ -1,0 +1,2 @@
+/* storage/fs.c: not written yet. */
+#include "config.h"

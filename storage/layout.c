@@ -1,0 +1,2 @@
+/* storage/layout.c: not written yet. */
+#include "config.h"

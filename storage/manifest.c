@@ -1,0 +1,2 @@
+/* storage/manifest.c: not written yet. */
+#include "config.h"

@@ -1,0 +1,2 @@
+/* storage/store_blob.c: not written yet. */
+#include "config.h"

@@ -1,0 +1,2 @@
+/* storage/store_manifest.c: not written yet. */
+#include "config.h"

@@ -1,0 +1,2 @@
+/* storage/store_tag.c: not written yet. */
+#include "config.h"

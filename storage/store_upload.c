@@ -1,0 +1,2 @@
+/* storage/store_upload.c: not written yet. */
+#include "config.h"
