@@ -54,7 +54,7 @@ struct stor_ops {
 	const char	*name;
 	enum reg_err	(*stat)(struct stor_driver *, const char *,
 			    struct stor_stat *);
-	/* Read a whole object of at most "max" bytes (else REG_E_IO). */
+	/* Append a whole object of at most "max" bytes (else REG_E_IO). */
 	enum reg_err	(*get)(struct stor_driver *, const char *, size_t,
 			    struct buf *);
 	enum reg_err	(*put)(struct stor_driver *, const char *,
@@ -77,7 +77,7 @@ struct stor_ops {
 	enum reg_err	(*lock)(struct stor_driver *, const char *,
 			    enum stor_lock_mode, int, struct stor_lock **);
 	void		(*unlock)(struct stor_lock *);
-	/* Absolute local file name of an object, for X-Sendfile. */
+	/* Append the absolute local file name of an object (X-Sendfile). */
 	enum reg_err	(*local_path)(struct stor_driver *, const char *,
 			    struct buf *);
 	void		(*close)(struct stor_driver *);

@@ -1,2 +1,168 @@
-/* storage/layout.c: not written yet. */
+/*
+ * storage/layout.c: the storage tree.  Every path below is relative to
+ * the driver root, and this file is the only place that builds one.
+ *
+ *   blobs/<alg>/<hex[0:2]>/<hex>
+ *	Blob bytes, manifests included.  Content-addressed and immutable;
+ *	a blob appears by an atomic rename of a complete, synced file.
+ *   uploads/<uuid>/data
+ *	The bytes appended so far.  Only the prefix up to the committed
+ *	offset in "state" counts; a killed worker may leave a tail, which
+ *	the next append truncates.
+ *   uploads/<uuid>/state
+ *	Magic, repository name, committed offset and the saved SHA-256
+ *	state (see store_upload.c).  Replaced atomically.
+ *   uploads/<uuid>/lock
+ *	Created when the upload starts; every request on the upload
+ *	flock()s it exclusively.  It is opened without O_CREAT afterwards,
+ *	so a request that waited on an upload that was finished and
+ *	removed meanwhile finds nothing and reports an unknown upload.
+ *   repos/<name>/_manifests/<alg>/<hex>
+ *	Manifest link: the manifest belongs to the repository.  The file
+ *	holds the manifest's media type; the bytes are the blob.
+ *   repos/<name>/_tags/<tag>
+ *	Tag file, rewritten atomically under repos/<name>/_tags/.lock.
+ *   repos/<name>/_referrers/<alg>/<subject-hex>/<alg>-<hex>
+ *	Referrer descriptor (JSON) of a manifest whose subject is
+ *	<alg>:<subject-hex>.
+ *   gc.lock
+ *	The store's gc lock (store.h).
+ *
+ * Repository name components never start with '_' (OCI grammar) and
+ * tags never start with '.', so "_manifests", "_tags", "_referrers" and
+ * ".lock" cannot collide with a repository or a tag.  Drivers put
+ * temporary files at "<dir>/.tmp-<pid>-<random>" next to their target,
+ * and listings skip every name that starts with '.'.
+ */
 #include "config.h"
+
+#include "common/buf.h"
+#include "common/digest.h"
+#include "storage/layout.h"
+
+void
+layout_blobs_root(struct buf *out)
+{
+	buf_reset(out);
+	buf_addstr(out, "blobs");
+}
+
+void
+layout_blob(struct buf *out, const struct digest *d)
+{
+	buf_reset(out);
+	buf_addf(out, "blobs/%s/%.2s/%s", digest_alg_name(d->alg), d->hex,
+	    d->hex);
+}
+
+void
+layout_uploads_root(struct buf *out)
+{
+	buf_reset(out);
+	buf_addstr(out, "uploads");
+}
+
+void
+layout_upload_dir(struct buf *out, const char *uuid)
+{
+	buf_reset(out);
+	buf_addf(out, "uploads/%s", uuid);
+}
+
+void
+layout_upload_data(struct buf *out, const char *uuid)
+{
+	buf_reset(out);
+	buf_addf(out, "uploads/%s/data", uuid);
+}
+
+void
+layout_upload_state(struct buf *out, const char *uuid)
+{
+	buf_reset(out);
+	buf_addf(out, "uploads/%s/state", uuid);
+}
+
+void
+layout_upload_lock(struct buf *out, const char *uuid)
+{
+	buf_reset(out);
+	buf_addf(out, "uploads/%s/lock", uuid);
+}
+
+void
+layout_repos_root(struct buf *out)
+{
+	buf_reset(out);
+	buf_addstr(out, "repos");
+}
+
+void
+layout_repo(struct buf *out, const char *name)
+{
+	buf_reset(out);
+	buf_addf(out, "repos/%s", name);
+}
+
+void
+layout_manifest_links(struct buf *out, const char *name)
+{
+	buf_reset(out);
+	buf_addf(out, "repos/%s/_manifests", name);
+}
+
+void
+layout_manifest_link(struct buf *out, const char *name,
+    const struct digest *d)
+{
+	buf_reset(out);
+	buf_addf(out, "repos/%s/_manifests/%s/%s", name,
+	    digest_alg_name(d->alg), d->hex);
+}
+
+void
+layout_tags(struct buf *out, const char *name)
+{
+	buf_reset(out);
+	buf_addf(out, "repos/%s/_tags", name);
+}
+
+void
+layout_tag(struct buf *out, const char *name, const char *tag)
+{
+	buf_reset(out);
+	buf_addf(out, "repos/%s/_tags/%s", name, tag);
+}
+
+void
+layout_tags_lock(struct buf *out, const char *name)
+{
+	buf_reset(out);
+	buf_addf(out, "repos/%s/_tags/.lock", name);
+}
+
+void
+layout_referrers(struct buf *out, const char *name,
+    const struct digest *subject)
+{
+	buf_reset(out);
+	buf_addf(out, "repos/%s/_referrers/%s/%s", name,
+	    digest_alg_name(subject->alg), subject->hex);
+}
+
+void
+layout_referrer(struct buf *out, const char *name,
+    const struct digest *subject, const struct digest *referrer)
+{
+	buf_reset(out);
+	buf_addf(out, "repos/%s/_referrers/%s/%s/%s-%s", name,
+	    digest_alg_name(subject->alg), subject->hex,
+	    digest_alg_name(referrer->alg), referrer->hex);
+}
+
+void
+layout_gc_lock(struct buf *out)
+{
+	buf_reset(out);
+	buf_addstr(out, "gc.lock");
+}
