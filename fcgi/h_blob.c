@@ -1,2 +1,97 @@
-/* fcgi/h_blob.c: not written yet. */
+/*
+ * fcgi/h_blob.c: GET, HEAD and DELETE /v2/<name>/blobs/<digest>.
+ */
 #include "config.h"
+
+#include <inttypes.h>
+
+#include "common/digest.h"
+#include "fcgi/handlers.h"
+#include "fcgi/http.h"
+#include "fcgi/response.h"
+#include "storage/store.h"
+
+static enum reg_err
+blob_digest(struct request *req, struct digest *d)
+{
+	if (digest_parse(req->args.arg.p, req->args.arg.len, d) == -1)
+		return (req_fail(req, REG_E_DIGEST_INVALID, "invalid digest"));
+	return (REG_OK);
+}
+
+/*
+ * Hand the file to the web server, which also does Range.  REG_E_NOENT
+ * when the driver has no local file: the caller streams it instead.
+ */
+static enum reg_err
+blob_sendfile(struct request *req, const struct digest *d)
+{
+	struct buf	path = BUF_INIT;
+	enum reg_err	err;
+
+	if ((err = store_blob_local_path(req->store, d, &path)) != REG_OK) {
+		buf_release(&path);
+		return (err);
+	}
+	resp_status(req, 200);
+	resp_header(req, "X-Sendfile", path.buf);
+	buf_release(&path);
+	return (resp_end(req));
+}
+
+enum reg_err
+h_blob_get(struct request *req)
+{
+	struct digest	d;
+	uint64_t	size, off = 0, len;
+	enum reg_err	err;
+	int		r;
+
+	if ((err = blob_digest(req, &d)) != REG_OK)
+		return (err);
+	err = store_blob_stat(req->store, &d, &size);
+	if (err == REG_E_NOENT)
+		return (req_fail(req, REG_E_BLOB_UNKNOWN, "%s", d.str));
+	if (err != REG_OK)
+		return (err);
+	len = size;
+	if ((r = range_parse(req->range, size, &off, &len)) == -1)
+		return (req_fail(req, REG_E_RANGE_INVALID,
+		    "blob has %" PRIu64 " bytes", size));
+	resp_header(req, "Content-Type", "application/octet-stream");
+	resp_header(req, "Docker-Content-Digest", d.str);
+	resp_header(req, "Accept-Ranges", "bytes");
+	resp_header(req, "Cache-Control", "max-age=31536000");
+	if (req->method == M_GET &&
+	    req->conf->sendfile == SENDFILE_X_SENDFILE &&
+	    (err = blob_sendfile(req, &d)) != REG_E_NOENT)
+		return (err);
+	resp_status(req, r == 1 ? 206 : 200);
+	if (r == 1)
+		resp_headerf(req, "Content-Range", "bytes %" PRIu64 "-%"
+		    PRIu64 "/%" PRIu64, off, off + len - 1, size);
+	resp_length(req, len);
+	if (req->method == M_HEAD || len == 0)
+		return (resp_end(req));
+	err = store_blob_read(req->store, &d, off, len, resp_sink, req);
+	return (err == REG_E_NOENT ? req_fail(req, REG_E_BLOB_UNKNOWN, "%s",
+	    d.str) : err);
+}
+
+enum reg_err
+h_blob_delete(struct request *req)
+{
+	struct digest	d;
+	enum reg_err	err;
+
+	if ((err = blob_digest(req, &d)) != REG_OK)
+		return (err);
+	err = store_blob_delete(req->store, &d);
+	if (err == REG_E_NOENT)
+		return (req_fail(req, REG_E_BLOB_UNKNOWN, "%s", d.str));
+	if (err != REG_OK)
+		return (err);
+	resp_status(req, 202);
+	resp_length(req, 0);
+	return (resp_end(req));
+}

@@ -33,5 +33,7 @@ enum reg_err	resp_json(struct request *, struct json_object *);
 enum reg_err	resp_body(struct request *, const char *, const void *,
 		    size_t);
 void		resp_error(struct request *, enum reg_err);
+/* Allow: the methods in req->allow. */
+void		resp_allow(struct request *);
 
 #endif

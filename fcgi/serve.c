@@ -1,2 +1,298 @@
-/* fcgi/serve.c: not written yet. */
+/*
+ * fcgi/serve.c: listen, pre-fork, accept, and stop gracefully.
+ *
+ * Two modes.  Spawned by a web server (mod_fcgid, lighttpd bin-path,
+ * spawn-fcgi), fd 0 is the listening socket and the web server sizes
+ * the pool.  With "listen" set, the supervisor binds once, forks the
+ * workers, which all accept on the shared socket, replaces any that
+ * dies (backing off when they die young) and on SIGTERM or SIGINT
+ * passes the signal on and waits.
+ *
+ * A worker that gets SIGTERM while idle in accept() exits at once; a
+ * busy one finishes its request first.  libfcgi's FCGX_Init() installs
+ * a SIGTERM handler that only sets a flag, so ours replaces it.
+ */
 #include "config.h"
+
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <fcgiapp.h>
+
+#include "common/log.h"
+#include "common/xmalloc.h"
+#include "fcgi/request.h"
+#include "fcgi/serve.h"
+#include "storage/store.h"
+
+#define SERVE_BACKLOG	1024
+#define SERVE_MAX_KIDS	512
+
+static volatile sig_atomic_t	serve_busy;
+static volatile sig_atomic_t	serve_quit;
+
+static const char *
+fcgi_param(void *arg, const char *name)
+{
+	FCGX_Request	*fr = arg;
+
+	return (FCGX_GetParam(name, fr->envp));
+}
+
+static ssize_t
+fcgi_read(void *arg, void *data, size_t len)
+{
+	FCGX_Request	*fr = arg;
+	int		 n;
+
+	if (len > INT32_MAX)
+		len = INT32_MAX;
+	n = FCGX_GetStr(data, (int)len, fr->in);
+	if (n < 0 || (n == 0 && FCGX_GetError(fr->in) != 0))
+		return (-1);
+	return (n);
+}
+
+static int
+fcgi_write(void *arg, const void *data, size_t len)
+{
+	FCGX_Request	*fr = arg;
+	int		 n;
+
+	while (len > 0) {
+		n = FCGX_PutStr(data, len > INT32_MAX ? INT32_MAX : (int)len,
+		    fr->out);
+		if (n <= 0)
+			return (-1);
+		data = (const char *)data + n;
+		len -= (size_t)n;
+	}
+	return (0);
+}
+
+static int
+fcgi_body_error(void *arg)
+{
+	FCGX_Request	*fr = arg;
+
+	return (FCGX_GetError(fr->in));
+}
+
+static void
+worker_sigterm(int sig)
+{
+	(void)sig;
+	if (!serve_busy)
+		_exit(0);
+	serve_quit = 1;
+}
+
+static void
+worker_signals(void)
+{
+	struct sigaction	sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = worker_sigterm;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+	sa.sa_handler = SIG_DFL;
+	sigaction(SIGCHLD, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
+
+/* One worker: accept and serve until told to stop. */
+static int
+worker_loop(const struct conf *conf, struct store *store, int fd)
+{
+	FCGX_Request		fr;
+	struct request		req;
+	struct request_io	io;
+	sigset_t		term, old;
+
+	worker_signals();
+	if (FCGX_InitRequest(&fr, fd, 0) != 0)
+		fatalx("FCGX_InitRequest failed");
+	io.param = fcgi_param;
+	io.read = fcgi_read;
+	io.write = fcgi_write;
+	io.body_error = fcgi_body_error;
+	io.arg = &fr;
+	sigemptyset(&term);
+	sigaddset(&term, SIGTERM);
+	sigaddset(&term, SIGINT);
+	while (!serve_quit) {
+		if (FCGX_Accept_r(&fr) != 0)
+			break;
+		/* No signal between accept() returning and busy being set. */
+		sigprocmask(SIG_BLOCK, &term, &old);
+		serve_busy = 1;
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		request_init(&req, conf, store, &io);
+		request_run(&req);
+		request_release(&req);
+		FCGX_Finish_r(&fr);
+		serve_busy = 0;
+	}
+	return (EXIT_SUCCESS);
+}
+
+static volatile sig_atomic_t	super_stop;
+
+static void
+super_sigterm(int sig)
+{
+	super_stop = sig;
+}
+
+static pid_t
+super_spawn(const struct conf *conf, struct store *store, int fd)
+{
+	pid_t	pid;
+
+	if ((pid = fork()) == -1) {
+		log_warn("fork");
+		return (-1);
+	}
+	if (pid == 0) {
+		/* Die with the supervisor rather than serve unsupervised. */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (getppid() == 1)
+			_exit(0);
+		_exit(worker_loop(conf, store, fd));
+	}
+	log_debug("worker %ld started", (long)pid);
+	return (pid);
+}
+
+/* Refill the pool; back off while workers die within a second. */
+static void
+super_refill(const struct conf *conf, struct store *store, int fd,
+    pid_t *kids, time_t *born, unsigned *backoff)
+{
+	uint64_t	i;
+	time_t		now = time(NULL);
+
+	for (i = 0; i < conf->workers && !super_stop; i++) {
+		if (kids[i] != 0)
+			continue;
+		if (born[i] != 0 && now - born[i] < 1) {
+			*backoff = *backoff ? (*backoff * 2 > 30 ? 30 :
+			    *backoff * 2) : 1;
+			log_warnx("workers are dying young; waiting %us",
+			    *backoff);
+			sleep(*backoff);
+		} else if (born[i] != 0)
+			*backoff = 0;
+		kids[i] = super_spawn(conf, store, fd);
+		born[i] = time(NULL);
+		if (kids[i] == -1)
+			kids[i] = 0;
+	}
+}
+
+static void
+super_wait_all(pid_t *kids, uint64_t n)
+{
+	uint64_t	i;
+	int		status;
+
+	for (i = 0; i < n; i++)
+		if (kids[i] > 0)
+			kill(kids[i], SIGTERM);
+	for (i = 0; i < n; i++)
+		if (kids[i] > 0)
+			waitpid(kids[i], &status, 0);
+}
+
+static int
+super_loop(const struct conf *conf, struct store *store, int fd)
+{
+	struct sigaction	 sa;
+	pid_t			*kids, pid;
+	time_t			*born;
+	unsigned		 backoff = 0;
+	uint64_t		 i;
+	int			 status;
+
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = super_sigterm;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+	kids = xcalloc(conf->workers, sizeof(*kids));
+	born = xcalloc(conf->workers, sizeof(*born));
+	log_info("serving on %s with %llu workers", conf->listen,
+	    (unsigned long long)conf->workers);
+	while (!super_stop) {
+		super_refill(conf, store, fd, kids, born, &backoff);
+		if ((pid = waitpid(-1, &status, 0)) == -1)
+			continue;
+		for (i = 0; i < conf->workers; i++)
+			if (kids[i] == pid)
+				kids[i] = 0;
+		if (!super_stop && (!WIFEXITED(status) ||
+		    WEXITSTATUS(status) != 0))
+			log_warnx("worker %ld died (status %d); replacing it",
+			    (long)pid, status);
+	}
+	log_info("signal %d: stopping the workers", (int)super_stop);
+	super_wait_all(kids, conf->workers);
+	free(kids);
+	free(born);
+	return (EXIT_SUCCESS);
+}
+
+static int
+serve_listen(const struct conf *conf)
+{
+	int	fd;
+
+	if (conf->listen[0] == '/')
+		unlink(conf->listen);
+	if ((fd = FCGX_OpenSocket(conf->listen, SERVE_BACKLOG)) < 0)
+		fatalx("cannot listen on %s", conf->listen);
+	if (conf->listen[0] == '/')
+		chmod(conf->listen, 0660);
+	return (fd);
+}
+
+int
+serve_main(const struct conf *conf)
+{
+	struct store	*store;
+	struct stat	 st;
+	int		 fd, rc;
+
+	if (FCGX_Init() != 0)
+		fatalx("FCGX_Init failed");
+	if ((store = store_open(conf->driver, conf->root)) == NULL)
+		fatalx("cannot open %s storage at %s", conf->driver,
+		    conf->root);
+	if (conf->listen != NULL && *conf->listen != '\0') {
+		fd = serve_listen(conf);
+		rc = super_loop(conf, store, fd);
+	} else {
+		if (fstat(0, &st) == -1 || !S_ISSOCK(st.st_mode))
+			fatalx("fd 0 is not a socket: run me from a web "
+			    "server, spawn-fcgi, or with --listen");
+		rc = worker_loop(conf, store, 0);
+	}
+	store_close(store);
+	return (rc);
+}
