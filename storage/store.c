@@ -1,2 +1,53 @@
-/* storage/store.c: not written yet. */
+/*
+ * storage/store.c: open and close a store; helpers shared by callers.
+ */
 #include "config.h"
+
+#include <stdlib.h>
+
+#include "common/log.h"
+#include "common/xmalloc.h"
+#include "storage/driver.h"
+#include "storage/store.h"
+
+/* Uploads untouched for an hour are stale (zuul-registry's default). */
+#define STORE_UPLOAD_EXPIRATION	3600
+
+struct store *
+store_open(const char *driver, const char *root)
+{
+	struct stor_driver	*sd;
+	struct store		*st;
+
+	if ((sd = stor_open(driver, root)) == NULL) {
+		log_warnx("store: cannot open %s storage at %s",
+		    driver == NULL ? "(null)" : driver,
+		    root == NULL ? "(null)" : root);
+		return (NULL);
+	}
+	st = xcalloc(1, sizeof(*st));
+	st->sd = sd;
+	st->upload_expiration = STORE_UPLOAD_EXPIRATION;
+	return (st);
+}
+
+void
+store_close(struct store *st)
+{
+	if (st == NULL)
+		return;
+	stor_close(st->sd);
+	free(st);
+}
+
+void
+store_strv_free(char **v, size_t n)
+{
+	size_t	i;
+
+	if (v == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
