@@ -1,2 +1,0 @@
-/* fcgi/accept.c: not written yet. */
-#include "config.h"
