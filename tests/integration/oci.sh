@@ -1,0 +1,180 @@
+# tests/integration/oci.sh: OCI distribution helpers for the curl tests.
+# shellcheck shell=sh disable=SC2034
+#
+# Sourced after lib.sh and start_registry.  Everything here writes the
+# response to $T/body and $T/headers, like lib.sh's expect_status, so
+# header() and body_has() work after any of these calls.
+#
+#   oci_init                  check tools, set $V2 (the /v2 base URL)
+#   call ARGS...              run curl, set $STATUS, never fail
+#   expect_err CODE OCI ARGS  expect_status CODE plus an errors[] entry OCI
+#   expect_4xx ARGS...        any 4xx, JSON errors if specreg answered
+#   expect_not5xx ARGS...     anything but a 5xx or a transport error
+#   hdr_is NAME VALUE         response header NAME equals VALUE
+#   hdr_nonempty NAME         response header NAME is present
+#   abs_url LOCATION          resolve a Location value against $URL
+#   add_query URL K=V         append a query parameter
+#   upload_start REPO         POST an upload, set $UPLOAD (absolute URL)
+#   randfile FILE BYTES       BYTES random bytes
+#   digest_of FILE            "sha256:<hex>" of FILE
+#   blob_desc MT FILE         an OCI descriptor for FILE as compact JSON
+#   manifest_put REPO REF MT FILE   PUT, expect 201, check the digest
+
+note()
+{
+	printf '# %s\n' "$*"
+}
+
+oci_init()
+{
+	command -v jq >/dev/null 2>&1 || { echo "jq missing"; exit 77; }
+	command -v curl >/dev/null 2>&1 || { echo "curl missing"; exit 77; }
+	V2="${URL%/}/v2"
+	ORIGIN=$(printf '%s\n' "$URL" | sed -E 's#^([a-z]+://[^/]+).*#\1#')
+	export V2 ORIGIN
+}
+
+# Run curl like expect_status does, but only record the status.
+call()
+{
+	STATUS=$(curl -s -o "$T/body" -D "$T/headers" -w '%{http_code}' \
+	    -H 'Expect:' "$@") || true
+	[ -n "$STATUS" ] || STATUS=000
+}
+
+# Fail unless the body is an OCI error document naming code $1.
+err_code_is()
+{
+	jq -e --arg c "$1" \
+	    '(.errors | type == "array") and ([.errors[].code] | index($c) != null)' \
+	    "$T/body" >/dev/null 2>&1 ||
+	    fail "expected OCI error $1, body: $(head -c 400 "$T/body")"
+}
+
+expect_err()
+{
+	_code=$1
+	_oci=$2
+	shift 2
+	expect_status "$_code" -H 'Expect:' "$@"
+	err_code_is "$_oci"
+}
+
+# Did specreg itself answer (and not the front end)?
+from_specreg()
+{
+	grep -qi '^Docker-Distribution-API-Version:' "$T/headers"
+}
+
+expect_4xx()
+{
+	call "$@"
+	case $STATUS in
+	4??)	;;
+	*)	fail "expected 4xx, got $STATUS for: $*" ;;
+	esac
+	if from_specreg; then
+		jq -e '.errors | type == "array" and length > 0' "$T/body" \
+		    >/dev/null 2>&1 ||
+		    fail "4xx without a JSON errors body for: $*"
+	fi
+}
+
+expect_not5xx()
+{
+	call "$@"
+	case $STATUS in
+	000|5??) fail "got $STATUS for: $*" ;;
+	esac
+}
+
+hdr_is()
+{
+	_v=$(header "$1")
+	[ "$_v" = "$2" ] || fail "header $1: expected '$2', got '$_v'"
+}
+
+hdr_nonempty()
+{
+	[ -n "$(header "$1")" ] || fail "header $1 missing"
+}
+
+hdr_absent()
+{
+	[ -z "$(header "$1")" ] || fail "header $1 present: $(header "$1")"
+}
+
+abs_url()
+{
+	case $1 in
+	http://*|https://*) printf '%s\n' "$1" ;;
+	/*)	printf '%s%s\n' "$ORIGIN" "$1" ;;
+	*)	printf '%s/%s\n' "$ORIGIN" "$1" ;;
+	esac
+}
+
+add_query()
+{
+	case $1 in
+	*\?*)	printf '%s&%s\n' "$1" "$2" ;;
+	*)	printf '%s?%s\n' "$1" "$2" ;;
+	esac
+}
+
+# POST an upload to REPO; $UPLOAD is its absolute URL, $UUID its id.
+upload_start()
+{
+	expect_status 202 -X POST "$V2/$1/blobs/uploads/"
+	_loc=$(header Location)
+	[ -n "$_loc" ] || fail "POST upload: no Location"
+	UPLOAD=$(abs_url "$_loc")
+	UUID=$(header Docker-Upload-UUID)
+}
+
+# Follow the Location of the last response, if there is one.
+upload_follow()
+{
+	_loc=$(header Location)
+	[ -z "$_loc" ] || UPLOAD=$(abs_url "$_loc")
+}
+
+randfile()
+{
+	head -c "$2" /dev/urandom >"$1"
+}
+
+digest_of()
+{
+	printf 'sha256:%s\n' "$(sha256sum "$1" | cut -d' ' -f1)"
+}
+
+size_of()
+{
+	wc -c <"$1" | tr -d ' '
+}
+
+blob_desc()
+{
+	printf '{"mediaType":"%s","digest":"%s","size":%s}' \
+	    "$1" "$(digest_of "$2")" "$(size_of "$2")"
+}
+
+# PUT manifest FILE of media type MT as REPO:REF; expect 201 and the
+# digest of the exact bytes in Docker-Content-Digest.
+manifest_put()
+{
+	expect_status 201 -X PUT -H "Content-Type: $3" \
+	    --data-binary "@$4" "$V2/$1/manifests/$2"
+	hdr_is Docker-Content-Digest "$(digest_of "$4")"
+	case $(header Location) in
+	*"/v2/$1/manifests/"*) ;;
+	*)	fail "manifest PUT Location: '$(header Location)'" ;;
+	esac
+}
+
+# Fail unless the last body has exactly the bytes of FILE.
+body_is_file()
+{
+	cmp -s "$T/body" "$1" ||
+	    fail "body differs from $1 ($(size_of "$T/body") vs $(size_of "$1") bytes)"
+}
