@@ -1,0 +1,455 @@
+# tests/integration/lib.sh: run specreg behind a private web server.
+#
+# Sourced (POSIX sh) by tests/integration/tNNNN-*.sh:
+#
+#	. "$top_srcdir/tests/integration/lib.sh"
+#	start_registry
+#	expect_status 200 "$URL/v2/"
+#	body_has '{}'
+#
+# Exit codes follow automake: 0 pass, 1 fail, 77 skip, 99 harness error.
+#
+# Read from the environment:
+#   SPECREG_BIN            the binary under test (make check sets it)
+#   top_srcdir             the source tree (make check sets it)
+#   SPECREG_FRONTEND       the web server: lighttpd (default); see below
+#   SPECREG_INI_EXTRA      lines appended verbatim to specreg.ini; may
+#                          open sections ([user "x"], a second [registry])
+#   SPECREG_LISTEN         where specreg's pool listens: unix (default,
+#                          $T/fcgi.sock), tcp (a free 127.0.0.1 port) or
+#                          an explicit address
+#   SPECREG_WORKERS        the pool's size (default 4)
+#   SPECREG_SENDFILE       [registry] sendfile (default: what the front
+#                          end supports)
+#   SPECREG_NO_SKIP=1      a missing tool fails the test (CI sets it)
+#   SPECREG_KEEP=1         keep $T after the test
+#   SPECREG_START_TIMEOUT  seconds to wait for GET /v2/ (default 20)
+#
+# Set when sourced: T, a private directory removed on exit, and DATA,
+# the storage root ($T/data).  Set by start_registry: URL PORT HOSTPORT,
+# SPECREG_PID (the pool's supervisor) and FCGI_ADDR (what it listens on).
+#
+# Front ends.  SPECREG_FRONTEND=NAME ("-" read as "_", so apache-fcgid
+# means the functions below with apache_fcgid) selects:
+#   setup_frontend_NAME    check its tools with need_cmd; set
+#                          FRONT_SENDFILE, and FRONT_SPAWNS=1 if the
+#                          server starts specreg itself (no pool is run)
+#   start_frontend_NAME    write $T/NAME.conf, start the server in the
+#                          foreground, in the background, on
+#                          127.0.0.1:$PORT talking to $FCGI_ADDR (or
+#                          spawning "$SPECREG_BIN -c $T/specreg.ini
+#                          serve"); set FRONT_PID and FRONT_LOGS; return 0
+#                          once it listens, 1 if the port was taken (it is
+#                          retried on another port) and exit 99 otherwise
+#   stop_frontend_NAME     optional; by default FRONT_PID gets SIGTERM
+
+PATH=$PATH:/usr/sbin:/sbin
+export PATH
+
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+: "${SPECREG_BIN:=$top_srcdir/specreg}"
+: "${SPECREG_FRONTEND:=lighttpd}"
+
+T=
+DATA=
+URL=
+PORT=
+HOSTPORT=
+SPECREG_PID=
+FCGI_ADDR=
+FRONT_PID=
+FRONT_LOGS=
+FRONT_SENDFILE=off
+FRONT_SPAWNS=0
+LIB_PID=$$
+
+# --- Outcomes --------------------------------------------------------------
+
+# lib_abort CODE: exit with CODE.  Works inside $(...) too: the
+# subshell leaves CODE in $T/.abort and stops the test's main shell.
+lib_abort() {
+	if [ -n "$T" ] && [ "$(exec sh -c 'echo "$PPID"')" != "$LIB_PID" ]; then
+		echo "$1" >"$T/.abort"
+		kill -TERM "$LIB_PID"
+	fi
+	exit "$1"
+}
+
+# fail MESSAGE: the test failed (exit 1).
+fail() {
+	echo "FAIL: $*" >&2
+	lib_abort 1
+}
+
+# harness_error MESSAGE: the harness itself broke (exit 99).
+harness_error() {
+	echo "ERROR: $*" >&2
+	lib_abort 99
+}
+
+# skip REASON: exit 77, or fail when SPECREG_NO_SKIP=1.
+skip() {
+	if [ "${SPECREG_NO_SKIP:-0}" = 1 ]; then
+		echo "FAIL: SPECREG_NO_SKIP=1 but would skip: $*" >&2
+		lib_abort 1
+	fi
+	echo "SKIP: $*" >&2
+	lib_abort 77
+}
+
+# need_cmd CMD...: skip unless every command is installed.
+need_cmd() {
+	for _nc in "$@"; do
+		command -v "$_nc" >/dev/null 2>&1 || skip "$_nc is not installed"
+	done
+}
+
+# --- Processes and ports ---------------------------------------------------
+
+# pid_alive PID: true while PID runs (a zombie counts as gone).
+pid_alive() {
+	_pa_state=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -c1)
+	[ -n "$_pa_state" ] && [ "$_pa_state" != Z ]
+}
+
+# stop_pid PID [SECONDS]: SIGTERM, then SIGKILL after SECONDS (default
+# 10).  Returns 1 if SIGKILL was needed.
+stop_pid() {
+	_sp_n=$((${2:-10} * 10))
+	[ -n "$1" ] || return 0
+	kill -TERM "$1" 2>/dev/null
+	while pid_alive "$1"; do
+		_sp_n=$((_sp_n - 1))
+		if [ "$_sp_n" -le 0 ]; then
+			kill -KILL "$1" 2>/dev/null
+			wait "$1" 2>/dev/null
+			return 1
+		fi
+		sleep 0.1
+	done
+	wait "$1" 2>/dev/null
+	return 0
+}
+
+# listen_inodes ADDR: the inodes of the sockets listening on ADDR, a
+# Unix socket path or host:port (any host).
+listen_inodes() {
+	case $1 in
+	/*)	awk -v p="$1" '$NF == p && $4 == "00010000" { print $7 }' \
+		    /proc/net/unix ;;
+	*)	cat /proc/net/tcp /proc/net/tcp6 2>/dev/null |
+		    awk -v h="$(printf '%04X' "${1##*:}")" '
+		    $4 == "0A" { n = split($2, a, ":"); if (a[n] == h) print $10 }'
+		;;
+	esac
+}
+
+# port_listening PORT: true if something listens on TCP PORT.
+port_listening() {
+	[ -n "$(listen_inodes ":$1")" ]
+}
+
+# pid_listens PID ADDR: true if PID itself holds a socket listening on
+# ADDR (someone else's listener on the same port does not count).
+pid_listens() {
+	for _pl_i in $(listen_inodes "$2"); do
+		find "/proc/$1/fd" -lname "socket:\[$_pl_i\]" 2>/dev/null |
+		    grep -q . && return 0
+	done
+	return 1
+}
+
+# free_port: print a random 127.0.0.1 port from 20000-59999 that
+# nothing listens on.  Callers still retry: another test may win it.
+free_port() {
+	for _fp_i in 1 2 3 4 5 6 7 8 9 10; do
+		_fp_n=$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')
+		_fp_port=$((20000 + _fp_n % 40000))
+		if ! port_listening "$_fp_port"; then
+			echo "$_fp_port"
+			return 0
+		fi
+	done
+	harness_error "no free port found"
+}
+
+# wait_listening ADDR PID: wait until PID listens on ADDR (a path or
+# host:port).  Returns 1 if PID died first or after 10 seconds.
+wait_listening() {
+	_wl_n=100
+	while [ "$_wl_n" -gt 0 ]; do
+		pid_alive "$2" || return 1
+		pid_listens "$2" "$1" && return 0
+		_wl_n=$((_wl_n - 1))
+		sleep 0.1
+	done
+	return 1
+}
+
+# --- The registry ----------------------------------------------------------
+
+write_config() {
+	{
+		echo "# Written by tests/integration/lib.sh."
+		echo "[registry]"
+		echo "public-url = $URL"
+		echo "sendfile = ${SPECREG_SENDFILE:-$FRONT_SENDFILE}"
+		echo "[storage]"
+		echo "driver = filesystem"
+		echo "root = $DATA"
+		if [ -n "${SPECREG_INI_EXTRA:-}" ]; then
+			printf '%s\n' "$SPECREG_INI_EXTRA"
+		fi
+	} >"$T/specreg.ini"
+}
+
+# start_pool: run "specreg serve --listen" in the background.
+start_pool() {
+	for _sp_try in 1 2 3 4 5; do
+		case ${SPECREG_LISTEN:-unix} in
+		unix)	FCGI_ADDR=$T/fcgi.sock ;;
+		tcp)	FCGI_ADDR=127.0.0.1:$(free_port) ;;
+		*)	FCGI_ADDR=$SPECREG_LISTEN ;;
+		esac
+		echo "--- specreg serve --listen $FCGI_ADDR" >>"$T/specreg.log"
+		DEBUG=1 "$SPECREG_BIN" -c "$T/specreg.ini" serve \
+		    --listen "$FCGI_ADDR" --workers "${SPECREG_WORKERS:-4}" \
+		    </dev/null >>"$T/specreg.log" 2>&1 &
+		SPECREG_PID=$!
+		wait_listening "$FCGI_ADDR" "$SPECREG_PID" && return 0
+		stop_pool
+		[ "${SPECREG_LISTEN:-unix}" = tcp ] || break
+	done
+	harness_error "specreg serve --listen $FCGI_ADDR did not start"
+}
+
+# stop_pool: SIGTERM the supervisor; kill any worker it left behind.
+stop_pool() {
+	[ -n "$SPECREG_PID" ] || return 0
+	_st_kids=$(pgrep -P "$SPECREG_PID" 2>/dev/null)
+	stop_pid "$SPECREG_PID" ||
+	    echo "specreg $SPECREG_PID ignored SIGTERM; killed" >&2
+	for _st_k in $_st_kids; do
+		if pid_alive "$_st_k"; then
+			echo "specreg worker $_st_k outlived its supervisor" >&2
+			kill -KILL "$_st_k" 2>/dev/null
+		fi
+	done
+	SPECREG_PID=
+}
+
+stop_frontend() {
+	if command -v "stop_frontend_$LIB_FE" >/dev/null 2>&1; then
+		"stop_frontend_$LIB_FE"
+	elif [ -n "$FRONT_PID" ]; then
+		stop_pid "$FRONT_PID"
+	fi
+	FRONT_PID=
+}
+
+# wait_ready: wait until GET /v2/ gets an answer from specreg itself.
+wait_ready() {
+	_wr_n=$((${SPECREG_START_TIMEOUT:-20} * 10))
+	while [ "$_wr_n" -gt 0 ]; do
+		_wr_code=$(curl -s -o /dev/null -m 5 -w '%{http_code}' \
+		    "$URL/v2/") || true
+		case $_wr_code in
+		000|502|503|504)	;;
+		*)			return 0 ;;
+		esac
+		_wr_n=$((_wr_n - 1))
+		sleep 0.1
+	done
+	harness_error "GET $URL/v2/ did not answer (last status $_wr_code)"
+}
+
+# start_registry: specreg's pool plus the front end on a free port.
+start_registry() {
+	need_cmd curl pgrep
+	LIB_FE=$(echo "$SPECREG_FRONTEND" | tr - _)
+	command -v "start_frontend_$LIB_FE" >/dev/null 2>&1 ||
+	    harness_error "unknown SPECREG_FRONTEND=$SPECREG_FRONTEND"
+	"setup_frontend_$LIB_FE"
+	for _sr_try in 1 2 3 4 5; do
+		PORT=$(free_port)
+		HOSTPORT=127.0.0.1:$PORT
+		URL=http://$HOSTPORT
+		write_config
+		[ "$FRONT_SPAWNS" = 1 ] || start_pool
+		if "start_frontend_$LIB_FE"; then
+			wait_ready
+			return 0
+		fi
+		stop_frontend
+		stop_pool
+	done
+	harness_error "$SPECREG_FRONTEND did not start on a free port"
+}
+
+# --- lighttpd --------------------------------------------------------------
+
+setup_frontend_lighttpd() {
+	need_cmd lighttpd
+	FRONT_SENDFILE=x-sendfile
+}
+
+start_frontend_lighttpd() {
+	case $FCGI_ADDR in
+	/*)	_lt_be="\"socket\" => \"$FCGI_ADDR\"" ;;
+	*)	_lt_be="\"host\" => \"${FCGI_ADDR%:*}\", \"port\" => ${FCGI_ADDR##*:}" ;;
+	esac
+	sed -e "s|@T@|$T|g" -e "s|@PORT@|$PORT|g" -e "s|@DATA@|$DATA|g" \
+	    -e "s|@BACKEND@|$_lt_be|g" \
+	    "$top_srcdir/tests/integration/lighttpd.conf.in" \
+	    >"$T/lighttpd.conf" || harness_error "cannot write lighttpd.conf"
+	FRONT_LOGS="$T/lighttpd.out $T/lighttpd-error.log"
+	lighttpd -tt -f "$T/lighttpd.conf" >>"$T/lighttpd.out" 2>&1 ||
+	    harness_error "lighttpd.conf: $(cat "$T/lighttpd.out")"
+	lighttpd -D -f "$T/lighttpd.conf" </dev/null >>"$T/lighttpd.out" 2>&1 &
+	FRONT_PID=$!
+	wait_listening "127.0.0.1:$PORT" "$FRONT_PID" && return 0
+	grep -q 'Address already in use' "$T/lighttpd.out" "$T/lighttpd-error.log" \
+	    2>/dev/null && return 1
+	harness_error "lighttpd did not start"
+}
+
+# --- Requests --------------------------------------------------------------
+
+# expect_status CODE CURL-ARGS...: run curl with the response in
+# $T/headers and $T/body; fail unless the status is CODE.
+expect_status() {
+	_es_want=$1
+	shift
+	rm -f "$T/body" "$T/headers"
+	_es_got=$(curl -s -m 120 -o "$T/body" -D "$T/headers" \
+	    -w '%{http_code}' "$@") || true
+	touch "$T/body" "$T/headers"
+	[ "$_es_got" = "$_es_want" ] && return 0
+	{
+		echo "curl $*"
+		sed 's/^/< /' "$T/headers"
+		head -c 2000 "$T/body"
+		echo
+	} >&2
+	fail "expected HTTP $_es_want, got $_es_got"
+}
+
+# header NAME: the value of NAME in the last response in $T/headers,
+# one line per occurrence, CR stripped.
+header() {
+	awk -v n="$1" '
+	    BEGIN { n = tolower(n) ":"; k = 0 }
+	    { sub(/\r$/, "") }
+	    /^HTTP\// { k = 0; next }
+	    tolower(substr($0, 1, length(n))) == n {
+		v = substr($0, length(n) + 1)
+		sub(/^[ \t]+/, "", v)
+		sub(/[ \t]+$/, "", v)
+		vals[++k] = v
+	    }
+	    END { for (i = 1; i <= k; i++) print vals[i] }' "$T/headers"
+}
+
+# body_has STRING: fail unless $T/body contains STRING.
+body_has() {
+	grep -qF -- "$1" "$T/body" ||
+	    fail "body lacks '$1': $(head -c 500 "$T/body")"
+}
+
+# sha256_of FILE: the hex SHA-256 of FILE.
+sha256_of() {
+	sha256sum <"$1" | cut -d' ' -f1
+}
+
+# push_blob REPO FILE: monolithic upload (POST, then PUT ?digest=);
+# prints "sha256:<hex>".
+push_blob() {
+	_pb_d=sha256:$(sha256_of "$2")
+	expect_status 202 -X POST "$URL/v2/$1/blobs/uploads/"
+	_pb_loc=$(header Location)
+	[ -n "$_pb_loc" ] || fail "push_blob $1: POST gave no Location"
+	case $_pb_loc in
+	http://*|https://*)	;;
+	*)			_pb_loc=$URL$_pb_loc ;;
+	esac
+	case $_pb_loc in
+	*\?*)	_pb_loc="$_pb_loc&digest=$_pb_d" ;;
+	*)	_pb_loc="$_pb_loc?digest=$_pb_d" ;;
+	esac
+	expect_status 201 -T "$2" -H 'Content-Type: application/octet-stream' \
+	    "$_pb_loc"
+	[ "$(header Docker-Content-Digest)" = "$_pb_d" ] ||
+	    fail "push_blob $1: Docker-Content-Digest is" \
+	    "'$(header Docker-Content-Digest)', not $_pb_d"
+	echo "$_pb_d"
+}
+
+# fcgi_request METHOD URI [BODY-FILE [VAR=VALUE...]]: talk FastCGI to
+# the pool directly (cgi-fcgi), bypassing the web server.  The response
+# goes to $T/fcgi.headers and $T/fcgi.body; prints the status code.
+fcgi_request() {
+	need_cmd cgi-fcgi
+	[ -n "$FCGI_ADDR" ] || harness_error "fcgi_request: no pool running"
+	_fr_m=$1
+	_fr_u=$2
+	shift 2
+	_fr_f=/dev/null
+	if [ $# -gt 0 ]; then
+		_fr_f=$1
+		shift
+		set -- CONTENT_LENGTH="$(wc -c <"$_fr_f" | tr -d ' ')" "$@"
+	fi
+	_fr_q=
+	case $_fr_u in *\?*) _fr_q=${_fr_u#*\?} ;; esac
+	env -i PATH="$PATH" GATEWAY_INTERFACE=CGI/1.1 \
+	    REQUEST_METHOD="$_fr_m" REQUEST_URI="$_fr_u" \
+	    QUERY_STRING="$_fr_q" SERVER_PROTOCOL=HTTP/1.1 \
+	    SERVER_NAME=127.0.0.1 SERVER_PORT="${PORT:-80}" \
+	    REMOTE_ADDR=127.0.0.1 HTTP_HOST="${HOSTPORT:-127.0.0.1}" \
+	    "$@" \
+	    cgi-fcgi -bind -connect "$FCGI_ADDR" <"$_fr_f" >"$T/fcgi.out" ||
+	    fail "cgi-fcgi $_fr_m $_fr_u failed"
+	sed -n '1,/^\r\{0,1\}$/p' "$T/fcgi.out" | tr -d '\r' >"$T/fcgi.headers"
+	sed '1,/^\r\{0,1\}$/d' "$T/fcgi.out" >"$T/fcgi.body"
+	_fr_s=$(sed -n 's/^[Ss]tatus: *\([0-9]*\).*/\1/p' "$T/fcgi.headers")
+	echo "${_fr_s:-200}"
+}
+
+# --- Setup and cleanup -----------------------------------------------------
+
+lib_dump_logs() {
+	for _dl_f in "$T/specreg.log" $FRONT_LOGS; do
+		[ -s "$_dl_f" ] || continue
+		echo "--- tail -50 ${_dl_f#"$T"/}"
+		tail -n 50 "$_dl_f"
+	done >&2
+}
+
+lib_cleanup() {
+	_lc_rc=$1
+	trap - EXIT INT TERM
+	[ -s "$T/.abort" ] && _lc_rc=$(cat "$T/.abort")
+	stop_frontend
+	stop_pool
+	case $_lc_rc in
+	0|77)	;;
+	*)	lib_dump_logs ;;
+	esac
+	if [ "${SPECREG_KEEP:-0}" = 1 ]; then
+		echo "kept $T" >&2
+	else
+		rm -rf "$T"
+	fi
+	exit "$_lc_rc"
+}
+
+[ -x "$SPECREG_BIN" ] || harness_error "SPECREG_BIN=$SPECREG_BIN is not executable"
+T=$(mktemp -d "${TMPDIR:-/tmp}/specreg-$(basename "$0" .sh).XXXXXX") ||
+    harness_error "mktemp failed"
+# Web servers that drop privileges must reach $T.
+chmod 755 "$T"
+DATA=$T/data
+mkdir "$DATA" "$T/tmp" "$T/www" || harness_error "cannot populate $T"
+trap 'lib_cleanup $?' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
