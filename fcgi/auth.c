@@ -1,2 +1,402 @@
-/* fcgi/auth.c: not written yet. */
+/*
+ * fcgi/auth.c: passwords, credentials, scopes and the /v2 access check.
+ *
+ * The policy, in one place:
+ *
+ *   - No users configured: everything is allowed.
+ *   - pull (and GET /v2/_catalog): anyone, whatever credentials they
+ *     send, because docker sends its Docker Hub credentials to mirrors;
+ *     in restricted mode (a read user exists) only read and write users.
+ *   - push and delete: write users only.
+ *   - GET /v2/ answers 401 to a client without valid credentials, so
+ *     that "docker login" really checks them and clients learn the
+ *     token realm.
+ *
+ * A Bearer token carries the actions granted per repository at issue
+ * time (see h_token.c); a token that fails verification is a 401, a
+ * valid token without the needed action a 403.  Basic credentials are
+ * accepted on /v2 as well.  Passwords and tokens are never logged.
+ */
 #include "config.h"
+
+#include <crypt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "common/digest.h"
+#include "common/jwt.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "common/xmalloc.h"
+#include "fcgi/auth.h"
+
+#define AUTH_HEADER_MAX	8192	/* longer Authorization values: ignored */
+
+static const char *const auth_crypt_prefixes[] = {
+	"$2y$", "$2b$", "$2a$", "$5$", "$6$"
+};
+
+static int
+auth_crypt_ok(const char *hash, const char *given)
+{
+	struct crypt_data	*cd;
+	const char		*out;
+	int			 ok;
+
+	cd = xcalloc(1, sizeof(*cd));
+	out = crypt_r(given, hash, cd);
+	ok = out != NULL && out[0] != '*' &&
+	    ct_equal(out, strlen(out), hash, strlen(hash));
+	explicit_bzero(cd, sizeof(*cd));
+	free(cd);
+	return (ok);
+}
+
+int
+auth_password_ok(const char *configured, const char *given)
+{
+	struct digest	a, b;
+	size_t		i;
+
+	if (configured == NULL || given == NULL)
+		return (0);
+	for (i = 0; i < nitems(auth_crypt_prefixes); i++)
+		if (strncmp(configured, auth_crypt_prefixes[i],
+		    strlen(auth_crypt_prefixes[i])) == 0)
+			return (auth_crypt_ok(configured, given));
+	/* Compare digests, so that not even the length leaks. */
+	digest_of(DIGEST_SHA256, configured, strlen(configured), &a);
+	digest_of(DIGEST_SHA256, given, strlen(given), &b);
+	return (ct_equal(a.str, strlen(a.str), b.str, strlen(b.str)));
+}
+
+const struct conf_user *
+auth_login(const struct conf *conf, const char *name, const char *password)
+{
+	const struct conf_user	*u;
+
+	if ((u = conf_user_find(conf, name)) == NULL) {
+		/* Spend about the same time on an unknown user. */
+		(void)auth_password_ok("specreg-no-such-user", password);
+		return (NULL);
+	}
+	return (auth_password_ok(u->password, password) ? u : NULL);
+}
+
+/* The credentials after "scheme" and blanks, or NULL for another one. */
+static const char *
+auth_scheme(const char *hdr, const char *scheme)
+{
+	size_t	len = strlen(scheme);
+
+	if (hdr == NULL || strnlen(hdr, AUTH_HEADER_MAX + 1) > AUTH_HEADER_MAX)
+		return (NULL);
+	hdr += strspn(hdr, " \t");
+	if (strncasecmp(hdr, scheme, len) != 0 ||
+	    (hdr[len] != ' ' && hdr[len] != '\t'))
+		return (NULL);
+	return (hdr + len + strspn(hdr + len, " \t"));
+}
+
+enum auth_creds
+auth_basic(const struct conf *conf, const char *hdr,
+    const struct conf_user **user)
+{
+	struct buf	 raw = BUF_INIT;
+	const char	*b64;
+	char		*colon;
+	enum auth_creds	 rc = AUTH_CREDS_BAD;
+
+	*user = NULL;
+	if ((b64 = auth_scheme(hdr, "Basic")) == NULL)
+		return (AUTH_CREDS_NONE);
+	if (base64_decode(b64, strcspn(b64, " \t"), &raw) == -1 ||
+	    memchr(raw.buf, '\0', raw.len) != NULL ||
+	    (colon = strchr(raw.buf, ':')) == NULL)
+		goto out;
+	/* Only the first ':' separates: passwords may contain more. */
+	*colon = '\0';
+	if ((*user = auth_login(conf, raw.buf, colon + 1)) != NULL)
+		rc = AUTH_CREDS_OK;
+	else
+		log_debug("auth: bad credentials for \"%s\"", raw.buf);
+out:
+	explicit_bzero(raw.buf, raw.len);
+	buf_release(&raw);
+	return (rc);
+}
+
+static unsigned
+auth_actions_parse(const char *s, size_t len, enum auth_scope_type type)
+{
+	static const struct {
+		const char	*name;
+		unsigned	 repo, registry;
+	} names[] = {
+		{ "pull", AUTH_PULL, 0 },
+		{ "push", AUTH_PUSH, 0 },
+		{ "delete", AUTH_DELETE, 0 },
+		{ "*", AUTH_PULL | AUTH_PUSH | AUTH_DELETE, AUTH_CATALOG },
+	};
+	const char	*end = s + len, *comma;
+	unsigned	 actions = 0;
+	size_t		 i, n;
+
+	for (; s < end; s = comma + 1) {
+		if ((comma = memchr(s, ',', (size_t)(end - s))) == NULL)
+			comma = end;
+		n = (size_t)(comma - s);
+		/* Unknown actions are ignored, like distribution does. */
+		for (i = 0; i < nitems(names); i++)
+			if (strlen(names[i].name) == n &&
+			    memcmp(s, names[i].name, n) == 0)
+				actions |= type == AUTH_SCOPE_REPOSITORY ?
+				    names[i].repo : names[i].registry;
+	}
+	return (actions);
+}
+
+int
+auth_scope_parse(const char *s, struct auth_scope *out)
+{
+	const char	*c1, *c2;
+	size_t		 nlen;
+
+	/* The name may hold ':' (host:port), so actions follow the last. */
+	if ((c1 = strchr(s, ':')) == NULL || (c2 = strrchr(s, ':')) == c1)
+		return (-1);
+	memset(out, 0, sizeof(*out));
+	if ((size_t)(c1 - s) == 10 && memcmp(s, "repository", 10) == 0)
+		out->type = AUTH_SCOPE_REPOSITORY;
+	else if ((size_t)(c1 - s) == 8 && memcmp(s, "registry", 8) == 0)
+		out->type = AUTH_SCOPE_REGISTRY;
+	else
+		return (-1);
+	nlen = (size_t)(c2 - c1 - 1);
+	if (out->type == AUTH_SCOPE_REPOSITORY ?
+	    !name_valid(c1 + 1, nlen) :
+	    (nlen != 7 || memcmp(c1 + 1, "catalog", 7) != 0))
+		return (-1);
+	memcpy(out->name, c1 + 1, nlen);
+	out->name[nlen] = '\0';
+	out->actions = auth_actions_parse(c2 + 1, strlen(c2 + 1), out->type);
+	return (out->actions != 0 ? 0 : -1);
+}
+
+unsigned
+auth_grant(const struct conf *conf, const struct conf_user *user,
+    const struct auth_scope *asked)
+{
+	unsigned	granted = 0;
+
+	if (conf->nusers == 0)
+		return (asked->actions);
+	if (user != NULL || !conf->restricted)
+		granted |= AUTH_PULL | AUTH_CATALOG;
+	if (user != NULL && user->access == ACCESS_WRITE)
+		granted |= AUTH_PUSH | AUTH_DELETE;
+	return (asked->actions & granted);
+}
+
+/* Append "s" as the inside of a quoted-string. */
+static void
+auth_quote(struct buf *b, const char *s, size_t len)
+{
+	size_t	i;
+
+	for (i = 0; i < len; i++) {
+		if (s[i] == '"' || s[i] == '\\')
+			buf_addch(b, '\\');
+		buf_addch(b, s[i]);
+	}
+}
+
+static int
+auth_is_catalog(const struct request *req)
+{
+	return (req->path != NULL && strcmp(req->path, "/v2/_catalog") == 0);
+}
+
+/* The token action a request needs. */
+static const char *
+auth_action(const struct request *req, enum conf_access need)
+{
+	if (need != ACCESS_WRITE)
+		return ("pull");
+	return (req->method == M_DELETE ? "delete" : "push");
+}
+
+static enum reg_err
+auth_unauthorized(struct request *req, const char *name,
+    enum conf_access need, const char *error)
+{
+	const struct conf	*conf = req->conf;
+	const char		*action;
+	size_t			 len = strlen(conf->public_url);
+
+	while (len > 0 && conf->public_url[len - 1] == '/')
+		len--;
+	buf_reset(&req->challenge);
+	buf_addstr(&req->challenge, "Bearer realm=\"");
+	auth_quote(&req->challenge, conf->public_url, len);
+	buf_addstr(&req->challenge, "/auth/token\",service=\"");
+	auth_quote(&req->challenge, conf->service, strlen(conf->service));
+	buf_addch(&req->challenge, '"');
+	if (name != NULL) {
+		action = auth_action(req, need);
+		buf_addf(&req->challenge, ",scope=\"repository:%s:%s\"", name,
+		    strcmp(action, "push") == 0 ? "pull,push" : action);
+	} else if (auth_is_catalog(req))
+		buf_addstr(&req->challenge, ",scope=\"registry:catalog:*\"");
+	if (error != NULL)
+		buf_addf(&req->challenge, ",error=\"%s\"", error);
+	return (req_fail(req, REG_E_UNAUTHORIZED, "authentication required"));
+}
+
+static enum reg_err
+auth_denied(struct request *req, const char *name, enum conf_access need)
+{
+	return (req_fail(req, REG_E_DENIED, "%s may not %s %s",
+	    req->user != NULL ? req->user : "anonymous",
+	    auth_action(req, need), name != NULL ? name : "this"));
+}
+
+/* May a client without (valid) credentials do this? */
+static int
+auth_anonymous_ok(const struct request *req, const char *name,
+    enum conf_access need)
+{
+	if (need != ACCESS_READ || req->conf->restricted)
+		return (0);
+	return (name != NULL || auth_is_catalog(req));
+}
+
+static int
+auth_str_is(struct json_object *v, const char *want)
+{
+	return (json_object_is_type(v, json_type_string) &&
+	    strcmp(json_object_get_string(v), want) == 0);
+}
+
+/* "key" is the string "want", or an array holding it (like "aud"). */
+static int
+auth_claim_is(struct json_object *claims, const char *key, const char *want)
+{
+	struct json_object	*v;
+	size_t			 i, n;
+
+	if (!json_object_object_get_ex(claims, key, &v))
+		return (0);
+	if (!json_object_is_type(v, json_type_array))
+		return (auth_str_is(v, want));
+	n = json_object_array_length(v);
+	for (i = 0; i < n; i++)
+		if (auth_str_is(json_object_array_get_idx(v, i), want))
+			return (1);
+	return (0);
+}
+
+/* Does the "access" claim grant "action" on repository "name"? */
+static int
+auth_token_allows(struct json_object *claims, const char *name,
+    const char *action)
+{
+	struct json_object	*access, *e, *v;
+	size_t			 i, j, n;
+
+	if (!json_object_object_get_ex(claims, "access", &access) ||
+	    !json_object_is_type(access, json_type_array))
+		return (0);
+	n = json_object_array_length(access);
+	for (i = 0; i < n; i++) {
+		e = json_object_array_get_idx(access, i);
+		if (!json_object_object_get_ex(e, "type", &v) ||
+		    !auth_str_is(v, "repository") ||
+		    !json_object_object_get_ex(e, "name", &v) ||
+		    !auth_str_is(v, name) ||
+		    !json_object_object_get_ex(e, "actions", &v) ||
+		    !json_object_is_type(v, json_type_array))
+			continue;
+		for (j = 0; j < json_object_array_length(v); j++)
+			if (auth_str_is(json_object_array_get_idx(v, j),
+			    action))
+				return (1);
+	}
+	return (0);
+}
+
+/*
+ * The subject of a token issued by this service to a user who still
+ * exists ("" for anonymous), or NULL.
+ */
+static const char *
+auth_token_subject(const struct conf *conf, struct json_object *claims)
+{
+	struct json_object	*v;
+	const char		*sub;
+
+	if (!auth_claim_is(claims, "iss", conf->service) ||
+	    !auth_claim_is(claims, "aud", conf->service) ||
+	    !json_object_object_get_ex(claims, "sub", &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return (NULL);
+	sub = json_object_get_string(v);
+	if (*sub == '\0')
+		return (conf->restricted ? NULL : sub);
+	return (conf_user_find(conf, sub) != NULL ? sub : NULL);
+}
+
+static enum reg_err
+auth_check_token(struct request *req, const char *token, const char *name,
+    enum conf_access need)
+{
+	const struct conf	*conf = req->conf;
+	const struct conf_user	*u;
+	struct json_object	*claims;
+	const char		*sub;
+	int			 ok;
+
+	if (jwt_verify(conf->secret, token, time(NULL), &claims) == -1)
+		return (auth_unauthorized(req, name, need, "invalid_token"));
+	if ((sub = auth_token_subject(conf, claims)) == NULL) {
+		json_object_put(claims);
+		return (auth_unauthorized(req, name, need, "invalid_token"));
+	}
+	u = conf_user_find(conf, sub);
+	if (u != NULL) {
+		free(req->user);
+		req->user = xstrdup(u->name);
+	}
+	/* Writes also need a user who still has write access. */
+	ok = need == ACCESS_READ || (u != NULL && u->access == ACCESS_WRITE);
+	if (ok && name != NULL)
+		ok = auth_token_allows(claims, name, auth_action(req, need)) ||
+		    auth_anonymous_ok(req, name, need);
+	json_object_put(claims);
+	return (ok ? REG_OK : auth_denied(req, name, need));
+}
+
+enum reg_err
+auth_check(struct request *req, const char *name, enum conf_access need)
+{
+	const struct conf_user	*u;
+	const char		*token;
+
+	if (req->conf->nusers == 0)
+		return (REG_OK);
+	if ((token = auth_scheme(req->authorization, "Bearer")) != NULL)
+		return (auth_check_token(req, token, name, need));
+	if (auth_basic(req->conf, req->authorization, &u) == AUTH_CREDS_OK) {
+		free(req->user);
+		req->user = xstrdup(u->name);
+		if (need == ACCESS_READ || u->access == ACCESS_WRITE)
+			return (REG_OK);
+		return (auth_denied(req, name, need));
+	}
+	/* No or bad credentials: an anonymous client. */
+	if (auth_anonymous_ok(req, name, need))
+		return (REG_OK);
+	return (auth_unauthorized(req, name, need, NULL));
+}

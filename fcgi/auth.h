@@ -21,5 +21,44 @@ enum reg_err	auth_check(struct request *, const char *name,
 		    enum conf_access);
 /* Check a password against a configured one (plain or crypt(3) hash). */
 int		auth_password_ok(const char *configured, const char *given);
+/* The configured user with this name and password, or NULL. */
+const struct conf_user *auth_login(const struct conf *, const char *name,
+		    const char *password);
+
+/*
+ * Basic credentials in an Authorization header value.  AUTH_CREDS_NONE:
+ * no header or another scheme; AUTH_CREDS_BAD: malformed, unknown user
+ * or wrong password; AUTH_CREDS_OK: "*user" is set.
+ */
+enum auth_creds {
+	AUTH_CREDS_NONE = 0,
+	AUTH_CREDS_BAD,
+	AUTH_CREDS_OK
+};
+enum auth_creds	auth_basic(const struct conf *, const char *authorization,
+		    const struct conf_user **user);
+
+/* Token scopes: "repository:NAME:pull,push" or "registry:catalog:*". */
+#define AUTH_PULL	0x01
+#define AUTH_PUSH	0x02
+#define AUTH_DELETE	0x04
+#define AUTH_CATALOG	0x08	/* "*" on registry:catalog */
+
+enum auth_scope_type {
+	AUTH_SCOPE_REPOSITORY = 0,
+	AUTH_SCOPE_REGISTRY
+};
+
+struct auth_scope {
+	enum auth_scope_type	 type;
+	char			 name[NAME_MAX_LEN + 1];
+	unsigned		 actions;
+};
+
+/* 0 and "*out" for a scope we understand, -1 for anything else. */
+int		auth_scope_parse(const char *, struct auth_scope *out);
+/* The actions of "asked" that "user" (NULL: anonymous) may have. */
+unsigned	auth_grant(const struct conf *, const struct conf_user *user,
+		    const struct auth_scope *asked);
 
 #endif
