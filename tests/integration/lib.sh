@@ -356,6 +356,15 @@ body_has() {
 	    fail "body lacks '$1': $(head -c 500 "$T/body")"
 }
 
+# error_code: the first OCI error code in $T/body; fails unless the
+# body is {"errors":[{"code":"...","message":"...",...}, ...]}.
+error_code() {
+	need_cmd jq
+	jq -er '.errors[0] | select((.code | type) == "string" and
+	    (.message | type) == "string") | .code' "$T/body" 2>/dev/null ||
+	    fail "not an OCI error body: $(head -c 500 "$T/body")"
+}
+
 # sha256_of FILE: the hex SHA-256 of FILE.
 sha256_of() {
 	sha256sum <"$1" | cut -d' ' -f1
