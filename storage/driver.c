@@ -55,10 +55,17 @@ stor_path_valid(const char *p)
 static int
 path_check(const char *op, const char *path)
 {
+	char	safe[64];
+	size_t	i;
+
 	if (stor_path_valid(path))
 		return (1);
-	log_warnx("storage: %s: refusing invalid path \"%s\"", op,
-	    path == NULL ? "(null)" : path);
+	/* Log a printable prefix: the path may hold anything. */
+	for (i = 0; path != NULL && path[i] != '\0' &&
+	    i < sizeof(safe) - 1; i++)
+		safe[i] = (path[i] >= 0x20 && path[i] < 0x7f) ? path[i] : '?';
+	safe[i] = '\0';
+	log_warnx("storage: %s: refusing invalid path \"%s\"", op, safe);
 	return (0);
 }
 

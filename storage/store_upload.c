@@ -349,8 +349,9 @@ store_upload_finish(struct store *st, const char *name, const char *uuid,
 	    (rc = upload_digest(&u, want, &got)) != REG_OK)
 		goto out;
 	if (!digest_equal(&got, want)) {
-		buf_addf(detail, "upload has digest %s, not %s", got.str,
-		    want->str);
+		if (detail != NULL)
+			buf_addf(detail, "upload has digest %s, not %s",
+			    got.str, want->str);
 		(void)upload_remove(&u);
 		rc = REG_E_DIGEST_INVALID;
 		goto out;

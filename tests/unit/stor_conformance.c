@@ -1,0 +1,547 @@
+/*
+ * tests/unit/stor_conformance.c: what every storage driver must do.
+ *
+ * The tests speak only the stor_*() API of storage/driver.h, so any
+ * driver can run them; each test gets a fresh store from the factory.
+ * Lock tests fork a child that uses the same driver object.
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <check.h>
+#include <ftw.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/buf.h"
+#include "common/util.h"
+#include "common/xmalloc.h"
+#include "storage/driver.h"
+#include "tests/unit/stor_conformance.h"
+
+/* Bigger than the 256 KiB pieces drivers stream in, and not a multiple. */
+#define BIG_SIZE	(600 * 1024 + 7)
+
+static const struct stor_factory	*factory;
+static struct stor_driver		*sd;
+
+static void
+setup(void)
+{
+	sd = factory->open();
+	ck_assert_ptr_nonnull(sd);
+}
+
+static void
+teardown(void)
+{
+	factory->close(sd);
+	sd = NULL;
+}
+
+static void
+put_str(const char *path, const char *s)
+{
+	ck_assert_int_eq(stor_put(sd, path, s, strlen(s)), REG_OK);
+}
+
+static void
+assert_content(const char *path, const char *want)
+{
+	struct buf	b = BUF_INIT;
+
+	ck_assert_int_eq(stor_get(sd, path, 1024 * 1024, &b), REG_OK);
+	ck_assert_uint_eq(b.len, strlen(want));
+	ck_assert_mem_eq(b.buf, want, b.len);
+	buf_release(&b);
+}
+
+static unsigned char
+big_byte(size_t i)
+{
+	return ((unsigned char)(i * 7 + (i >> 10)));
+}
+
+static void
+put_big(const char *path)
+{
+	unsigned char	*p;
+	size_t		 i;
+
+	p = malloc(BIG_SIZE);
+	ck_assert_ptr_nonnull(p);
+	for (i = 0; i < BIG_SIZE; i++)
+		p[i] = big_byte(i);
+	ck_assert_int_eq(stor_put(sd, path, p, BIG_SIZE), REG_OK);
+	free(p);
+}
+
+static enum reg_err
+sink_collect(const void *data, size_t len, void *arg)
+{
+	buf_add(arg, data, len);
+	return (REG_OK);
+}
+
+static enum reg_err
+sink_refuse(const void *data, size_t len, void *arg)
+{
+	(void)data;
+	(void)len;
+	(*(int *)arg)++;
+	return (REG_E_BUSY);
+}
+
+START_TEST(test_put_get)
+{
+	struct buf		b = BUF_INIT;
+	struct stor_stat	st;
+
+	put_str("a/b/c", "hello");
+	assert_content("a/b/c", "hello");
+	ck_assert_int_eq(stor_stat(sd, "a/b/c", &st), REG_OK);
+	ck_assert_uint_eq(st.size, 5);
+	ck_assert_int_eq(st.is_dir, 0);
+	ck_assert(st.mtime > time(NULL) - 60);
+	ck_assert_int_eq(stor_stat(sd, "a/b", &st), REG_OK);
+	ck_assert_int_ne(st.is_dir, 0);
+
+	/* Replace, then empty. */
+	put_str("a/b/c", "second");
+	assert_content("a/b/c", "second");
+	put_str("a/b/c", "");
+	assert_content("a/b/c", "");
+	ck_assert_int_eq(stor_stat(sd, "a/b/c", &st), REG_OK);
+	ck_assert_uint_eq(st.size, 0);
+
+	/* get() appends, and leaves the buffer alone when too big. */
+	put_str("k", "hello");
+	buf_addstr(&b, "pre:");
+	ck_assert_int_eq(stor_get(sd, "k", 5, &b), REG_OK);
+	ck_assert_str_eq(b.buf, "pre:hello");
+	ck_assert_int_eq(stor_get(sd, "k", 4, &b), REG_E_IO);
+	ck_assert_str_eq(b.buf, "pre:hello");
+	buf_release(&b);
+}
+END_TEST
+
+static const struct {
+	uint64_t	off;
+	uint64_t	len;
+} ranges[] = {
+	{ 0, UINT64_MAX },
+	{ 0, 0 },
+	{ 1, 10 },
+	{ 262143, 3 },
+	{ 262144, 262144 },
+	{ 600000, UINT64_MAX },
+	{ BIG_SIZE - 1, 100 },
+	{ BIG_SIZE, UINT64_MAX },
+	{ 100, BIG_SIZE },
+};
+
+START_TEST(test_read_range)
+{
+	struct buf	b = BUF_INIT;
+	uint64_t	off = ranges[_i].off, len = ranges[_i].len, end, i;
+
+	put_big("big/object");
+	ck_assert_int_eq(stor_read(sd, "big/object", off, len, sink_collect,
+	    &b), REG_OK);
+	end = (len == UINT64_MAX || off + len > BIG_SIZE) ? BIG_SIZE :
+	    off + len;
+	if (off > end)
+		off = end;
+	ck_assert_uint_eq(b.len, end - off);
+	for (i = 0; i < b.len; i++)
+		if ((unsigned char)b.buf[i] != big_byte(off + i))
+			ck_abort_msg("byte %llu differs",
+			    (unsigned long long)(off + i));
+	buf_release(&b);
+}
+END_TEST
+
+START_TEST(test_read_sink_stops)
+{
+	int	calls = 0;
+
+	put_big("big/object");
+	ck_assert_int_eq(stor_read(sd, "big/object", 0, UINT64_MAX,
+	    sink_refuse, &calls), REG_E_BUSY);
+	ck_assert_int_eq(calls, 1);
+}
+END_TEST
+
+START_TEST(test_writer)
+{
+	struct stor_writer	*w;
+
+	/* A new object, in a directory that does not exist yet. */
+	ck_assert_int_eq(stor_writer(sd, "up/x/data", 0, &w), REG_OK);
+	ck_assert_int_eq(stor_write(w, "abc", 3), REG_OK);
+	ck_assert_int_eq(stor_write(w, "def", 3), REG_OK);
+	ck_assert_int_eq(stor_commit(w), REG_OK);
+	assert_content("up/x/data", "abcdef");
+
+	/* Append at an offset drops what lies beyond it. */
+	ck_assert_int_eq(stor_writer(sd, "up/x/data", 3, &w), REG_OK);
+	ck_assert_int_eq(stor_write(w, "XY", 2), REG_OK);
+	ck_assert_int_eq(stor_commit(w), REG_OK);
+	assert_content("up/x/data", "abcXY");
+
+	/* An aborted tail is dropped by the next writer at that offset. */
+	ck_assert_int_eq(stor_writer(sd, "up/x/data", 5, &w), REG_OK);
+	ck_assert_int_eq(stor_write(w, "garbage", 7), REG_OK);
+	stor_abort(w);
+	ck_assert_int_eq(stor_writer(sd, "up/x/data", 5, &w), REG_OK);
+	ck_assert_int_eq(stor_write(w, "!", 1), REG_OK);
+	ck_assert_int_eq(stor_commit(w), REG_OK);
+	assert_content("up/x/data", "abcXY!");
+
+	/* Offset 0 truncates; nothing written leaves it empty. */
+	ck_assert_int_eq(stor_writer(sd, "up/x/data", 0, &w), REG_OK);
+	ck_assert_int_eq(stor_commit(w), REG_OK);
+	assert_content("up/x/data", "");
+
+	/* Appending past the end would leave a hole: refused. */
+	ck_assert_int_ne(stor_writer(sd, "up/x/data", 10, &w), REG_OK);
+	ck_assert_ptr_null(w);
+}
+END_TEST
+
+START_TEST(test_move)
+{
+	struct stor_stat	st;
+
+	put_str("src/one", "new");
+	put_str("dst/one", "old");
+	ck_assert_int_eq(stor_move(sd, "src/one", "dst/one"), REG_OK);
+	assert_content("dst/one", "new");
+	ck_assert_int_eq(stor_stat(sd, "src/one", &st), REG_E_NOENT);
+
+	/* Parents of the target are created. */
+	ck_assert_int_eq(stor_move(sd, "dst/one", "p/q/r/s"), REG_OK);
+	assert_content("p/q/r/s", "new");
+	ck_assert_int_eq(stor_move(sd, "dst/one", "p/q/r/s"), REG_E_NOENT);
+}
+END_TEST
+
+START_TEST(test_remove)
+{
+	struct stor_stat	st;
+
+	put_str("t/a/1", "1");
+	put_str("t/a/2", "2");
+	put_str("t/b/c/3", "3");
+	put_str("t/.hidden", "h");
+	put_str("keep", "k");
+	ck_assert_int_eq(stor_remove(sd, "t/a/1"), REG_OK);
+	ck_assert_int_eq(stor_stat(sd, "t/a/1", &st), REG_E_NOENT);
+	assert_content("t/a/2", "2");
+	ck_assert_int_eq(stor_remove(sd, "t"), REG_OK);
+	ck_assert_int_eq(stor_stat(sd, "t", &st), REG_E_NOENT);
+	ck_assert_int_eq(stor_remove(sd, "t"), REG_E_NOENT);
+	assert_content("keep", "k");
+}
+END_TEST
+
+struct listing {
+	struct buf	names;
+	int		calls;
+	int		stop;
+};
+
+static enum reg_err
+list_collect(const char *name, const struct stor_stat *st, void *arg)
+{
+	struct listing	*l = arg;
+
+	l->calls++;
+	if (l->stop)
+		return (REG_E_BUSY);
+	/* One "name:size:d|f" line per entry; directories have no size. */
+	if (st->is_dir)
+		buf_addf(&l->names, "%s:d\n", name);
+	else
+		buf_addf(&l->names, "%s:%llu:f\n", name,
+		    (unsigned long long)st->size);
+	return (REG_OK);
+}
+
+START_TEST(test_list)
+{
+	struct listing	l = { BUF_INIT, 0, 0 };
+
+	put_str("l/a", "aa");
+	put_str("l/b", "bbb");
+	put_str("l/sub/c", "c");
+	put_str("l/.hidden", "h");
+	put_str("l/.tmp-1-0123456789abcdef", "t");
+	ck_assert_int_eq(stor_list(sd, "l", list_collect, &l), REG_OK);
+	ck_assert_int_eq(l.calls, 3);
+	ck_assert_ptr_nonnull(strstr(l.names.buf, "a:2:f\n"));
+	ck_assert_ptr_nonnull(strstr(l.names.buf, "b:3:f\n"));
+	ck_assert_ptr_nonnull(strstr(l.names.buf, "sub:d\n"));
+
+	/* A callback's error stops the listing and is returned. */
+	l.calls = 0;
+	l.stop = 1;
+	ck_assert_int_eq(stor_list(sd, "l", list_collect, &l), REG_E_BUSY);
+	ck_assert_int_eq(l.calls, 1);
+	buf_release(&l.names);
+}
+END_TEST
+
+START_TEST(test_touch)
+{
+	struct stor_stat	st;
+
+	put_str("touched", "x");
+	ck_assert_int_eq(stor_touch(sd, "touched"), REG_OK);
+	ck_assert_int_eq(stor_stat(sd, "touched", &st), REG_OK);
+	ck_assert(st.mtime >= time(NULL) - 60);
+	ck_assert_int_eq(stor_touch(sd, "untouched"), REG_E_NOENT);
+}
+END_TEST
+
+enum noent_op {
+	OP_STAT, OP_GET, OP_READ, OP_REMOVE, OP_LIST, OP_TOUCH, OP_MOVE,
+	OP_LOCK, OP__COUNT
+};
+
+static const char *noent_paths[] = {
+	"missing",
+	"no/such/dir/object",
+	"file/below",			/* "file" is a regular file */
+};
+
+START_TEST(test_noent)
+{
+	struct stor_stat	 st;
+	struct stor_lock	*lk;
+	struct listing		 l = { BUF_INIT, 0, 0 };
+	struct buf		 b = BUF_INIT;
+	const char		*path = noent_paths[_i % nitems(noent_paths)];
+	enum reg_err		 rc = REG_OK;
+
+	put_str("file", "f");
+	switch (_i / nitems(noent_paths)) {
+	case OP_STAT:
+		rc = stor_stat(sd, path, &st);
+		break;
+	case OP_GET:
+		rc = stor_get(sd, path, 100, &b);
+		break;
+	case OP_READ:
+		rc = stor_read(sd, path, 0, UINT64_MAX, sink_collect, &b);
+		break;
+	case OP_REMOVE:
+		rc = stor_remove(sd, path);
+		break;
+	case OP_LIST:
+		rc = stor_list(sd, path, list_collect, &l);
+		break;
+	case OP_TOUCH:
+		rc = stor_touch(sd, path);
+		break;
+	case OP_MOVE:
+		rc = stor_move(sd, path, "elsewhere");
+		break;
+	case OP_LOCK:
+		rc = stor_lock(sd, path, STOR_LOCK_EX, 0, &lk);
+		break;
+	}
+	ck_assert_int_eq(rc, REG_E_NOENT);
+	ck_assert_uint_eq(b.len, 0);
+	ck_assert_int_eq(l.calls, 0);
+	buf_release(&b);
+}
+END_TEST
+
+static const char *bad_paths[] = {
+	"../x", "a/../b", "/abs", "a//b", "a/./b", "", "a\n", ".", "..",
+	"a/", "a/..", "a b", "a\\b", "%2e%2e/x",
+};
+
+START_TEST(test_invalid_path)
+{
+	struct stor_writer	*w = (struct stor_writer *)&w;
+	struct stor_lock	*lk = (struct stor_lock *)&lk;
+	struct stor_stat	 st;
+	struct buf		 b = BUF_INIT;
+	const char		*bad = bad_paths[_i];
+
+	put_str("good", "g");
+	ck_assert_int_eq(stor_stat(sd, bad, &st), REG_E_IO);
+	ck_assert_int_eq(stor_get(sd, bad, 100, &b), REG_E_IO);
+	ck_assert_int_eq(stor_put(sd, bad, "x", 1), REG_E_IO);
+	ck_assert_int_eq(stor_read(sd, bad, 0, UINT64_MAX, sink_collect, &b),
+	    REG_E_IO);
+	ck_assert_int_eq(stor_writer(sd, bad, 0, &w), REG_E_IO);
+	ck_assert_ptr_null(w);
+	ck_assert_int_eq(stor_move(sd, "good", bad), REG_E_IO);
+	ck_assert_int_eq(stor_move(sd, bad, "good"), REG_E_IO);
+	ck_assert_int_eq(stor_touch(sd, bad), REG_E_IO);
+	ck_assert_int_eq(stor_remove(sd, bad), REG_E_IO);
+	ck_assert_int_eq(stor_list(sd, bad, list_collect, NULL), REG_E_IO);
+	ck_assert_int_eq(stor_lock(sd, bad, STOR_LOCK_EX, 1, &lk), REG_E_IO);
+	ck_assert_ptr_null(lk);
+	ck_assert_int_eq(stor_local_path(sd, bad, &b), REG_E_IO);
+	ck_assert_uint_eq(b.len, 0);
+	assert_content("good", "g");
+	buf_release(&b);
+}
+END_TEST
+
+static const struct {
+	enum stor_lock_mode	held;
+	enum stor_lock_mode	wanted;
+	int			blocks;
+} lock_cases[] = {
+	{ STOR_LOCK_EX, STOR_LOCK_EX, 1 },
+	{ STOR_LOCK_EX, STOR_LOCK_SH, 1 },
+	{ STOR_LOCK_SH, STOR_LOCK_EX, 1 },
+	{ STOR_LOCK_SH, STOR_LOCK_SH, 0 },
+};
+
+/* Child: take the lock, report 'y' (or 'n' on failure) and quit. */
+static void
+lock_child(int fd, enum stor_lock_mode mode)
+{
+	struct stor_lock	*lk;
+	char			 c;
+
+	c = stor_lock(sd, "locks/l", mode, 0, &lk) == REG_OK ? 'y' : 'n';
+	if (write(fd, &c, 1) != 1)
+		_exit(2);
+	stor_unlock(sd, lk);
+	_exit(0);
+}
+
+static char
+lock_wait(int fd, int ms)
+{
+	struct pollfd	pfd = { fd, POLLIN, 0 };
+	char		c;
+
+	if (poll(&pfd, 1, ms) != 1)
+		return ('\0');
+	if (read(fd, &c, 1) != 1)
+		return ('?');
+	return (c);
+}
+
+START_TEST(test_lock_exclusion)
+{
+	struct stor_lock	*lk;
+	pid_t			 pid;
+	int			 p[2], status;
+
+	ck_assert_int_eq(stor_lock(sd, "locks/l", lock_cases[_i].held, 1,
+	    &lk), REG_OK);
+	ck_assert_int_eq(pipe(p), 0);
+	if ((pid = fork()) == 0) {
+		close(p[0]);
+		lock_child(p[1], lock_cases[_i].wanted);
+	}
+	ck_assert_int_ne(pid, -1);
+	close(p[1]);
+	if (lock_cases[_i].blocks) {
+		ck_assert_int_eq(lock_wait(p[0], 300), '\0');
+		stor_unlock(sd, lk);
+		ck_assert_int_eq(lock_wait(p[0], 10000), 'y');
+	} else {
+		ck_assert_int_eq(lock_wait(p[0], 10000), 'y');
+		stor_unlock(sd, lk);
+	}
+	close(p[0]);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+END_TEST
+
+START_TEST(test_lock_create)
+{
+	struct stor_lock	*lk;
+
+	ck_assert_int_eq(stor_lock(sd, "locks/new", STOR_LOCK_SH, 0, &lk),
+	    REG_E_NOENT);
+	ck_assert_ptr_null(lk);
+	ck_assert_int_eq(stor_lock(sd, "locks/new", STOR_LOCK_EX, 1, &lk),
+	    REG_OK);
+	stor_unlock(sd, lk);
+	ck_assert_int_eq(stor_lock(sd, "locks/new", STOR_LOCK_SH, 0, &lk),
+	    REG_OK);
+	stor_unlock(sd, lk);
+	/* A lock and a removal of its directory do not get in each other's way. */
+	ck_assert_int_eq(stor_lock(sd, "locks/new", STOR_LOCK_EX, 0, &lk),
+	    REG_OK);
+	ck_assert_int_eq(stor_remove(sd, "locks"), REG_OK);
+	stor_unlock(sd, lk);
+	ck_assert_int_eq(stor_lock(sd, "locks/new", STOR_LOCK_EX, 0, &lk),
+	    REG_E_NOENT);
+}
+END_TEST
+
+char *
+stor_test_mkdtemp(void)
+{
+	const char	*tmp = getenv("TMPDIR");
+	char		*dir;
+
+	if (tmp == NULL || *tmp == '\0')
+		tmp = "/tmp";
+	dir = xasprintf("%s/specreg-test-XXXXXX", tmp);
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	return (dir);
+}
+
+static int
+rmtree_one(const char *path, const struct stat *st, int flag,
+    struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return (remove(path) == -1 ? -1 : 0);
+}
+
+void
+stor_test_rmtree(const char *dir)
+{
+	if (nftw(dir, rmtree_one, 16, FTW_DEPTH | FTW_PHYS) == -1)
+		ck_abort_msg("cannot remove %s", dir);
+}
+
+TCase *
+stor_conformance_tcase(const struct stor_factory *f)
+{
+	TCase	*tc;
+
+	factory = f;
+	tc = tcase_create(f->name);
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_put_get);
+	tcase_add_loop_test(tc, test_read_range, 0, nitems(ranges));
+	tcase_add_test(tc, test_read_sink_stops);
+	tcase_add_test(tc, test_writer);
+	tcase_add_test(tc, test_move);
+	tcase_add_test(tc, test_remove);
+	tcase_add_test(tc, test_list);
+	tcase_add_test(tc, test_touch);
+	tcase_add_loop_test(tc, test_noent, 0,
+	    OP__COUNT * nitems(noent_paths));
+	tcase_add_loop_test(tc, test_invalid_path, 0, nitems(bad_paths));
+	tcase_add_loop_test(tc, test_lock_exclusion, 0, nitems(lock_cases));
+	tcase_add_test(tc, test_lock_create);
+	return (tc);
+}
