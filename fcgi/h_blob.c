@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <inttypes.h>
+#include <string.h>
 
 #include "common/digest.h"
 #include "fcgi/handlers.h"
@@ -20,23 +21,35 @@ blob_digest(struct request *req, struct digest *d)
 }
 
 /*
- * Hand the file to the web server, which also does Range.  REG_E_NOENT
- * when the driver has no local file: the caller streams it instead.
+ * Hand the file to the web server, which also does Range: X-Sendfile
+ * names the file, X-Accel-Redirect an internal nginx location that
+ * aliases the storage root.  REG_E_NOENT when the driver has no local
+ * file: the caller streams it instead.
  */
 static enum reg_err
 blob_sendfile(struct request *req, const struct digest *d)
 {
-	struct buf	path = BUF_INIT;
-	enum reg_err	err;
+	struct buf	 path = BUF_INIT;
+	const char	*prefix = req->conf->x_accel_prefix;
+	size_t		 plen = strlen(prefix);
+	enum reg_err	 err;
 
-	if ((err = store_blob_local_path(req->store, d, &path)) != REG_OK) {
-		buf_release(&path);
-		return (err);
+	if (req->conf->sendfile == SENDFILE_X_ACCEL) {
+		while (plen > 0 && prefix[plen - 1] == '/')
+			plen--;
+		buf_add(&path, prefix, plen);
+		buf_addch(&path, '/');
+		err = store_blob_relpath(req->store, d, &path);
+	} else
+		err = store_blob_local_path(req->store, d, &path);
+	if (err == REG_OK) {
+		resp_status(req, 200);
+		resp_header(req, req->conf->sendfile == SENDFILE_X_ACCEL ?
+		    "X-Accel-Redirect" : "X-Sendfile", path.buf);
+		err = resp_end(req);
 	}
-	resp_status(req, 200);
-	resp_header(req, "X-Sendfile", path.buf);
 	buf_release(&path);
-	return (resp_end(req));
+	return (err);
 }
 
 enum reg_err
@@ -63,7 +76,7 @@ h_blob_get(struct request *req)
 	resp_header(req, "Accept-Ranges", "bytes");
 	resp_header(req, "Cache-Control", "max-age=31536000");
 	if (req->method == M_GET &&
-	    req->conf->sendfile == SENDFILE_X_SENDFILE &&
+	    req->conf->sendfile != SENDFILE_OFF &&
 	    (err = blob_sendfile(req, &d)) != REG_E_NOENT)
 		return (err);
 	resp_status(req, r == 1 ? 206 : 200);

@@ -65,6 +65,9 @@ enum reg_err	store_blob_read(struct store *, const struct digest *,
 /* Absolute file name for X-Sendfile; REG_E_NOENT if the driver has none. */
 enum reg_err	store_blob_local_path(struct store *, const struct digest *,
 		    struct buf *);
+/* Path under the root for X-Accel-Redirect; REG_E_NOENT as above. */
+enum reg_err	store_blob_relpath(struct store *, const struct digest *,
+		    struct buf *);
 enum reg_err	store_blob_delete(struct store *, const struct digest *);
 /* Keep a blob from gc (cross-repository mount); NOENT if missing. */
 enum reg_err	store_blob_mount(struct store *, const struct digest *);

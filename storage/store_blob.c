@@ -56,6 +56,25 @@ store_blob_local_path(struct store *st, const struct digest *d,
 	return (rc);
 }
 
+/*
+ * The blob's path under the storage root (X-Accel-Redirect), only when
+ * the driver keeps local files: REG_E_NOENT otherwise.
+ */
+enum reg_err
+store_blob_relpath(struct store *st, const struct digest *d,
+    struct buf *out)
+{
+	struct buf	path = BUF_INIT, abs = BUF_INIT;
+	enum reg_err	rc;
+
+	layout_blob(&path, d);
+	if ((rc = stor_local_path(st->sd, path.buf, &abs)) == REG_OK)
+		buf_add(out, path.buf, path.len);
+	buf_release(&abs);
+	buf_release(&path);
+	return (rc);
+}
+
 enum reg_err
 store_blob_delete(struct store *st, const struct digest *d)
 {
