@@ -9,6 +9,10 @@
 #
 # Exit codes follow automake: 0 pass, 1 fail, 77 skip, 99 harness error.
 #
+# lighttpd answers 411 to a POST without Content-Length before specreg
+# sees it: send "-H 'Content-Length: 0'" with a bodyless POST, as Go
+# clients (docker, podman, skopeo) do.
+#
 # Read from the environment:
 #   SPECREG_BIN            the binary under test (make check sets it)
 #   top_srcdir             the source tree (make check sets it)
@@ -374,7 +378,8 @@ sha256_of() {
 # prints "sha256:<hex>".
 push_blob() {
 	_pb_d=sha256:$(sha256_of "$2")
-	expect_status 202 -X POST "$URL/v2/$1/blobs/uploads/"
+	expect_status 202 -X POST -H 'Content-Length: 0' \
+	    "$URL/v2/$1/blobs/uploads/"
 	_pb_loc=$(header Location)
 	[ -n "$_pb_loc" ] || fail "push_blob $1: POST gave no Location"
 	case $_pb_loc in
