@@ -58,7 +58,8 @@ digest_parse(const char *s, size_t len, struct digest *out)
 		out->alg = (enum digest_alg)a;
 		memcpy(out->str, s, len);
 		out->str[len] = '\0';
-		out->hex = out->str + nlen + 1;
+		memcpy(out->hex, s + nlen + 1, len - nlen - 1);
+		out->hex[len - nlen - 1] = '\0';
 		return (0);
 	}
 	return (-1);
@@ -79,7 +80,7 @@ digest_set(enum digest_alg alg, const unsigned char *md, struct digest *out)
 	memcpy(out->str, digest_algs[alg].name, nlen);
 	out->str[nlen] = ':';
 	hex_encode(out->str + nlen + 1, md, digest_algs[alg].hexlen / 2);
-	out->hex = out->str + nlen + 1;
+	memcpy(out->hex, out->str + nlen + 1, digest_algs[alg].hexlen + 1);
 }
 
 void

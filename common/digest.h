@@ -24,10 +24,14 @@ enum digest_alg {
 
 #define DIGEST_STR_MAX	(7 + 128 + 1)
 
+/*
+ * A plain value: it can be copied with "=" (the hex part is a copy, not
+ * a pointer into str, so a copy never dangles).
+ */
 struct digest {
 	enum digest_alg	 alg;
 	char		 str[DIGEST_STR_MAX];	/* "sha256:..." */
-	const char	*hex;			/* points into str */
+	char		 hex[128 + 1];		/* str after the ':' */
 };
 
 int	digest_parse(const char *, size_t, struct digest *);
