@@ -192,6 +192,17 @@ stor_list(struct stor_driver *sd, const char *path, stor_list_fn fn,
 }
 
 enum reg_err
+stor_list_tmp(struct stor_driver *sd, const char *path, stor_list_fn fn,
+    void *arg)
+{
+	if (!path_check("list_tmp", path))
+		return (REG_E_IO);
+	if (sd->ops->list_tmp == NULL)
+		return (REG_OK);
+	return (sd->ops->list_tmp(sd, path, fn, arg));
+}
+
+enum reg_err
 stor_lock(struct stor_driver *sd, const char *path, enum stor_lock_mode mode,
     int create, struct stor_lock **out)
 {

@@ -73,6 +73,13 @@ struct stor_ops {
 	enum reg_err	(*remove)(struct stor_driver *, const char *);
 	enum reg_err	(*list)(struct stor_driver *, const char *,
 			    stor_list_fn, void *);
+	/*
+	 * List the temporary files the driver left in a directory (a
+	 * writer killed between create and rename), which list() hides;
+	 * the names are valid path segments for stat() and remove().
+	 */
+	enum reg_err	(*list_tmp)(struct stor_driver *, const char *,
+			    stor_list_fn, void *);
 	/* "create": make the lock object if it is missing. */
 	enum reg_err	(*lock)(struct stor_driver *, const char *,
 			    enum stor_lock_mode, int, struct stor_lock **);
@@ -120,6 +127,9 @@ enum reg_err	stor_touch(struct stor_driver *, const char *);
 enum reg_err	stor_remove(struct stor_driver *, const char *);
 enum reg_err	stor_list(struct stor_driver *, const char *, stor_list_fn,
 		    void *);
+/* Nothing to list (REG_OK) for a driver without temporary files. */
+enum reg_err	stor_list_tmp(struct stor_driver *, const char *,
+		    stor_list_fn, void *);
 enum reg_err	stor_lock(struct stor_driver *, const char *,
 		    enum stor_lock_mode, int, struct stor_lock **);
 void		stor_unlock(struct stor_driver *, struct stor_lock *);

@@ -442,8 +442,18 @@ fs_remove(struct stor_driver *sd, const char *path)
 	return (fs_remove_at(fs_of(sd)->dirfd, path, path));
 }
 
+/* Temporaries of fs_put() ("tmp") or everything but dot files. */
+static int
+fs_list_wanted(const char *name, int tmp)
+{
+	if (tmp)
+		return (strncmp(name, ".tmp-", 5) == 0);
+	return (name[0] != '.');
+}
+
 static enum reg_err
-fs_list(struct stor_driver *sd, const char *path, stor_list_fn fn, void *arg)
+fs_list_some(struct stor_driver *sd, const char *path, int tmp,
+    stor_list_fn fn, void *arg)
 {
 	struct stor_stat	 ss;
 	struct dirent		*de;
@@ -467,7 +477,7 @@ fs_list(struct stor_driver *sd, const char *path, stor_list_fn fn, void *arg)
 				rc = fs_errno("readdir", path);
 			break;
 		}
-		if (de->d_name[0] == '.')
+		if (!fs_list_wanted(de->d_name, tmp))
 			continue;
 		if (fstatat(dirfd(dir), de->d_name, &st,
 		    AT_SYMLINK_NOFOLLOW) == -1) {
@@ -483,6 +493,19 @@ fs_list(struct stor_driver *sd, const char *path, stor_list_fn fn, void *arg)
 	}
 	closedir(dir);
 	return (rc);
+}
+
+static enum reg_err
+fs_list(struct stor_driver *sd, const char *path, stor_list_fn fn, void *arg)
+{
+	return (fs_list_some(sd, path, 0, fn, arg));
+}
+
+static enum reg_err
+fs_list_tmp(struct stor_driver *sd, const char *path, stor_list_fn fn,
+    void *arg)
+{
+	return (fs_list_some(sd, path, 1, fn, arg));
 }
 
 static enum reg_err
@@ -544,6 +567,7 @@ static const struct stor_ops fs_ops = {
 	.touch		= fs_touch,
 	.remove		= fs_remove,
 	.list		= fs_list,
+	.list_tmp	= fs_list_tmp,
 	.lock		= fs_lock,
 	.unlock		= fs_unlock,
 	.local_path	= fs_local_path,
