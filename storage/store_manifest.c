@@ -1,2 +1,384 @@
-/* storage/store_manifest.c: not written yet. */
+/*
+ * storage/store_manifest.c: push, fetch and delete manifests.
+ *
+ * A manifest's exact bytes are a blob (so GET /v2/x/blobs/<digest> of a
+ * manifest works, as in zuul-registry).  It belongs to a repository
+ * through its link, layout_manifest_link(), whose content is just the
+ * media type.  A manifest with a subject also leaves its referrer
+ * descriptor, {"mediaType","digest","size","artifactType","annotations"},
+ * at layout_referrer() for store_referrers().  The subject is not kept
+ * anywhere else: store_manifest_get() parses the manifest again, but
+ * only when it is an OCI type whose bytes can hold a "subject" key.
+ *
+ * Pushing holds the store's gc lock shared while it checks what the
+ * manifest references, touches it and writes the manifest, so a prune
+ * (exclusive) sees either none of it or all of it; the blobs it touched
+ * are young enough to survive its grace period.  Links, referrer
+ * descriptors and tags of a repository change only under its tag lock,
+ * which serialises pushes against deletes.  Lock order: gc, then tag.
+ */
 #include "config.h"
+
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "common/buf.h"
+#include "common/digest.h"
+#include "common/log.h"
+#include "storage/driver.h"
+#include "storage/layout.h"
+#include "storage/manifest.h"
+#include "storage/store.h"
+#include "storage/store_int.h"
+
+static enum reg_err
+store_lock_path(struct store *st, struct buf *path, enum stor_lock_mode mode,
+    struct stor_lock **lk)
+{
+	enum reg_err	rc;
+
+	rc = stor_lock(st->sd, path->buf, mode, 1, lk);
+	buf_release(path);
+	return (rc);
+}
+
+static enum reg_err
+gc_lock_shared(struct store *st, struct stor_lock **lk)
+{
+	struct buf	path = BUF_INIT;
+
+	layout_gc_lock(&path);
+	return (store_lock_path(st, &path, STOR_LOCK_SH, lk));
+}
+
+static enum reg_err
+tag_lock(struct store *st, const char *name, struct stor_lock **lk)
+{
+	struct buf	path = BUF_INIT;
+
+	layout_tags_lock(&path, name);
+	return (store_lock_path(st, &path, STOR_LOCK_EX, lk));
+}
+
+/* Checks of what a manifest references, under the gc lock. */
+
+/* The blob must exist with the declared size; keep it from gc. */
+static enum reg_err
+blob_check(struct store *st, const struct manifest_desc *desc,
+    const char *what, struct buf *detail)
+{
+	struct buf	path = BUF_INIT;
+	uint64_t	size;
+	enum reg_err	rc;
+
+	rc = store_blob_stat(st, &desc->digest, &size);
+	if (rc == REG_E_NOENT) {
+		buf_addf(detail, "%s %s is not in the registry", what,
+		    desc->digest.str);
+		return (REG_E_MANIFEST_BLOB_UNKNOWN);
+	}
+	if (rc != REG_OK)
+		return (rc);
+	if (size != desc->size) {
+		buf_addf(detail, "%s %s is %llu bytes, the manifest says %llu",
+		    what, desc->digest.str, (unsigned long long)size,
+		    (unsigned long long)desc->size);
+		return (REG_E_MANIFEST_BLOB_UNKNOWN);
+	}
+	layout_blob(&path, &desc->digest);
+	rc = stor_touch(st->sd, path.buf);
+	buf_release(&path);
+	return (rc == REG_E_NOENT ? REG_E_MANIFEST_BLOB_UNKNOWN : rc);
+}
+
+/* A child of an index must be a manifest of this repository. */
+static enum reg_err
+child_check(struct store *st, const char *name,
+    const struct manifest_desc *desc, struct buf *detail)
+{
+	struct buf		path = BUF_INIT;
+	struct stor_stat	ss;
+	enum reg_err		rc;
+
+	layout_manifest_link(&path, name, &desc->digest);
+	rc = stor_stat(st->sd, path.buf, &ss);
+	buf_release(&path);
+	if (rc == REG_E_NOENT) {
+		buf_addf(detail, "manifest %s is not in repository %s",
+		    desc->digest.str, name);
+		return (REG_E_MANIFEST_BLOB_UNKNOWN);
+	}
+	if (rc != REG_OK)
+		return (rc);
+	return (blob_check(st, desc, "manifest", detail));
+}
+
+static enum reg_err
+refs_check(struct store *st, const char *name,
+    const struct manifest_parsed *mp, struct buf *detail)
+{
+	size_t		i;
+	enum reg_err	rc = REG_OK;
+
+	if (mp->kind == MANIFEST_IMAGE)
+		rc = blob_check(st, &mp->config, "config", detail);
+	for (i = 0; i < mp->nrefs && rc == REG_OK; i++) {
+		if (mp->kind == MANIFEST_IMAGE)
+			rc = blob_check(st, &mp->refs[i], "layer", detail);
+		else
+			rc = child_check(st, name, &mp->refs[i], detail);
+	}
+	return (rc);
+}
+
+/* Writing a manifest. */
+
+/* The manifest's bytes as a blob, unless that blob is there already. */
+static enum reg_err
+manifest_blob_write(struct store *st, const struct digest *d,
+    const void *body, size_t len)
+{
+	struct buf		path = BUF_INIT;
+	struct stor_stat	ss;
+	enum reg_err		rc;
+
+	layout_blob(&path, d);
+	rc = stor_stat(st->sd, path.buf, &ss);
+	if (rc == REG_OK && !ss.is_dir && ss.size == len)
+		rc = stor_touch(st->sd, path.buf);
+	else
+		rc = stor_put(st->sd, path.buf, body, len);
+	buf_release(&path);
+	return (rc);
+}
+
+/* What store_referrers() lists for this manifest. */
+static void
+referrer_desc(const struct digest *d, size_t len,
+    const struct manifest_parsed *mp, struct buf *out)
+{
+	struct json_object	*desc, *ann;
+	const char		*at = NULL;
+
+	desc = json_object_new_object();
+	json_object_object_add(desc, "mediaType",
+	    json_object_new_string(mp->media_type));
+	json_object_object_add(desc, "digest", json_object_new_string(d->str));
+	json_object_object_add(desc, "size", json_object_new_int64(
+	    (int64_t)len));
+	/* distribution-spec 1.1 "Listing Referrers". */
+	if (mp->artifact_type[0] != '\0')
+		at = mp->artifact_type;
+	else if (mp->kind == MANIFEST_IMAGE)
+		at = mp->config.media_type;
+	if (at != NULL)
+		json_object_object_add(desc, "artifactType",
+		    json_object_new_string(at));
+	if (mp->annotations != NULL &&
+	    (ann = json_tokener_parse(mp->annotations)) != NULL)
+		json_object_object_add(desc, "annotations", ann);
+	buf_addstr(out, json_object_to_json_string_ext(desc,
+	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(desc);
+}
+
+/* Link, referrer descriptor and tag, under the tag lock. */
+static enum reg_err
+manifest_link_write(struct store *st, const char *name, const char *tag,
+    const struct digest *d, size_t len, const struct manifest_parsed *mp)
+{
+	struct buf		 path = BUF_INIT, b = BUF_INIT;
+	struct stor_lock	*lk;
+	struct tag_entry	 te;
+	enum reg_err		 rc;
+
+	if ((rc = tag_lock(st, name, &lk)) != REG_OK)
+		return (rc);
+	layout_manifest_link(&path, name, d);
+	rc = stor_put(st->sd, path.buf, mp->media_type,
+	    strlen(mp->media_type));
+	if (rc == REG_OK && mp->has_subject) {
+		referrer_desc(d, len, mp, &b);
+		layout_referrer(&path, name, &mp->subject.digest, d);
+		rc = stor_put(st->sd, path.buf, b.buf, b.len);
+	}
+	if (rc == REG_OK && tag != NULL) {
+		te.digest = *d;
+		memcpy(te.media_type, mp->media_type,
+		    strlen(mp->media_type) + 1);
+		rc = store_tag_set_locked(st, name, tag, &te);
+	}
+	stor_unlock(st->sd, lk);
+	buf_release(&path);
+	buf_release(&b);
+	return (rc);
+}
+
+static void
+meta_fill(struct manifest_meta *meta, const struct digest *d, size_t len,
+    const struct manifest_parsed *mp)
+{
+	memset(meta, 0, sizeof(*meta));
+	meta->digest = *d;
+	meta->size = len;
+	memcpy(meta->media_type, mp->media_type, strlen(mp->media_type) + 1);
+	meta->has_subject = mp->has_subject;
+	if (mp->has_subject)
+		meta->subject = mp->subject.digest;
+}
+
+enum reg_err
+store_manifest_put(struct store *st, const char *name, const char *tag,
+    const struct digest *ref, const char *content_type, const void *body,
+    size_t len, struct manifest_meta *meta, struct buf *detail)
+{
+	struct manifest_parsed	 mp;
+	struct stor_lock	*gc;
+	struct digest		 d;
+	enum reg_err		 rc;
+
+	if (len > MANIFEST_MAX) {
+		buf_addf(detail, "manifest is %zu bytes, the limit is %d",
+		    len, MANIFEST_MAX);
+		return (REG_E_TOO_LARGE);
+	}
+	digest_of(ref != NULL ? ref->alg : DIGEST_SHA256, body, len, &d);
+	if (ref != NULL && !digest_equal(ref, &d)) {
+		buf_addf(detail, "manifest digest is %s, not %s", d.str,
+		    ref->str);
+		return (REG_E_DIGEST_INVALID);
+	}
+	if ((rc = manifest_parse(body, len, content_type, &mp, detail)) !=
+	    REG_OK)
+		return (rc);
+	if ((rc = gc_lock_shared(st, &gc)) == REG_OK) {
+		if ((rc = refs_check(st, name, &mp, detail)) == REG_OK &&
+		    (rc = manifest_blob_write(st, &d, body, len)) == REG_OK)
+			rc = manifest_link_write(st, name, tag, &d, len, &mp);
+		stor_unlock(st->sd, gc);
+	}
+	if (rc == REG_OK)
+		meta_fill(meta, &d, len, &mp);
+	manifest_parsed_release(&mp);
+	return (rc);
+}
+
+/* Reading a manifest. */
+
+static int
+may_have_subject(const struct buf *body, const char *media_type)
+{
+	if (strcmp(media_type, MT_OCI_MANIFEST) != 0 &&
+	    strcmp(media_type, MT_OCI_INDEX) != 0)
+		return (0);
+	/* A key can hide behind \u escapes: parse if there are any. */
+	return (memmem(body->buf, body->len, "\"subject\"", 9) != NULL ||
+	    memmem(body->buf, body->len, "\\u", 2) != NULL);
+}
+
+static void
+subject_find(const struct buf *body, struct manifest_meta *meta)
+{
+	struct manifest_parsed	mp;
+	struct buf		detail = BUF_INIT;
+
+	if (!may_have_subject(body, meta->media_type))
+		return;
+	if (manifest_parse(body->buf, body->len, meta->media_type, &mp,
+	    &detail) != REG_OK) {
+		log_warnx("store: stored manifest %s does not parse: %s",
+		    meta->digest.str, detail.buf);
+		buf_release(&detail);
+		return;
+	}
+	meta->has_subject = mp.has_subject;
+	if (mp.has_subject)
+		meta->subject = mp.subject.digest;
+	manifest_parsed_release(&mp);
+}
+
+/* The media type in the link, white space trimmed. */
+static enum reg_err
+link_read(struct store *st, const char *name, const struct digest *d,
+    char mt[MEDIA_TYPE_MAX + 1])
+{
+	struct buf	path = BUF_INIT, b = BUF_INIT;
+	enum reg_err	rc;
+
+	layout_manifest_link(&path, name, d);
+	rc = stor_get(st->sd, path.buf, MEDIA_TYPE_MAX, &b);
+	while (b.len > 0 && (b.buf[b.len - 1] == '\n' ||
+	    b.buf[b.len - 1] == ' '))
+		buf_setlen(&b, b.len - 1);
+	if (rc == REG_OK && (b.len == 0 || strlen(b.buf) != b.len)) {
+		log_warnx("store: %s: bad manifest link", path.buf);
+		rc = REG_E_IO;
+	}
+	if (rc == REG_OK)
+		memcpy(mt, b.buf, b.len + 1);
+	buf_release(&path);
+	buf_release(&b);
+	return (rc);
+}
+
+enum reg_err
+store_manifest_get(struct store *st, const char *name,
+    const struct digest *d, struct buf *body, struct manifest_meta *meta)
+{
+	struct buf	path = BUF_INIT;
+	enum reg_err	rc;
+
+	memset(meta, 0, sizeof(*meta));
+	if ((rc = link_read(st, name, d, meta->media_type)) != REG_OK)
+		return (rc);
+	buf_reset(body);
+	layout_blob(&path, d);
+	rc = stor_get(st->sd, path.buf, MANIFEST_MAX, body);
+	if (rc == REG_E_NOENT)
+		log_warnx("store: %s@%s: linked manifest has no blob", name,
+		    d->str);
+	buf_release(&path);
+	if (rc != REG_OK)
+		return (rc);
+	meta->digest = *d;
+	meta->size = body->len;
+	subject_find(body, meta);
+	return (REG_OK);
+}
+
+/* Deleting a manifest. */
+
+enum reg_err
+store_manifest_delete(struct store *st, const char *name,
+    const struct digest *d)
+{
+	struct manifest_meta	 meta;
+	struct buf		 path = BUF_INIT, body = BUF_INIT;
+	struct stor_lock	*lk;
+	enum reg_err		 rc;
+
+	/* Its subject, to find its referrer descriptor. */
+	rc = store_manifest_get(st, name, d, &body, &meta);
+	buf_release(&body);
+	if (rc != REG_OK && rc != REG_E_NOENT)
+		return (rc);
+	if (rc == REG_E_NOENT && (rc = link_read(st, name, d,
+	    meta.media_type)) != REG_OK)
+		return (rc);
+	if ((rc = tag_lock(st, name, &lk)) != REG_OK)
+		return (rc);
+	rc = store_tags_drop_locked(st, name, d);
+	if (rc == REG_OK) {
+		layout_manifest_link(&path, name, d);
+		rc = stor_remove(st->sd, path.buf);
+	}
+	if (rc == REG_OK && meta.has_subject) {
+		layout_referrer(&path, name, &meta.subject, d);
+		if ((rc = stor_remove(st->sd, path.buf)) == REG_E_NOENT)
+			rc = REG_OK;
+	}
+	stor_unlock(st->sd, lk);
+	buf_release(&path);
+	return (rc);
+}

@@ -1,2 +1,488 @@
-/* storage/store_tag.c: not written yet. */
+/*
+ * storage/store_tag.c: tags, the tag and repository listings, and the
+ * referrers index.
+ *
+ * A tag file (layout_tag()) holds "<digest> <media-type>\n" lines,
+ * newest push first and at most one per media type: as in
+ * zuul-registry, one tag can name a Docker schema 2 manifest and an OCI
+ * manifest at once and the handler picks one with Accept.  Tag files
+ * are replaced atomically under the repository's tag lock, so readers
+ * take no lock.
+ *
+ * A directory below repos/ is a repository when it has a "_manifests"
+ * child; repository names nest ("a/b" and "a/b/c" can both exist).
+ * Listings are sorted with strcmp() and paged with "last" (exclusive)
+ * and "n" (0: all).
+ */
 #include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "common/buf.h"
+#include "common/digest.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "common/xmalloc.h"
+#include "storage/driver.h"
+#include "storage/layout.h"
+#include "storage/manifest.h"
+#include "storage/store.h"
+#include "storage/store_int.h"
+
+/* Longest tag file: one line per media type, a few in practice. */
+#define TAG_FILE_MAX	(64 * 1024)
+
+/* A growable array of strings. */
+struct strv {
+	char	**v;
+	size_t	  n;
+	size_t	  alloc;
+};
+
+static void
+strv_add(struct strv *sv, const char *s)
+{
+	if (sv->n == sv->alloc) {
+		sv->alloc = sv->alloc == 0 ? 16 : sv->alloc * 2;
+		sv->v = xreallocarray(sv->v, sv->alloc, sizeof(*sv->v));
+	}
+	sv->v[sv->n++] = xstrdup(s);
+}
+
+static int
+strv_cmp(const void *a, const void *b)
+{
+	return (strcmp(*(char *const *)a, *(char *const *)b));
+}
+
+/*
+ * Sort "sv" and hand the page after "last" of at most "n" entries to
+ * the caller; "sv" is consumed.
+ */
+static void
+strv_page(struct strv *sv, const char *last, size_t n, char ***out,
+    size_t *nout, int *more)
+{
+	size_t	first = 0, count, i;
+
+	qsort(sv->v, sv->n, sizeof(*sv->v), strv_cmp);
+	if (last != NULL)
+		while (first < sv->n && strcmp(sv->v[first], last) <= 0)
+			first++;
+	count = sv->n - first;
+	*more = n != 0 && count > n;
+	if (*more)
+		count = n;
+	*out = xcalloc(count == 0 ? 1 : count, sizeof(**out));
+	for (i = 0; i < sv->n; i++) {
+		if (i >= first && i < first + count)
+			(*out)[i - first] = sv->v[i];
+		else
+			free(sv->v[i]);
+	}
+	*nout = count;
+	free(sv->v);
+	memset(sv, 0, sizeof(*sv));
+}
+
+/* Tag files. */
+
+/* Parse one line "<digest> <media-type>"; -1 if it is malformed. */
+static int
+tag_line_parse(const char *p, size_t len, struct tag_entry *te)
+{
+	const char	*sp;
+	size_t		 mtlen;
+
+	if ((sp = memchr(p, ' ', len)) == NULL ||
+	    digest_parse(p, (size_t)(sp - p), &te->digest) == -1)
+		return (-1);
+	mtlen = len - (size_t)(sp - p) - 1;
+	if (mtlen == 0 || mtlen > MEDIA_TYPE_MAX ||
+	    memchr(sp + 1, '\0', mtlen) != NULL)
+		return (-1);
+	memcpy(te->media_type, sp + 1, mtlen);
+	te->media_type[mtlen] = '\0';
+	return (0);
+}
+
+/* Read a tag file; NOENT if it is missing or holds no valid line. */
+static enum reg_err
+tag_read(struct store *st, const char *name, const char *tag,
+    struct tag_entry **out, size_t *nout)
+{
+	struct buf		 path = BUF_INIT, b = BUF_INIT;
+	struct tag_entry	*te = NULL;
+	const char		*p, *end, *nl;
+	size_t			 n = 0;
+	enum reg_err		 rc;
+
+	layout_tag(&path, name, tag);
+	if ((rc = stor_get(st->sd, path.buf, TAG_FILE_MAX, &b)) != REG_OK)
+		goto out;
+	for (p = b.buf, end = b.buf + b.len; p < end; p = nl + 1) {
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			nl = end;
+		te = xreallocarray(te, n + 1, sizeof(*te));
+		if (tag_line_parse(p, (size_t)(nl - p), &te[n]) == 0)
+			n++;
+		else
+			log_warnx("store: %s: skipping a malformed line",
+			    path.buf);
+	}
+	if (n == 0) {
+		free(te);
+		te = NULL;
+		rc = REG_E_NOENT;
+	}
+out:
+	*out = te;
+	*nout = n;
+	buf_release(&path);
+	buf_release(&b);
+	return (rc);
+}
+
+/* Replace a tag file with "te", or remove it when "n" is 0. */
+static enum reg_err
+tag_write(struct store *st, const char *name, const char *tag,
+    const struct tag_entry *te, size_t n)
+{
+	struct buf	path = BUF_INIT, b = BUF_INIT;
+	size_t		i;
+	enum reg_err	rc;
+
+	layout_tag(&path, name, tag);
+	for (i = 0; i < n; i++)
+		buf_addf(&b, "%s %s\n", te[i].digest.str, te[i].media_type);
+	if (n == 0) {
+		rc = stor_remove(st->sd, path.buf);
+		if (rc == REG_E_NOENT)
+			rc = REG_OK;
+	} else
+		rc = stor_put(st->sd, path.buf, b.buf, b.len);
+	buf_release(&path);
+	buf_release(&b);
+	return (rc);
+}
+
+enum reg_err
+store_tag_set_locked(struct store *st, const char *name, const char *tag,
+    const struct tag_entry *te)
+{
+	struct tag_entry	*old, *nw;
+	size_t			 nold, n = 0, i;
+	enum reg_err		 rc;
+
+	rc = tag_read(st, name, tag, &old, &nold);
+	if (rc == REG_E_NOENT)
+		rc = REG_OK;
+	if (rc != REG_OK)
+		return (rc);
+	nw = xreallocarray(NULL, nold + 1, sizeof(*nw));
+	nw[n++] = *te;
+	for (i = 0; i < nold; i++)
+		if (strcmp(old[i].media_type, te->media_type) != 0)
+			nw[n++] = old[i];
+	rc = tag_write(st, name, tag, nw, n);
+	free(old);
+	free(nw);
+	return (rc);
+}
+
+/* Drop the lines that point at "d" from one tag file. */
+static enum reg_err
+tag_drop(struct store *st, const char *name, const char *tag,
+    const struct digest *d)
+{
+	struct tag_entry	*te;
+	size_t			 n, kept = 0, i;
+	enum reg_err		 rc;
+
+	if ((rc = tag_read(st, name, tag, &te, &n)) != REG_OK)
+		return (rc == REG_E_NOENT ? REG_OK : rc);
+	for (i = 0; i < n; i++)
+		if (!digest_equal(&te[i].digest, d))
+			te[kept++] = te[i];
+	if (kept != n)
+		rc = tag_write(st, name, tag, te, kept);
+	free(te);
+	return (rc);
+}
+
+static enum reg_err
+collect_files(const char *entry, const struct stor_stat *ss, void *arg)
+{
+	if (!ss->is_dir)
+		strv_add(arg, entry);
+	return (REG_OK);
+}
+
+/* Every tag file name of a repository (none if it has no tags). */
+static enum reg_err
+tags_collect(struct store *st, const char *name, struct strv *sv)
+{
+	struct buf	path = BUF_INIT;
+	enum reg_err	rc;
+
+	layout_tags(&path, name);
+	rc = stor_list(st->sd, path.buf, collect_files, sv);
+	buf_release(&path);
+	return (rc == REG_E_NOENT ? REG_OK : rc);
+}
+
+enum reg_err
+store_tags_drop_locked(struct store *st, const char *name,
+    const struct digest *d)
+{
+	struct strv	sv = { NULL, 0, 0 };
+	size_t		i;
+	enum reg_err	rc;
+
+	rc = tags_collect(st, name, &sv);
+	for (i = 0; i < sv.n; i++) {
+		if (rc == REG_OK)
+			rc = tag_drop(st, name, sv.v[i], d);
+		free(sv.v[i]);
+	}
+	free(sv.v);
+	return (rc);
+}
+
+enum reg_err
+store_tag_get(struct store *st, const char *name, const char *tag,
+    struct tag_entry **out, size_t *n)
+{
+	return (tag_read(st, name, tag, out, n));
+}
+
+enum reg_err
+store_tag_delete(struct store *st, const char *name, const char *tag)
+{
+	struct buf		 path = BUF_INIT;
+	struct stor_lock	*lk;
+	enum reg_err		 rc;
+
+	/* Tags are only written under the lock: no lock file, no tag. */
+	layout_tags_lock(&path, name);
+	rc = stor_lock(st->sd, path.buf, STOR_LOCK_EX, 0, &lk);
+	if (rc == REG_OK) {
+		layout_tag(&path, name, tag);
+		rc = stor_remove(st->sd, path.buf);
+		stor_unlock(st->sd, lk);
+	}
+	buf_release(&path);
+	return (rc);
+}
+
+/* Does "name" exist: does it have a _manifests directory? */
+static enum reg_err
+repo_exists(struct store *st, const char *name)
+{
+	struct buf		path = BUF_INIT;
+	struct stor_stat	ss;
+	enum reg_err		rc;
+
+	layout_manifest_links(&path, name);
+	rc = stor_stat(st->sd, path.buf, &ss);
+	buf_release(&path);
+	if (rc == REG_OK && !ss.is_dir)
+		rc = REG_E_NOENT;
+	return (rc);
+}
+
+enum reg_err
+store_tags_list(struct store *st, const char *name, const char *last,
+    size_t n, char ***out, size_t *nout, int *more)
+{
+	struct strv	sv = { NULL, 0, 0 };
+	enum reg_err	rc;
+
+	*out = NULL;
+	*nout = 0;
+	*more = 0;
+	if ((rc = repo_exists(st, name)) != REG_OK)
+		return (rc);
+	if ((rc = tags_collect(st, name, &sv)) != REG_OK) {
+		store_strv_free(sv.v, sv.n);
+		return (rc);
+	}
+	strv_page(&sv, last, n, out, nout, more);
+	return (REG_OK);
+}
+
+/* The catalog. */
+
+struct repo_dir {
+	struct strv	children;
+	int		is_repo;
+};
+
+static enum reg_err
+repo_dir_entry(const char *entry, const struct stor_stat *ss, void *arg)
+{
+	struct repo_dir	*rd = arg;
+
+	if (!ss->is_dir)
+		return (REG_OK);
+	if (strcmp(entry, "_manifests") == 0)
+		rd->is_repo = 1;
+	else if (entry[0] != '_')
+		strv_add(&rd->children, entry);
+	return (REG_OK);
+}
+
+/* Add "prefix" if it is a repository, then every repository below. */
+static enum reg_err
+catalog_walk(struct store *st, const char *prefix, struct strv *out)
+{
+	struct repo_dir	 rd = { { NULL, 0, 0 }, 0 };
+	struct buf	 path = BUF_INIT, child = BUF_INIT;
+	size_t		 i;
+	enum reg_err	 rc;
+
+	if (*prefix == '\0')
+		layout_repos_root(&path);
+	else
+		layout_repo(&path, prefix);
+	rc = stor_list(st->sd, path.buf, repo_dir_entry, &rd);
+	if (rc == REG_E_NOENT)
+		rc = REG_OK;	/* removed meanwhile, or no repos/ yet */
+	if (rc == REG_OK && rd.is_repo)
+		strv_add(out, prefix);
+	for (i = 0; i < rd.children.n; i++) {
+		buf_reset(&child);
+		if (*prefix != '\0')
+			buf_addf(&child, "%s/", prefix);
+		buf_addstr(&child, rd.children.v[i]);
+		if (rc == REG_OK && child.len <= NAME_MAX_LEN &&
+		    name_valid(child.buf, child.len))
+			rc = catalog_walk(st, child.buf, out);
+		free(rd.children.v[i]);
+	}
+	free(rd.children.v);
+	buf_release(&path);
+	buf_release(&child);
+	return (rc);
+}
+
+enum reg_err
+store_catalog(struct store *st, const char *last, size_t n, char ***out,
+    size_t *nout, int *more)
+{
+	struct strv	sv = { NULL, 0, 0 };
+	enum reg_err	rc;
+
+	*out = NULL;
+	*nout = 0;
+	*more = 0;
+	if ((rc = catalog_walk(st, "", &sv)) != REG_OK) {
+		store_strv_free(sv.v, sv.n);
+		return (rc);
+	}
+	strv_page(&sv, last, n, out, nout, more);
+	return (REG_OK);
+}
+
+/* Referrers. */
+
+/* File "<alg>-<hex>" of a referrer directory back to a digest. */
+static int
+referrer_digest(const char *entry, struct digest *d)
+{
+	char	s[DIGEST_STR_MAX];
+	char	*dash;
+	size_t	len = strlen(entry);
+
+	if (len >= sizeof(s))
+		return (-1);
+	memcpy(s, entry, len + 1);
+	if ((dash = strchr(s, '-')) == NULL)
+		return (-1);
+	*dash = ':';
+	return (digest_parse(s, len, d));
+}
+
+/*
+ * Add the descriptor stored for referrer "entry" to "arr", unless the
+ * filter rejects it or the referrer left the repository meanwhile.
+ */
+static enum reg_err
+referrer_add(struct store *st, const char *name, const struct digest *subj,
+    const char *entry, const char *artifact_type, struct json_object *arr)
+{
+	struct buf		 path = BUF_INIT, b = BUF_INIT;
+	struct stor_stat	 ss;
+	struct json_object	*desc, *at;
+	struct digest		 d;
+	enum reg_err		 rc;
+
+	if (referrer_digest(entry, &d) == -1)
+		return (REG_OK);
+	layout_manifest_link(&path, name, &d);
+	if ((rc = stor_stat(st->sd, path.buf, &ss)) == REG_OK) {
+		layout_referrer(&path, name, subj, &d);
+		rc = stor_get(st->sd, path.buf, MANIFEST_MAX, &b);
+	}
+	buf_release(&path);
+	if (rc != REG_OK) {
+		buf_release(&b);
+		return (rc == REG_E_NOENT ? REG_OK : rc);
+	}
+	desc = json_tokener_parse(b.buf);
+	buf_release(&b);
+	if (desc == NULL || !json_object_is_type(desc, json_type_object)) {
+		log_warnx("store: %s: bad referrer descriptor %s", name, entry);
+		json_object_put(desc);
+		return (REG_OK);
+	}
+	if (artifact_type != NULL &&
+	    (!json_object_object_get_ex(desc, "artifactType", &at) ||
+	    strcmp(json_object_get_string(at), artifact_type) != 0)) {
+		json_object_put(desc);
+		return (REG_OK);
+	}
+	json_object_array_add(arr, desc);
+	return (REG_OK);
+}
+
+enum reg_err
+store_referrers(struct store *st, const char *name,
+    const struct digest *subject, const char *artifact_type,
+    struct buf *out)
+{
+	struct json_object	*root, *arr;
+	struct strv		 sv = { NULL, 0, 0 };
+	struct buf		 path = BUF_INIT;
+	size_t			 i;
+	enum reg_err		 rc;
+
+	layout_referrers(&path, name, subject);
+	rc = stor_list(st->sd, path.buf, collect_files, &sv);
+	buf_release(&path);
+	if (rc == REG_E_NOENT)
+		rc = REG_OK;
+	if (sv.n > 0)
+		qsort(sv.v, sv.n, sizeof(*sv.v), strv_cmp);
+	arr = json_object_new_array();
+	for (i = 0; i < sv.n && rc == REG_OK; i++)
+		rc = referrer_add(st, name, subject, sv.v[i], artifact_type,
+		    arr);
+	store_strv_free(sv.v, sv.n);
+	if (rc != REG_OK) {
+		json_object_put(arr);
+		return (rc);
+	}
+	root = json_object_new_object();
+	json_object_object_add(root, "schemaVersion", json_object_new_int(2));
+	json_object_object_add(root, "mediaType",
+	    json_object_new_string(MT_OCI_INDEX));
+	json_object_object_add(root, "manifests", arr);
+	buf_addstr(out, json_object_to_json_string_ext(root,
+	    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(root);
+	return (REG_OK);
+}

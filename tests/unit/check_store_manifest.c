@@ -1,0 +1,601 @@
+/*
+ * tests/unit/check_store_manifest.c: manifests, tags, the catalog and
+ * referrers on a fresh filesystem store per test.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "common/buf.h"
+#include "common/digest.h"
+#include "common/util.h"
+#include "storage/driver.h"
+#include "storage/layout.h"
+#include "storage/manifest.h"
+#include "storage/store.h"
+
+#define DOCKER_CONFIG	"application/vnd.docker.container.image.v1+json"
+#define DOCKER_LAYER	"application/vnd.docker.image.rootfs.diff.tar.gzip"
+#define OCI_CONFIG	"application/vnd.oci.image.config.v1+json"
+#define OCI_LAYER	"application/vnd.oci.image.layer.v1.tar+gzip"
+#define OCI_EMPTY	"application/vnd.oci.empty.v1+json"
+
+static char		 tmproot[4096];
+static struct store	*st;
+
+static void
+setup(void)
+{
+	const char	*tmp;
+
+	if ((tmp = getenv("TMPDIR")) == NULL)
+		tmp = ".";
+	(void)snprintf(tmproot, sizeof(tmproot), "%s/check_store.XXXXXX", tmp);
+	ck_assert_ptr_nonnull(mkdtemp(tmproot));
+	st = store_open("filesystem", tmproot);
+	ck_assert_ptr_nonnull(st);
+}
+
+static int
+rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	return (remove(path));
+}
+
+static void
+teardown(void)
+{
+	store_close(st);
+	(void)nftw(tmproot, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* Store "s" as a blob; its digest goes to "d". */
+static void
+blob_add(const char *s, struct digest *d)
+{
+	struct buf	path = BUF_INIT;
+
+	digest_of(DIGEST_SHA256, s, strlen(s), d);
+	layout_blob(&path, d);
+	ck_assert_int_eq(stor_put(st->sd, path.buf, s, strlen(s)), REG_OK);
+	buf_release(&path);
+}
+
+static void
+desc_add(struct buf *b, const char *mt, const struct digest *d,
+    unsigned long long size)
+{
+	buf_addf(b, "{\"mediaType\":\"%s\",\"digest\":\"%s\",\"size\":%llu}",
+	    mt, d->str, size);
+}
+
+/* An image manifest of type "mt" with one layer; "extra" is appended. */
+static void
+image_make(struct buf *b, const char *mt, const char *config_mt,
+    const char *config, const char *layer, long long layer_size,
+    const char *extra)
+{
+	struct digest	dc, dl;
+
+	blob_add(config, &dc);
+	blob_add(layer, &dl);
+	buf_reset(b);
+	buf_addf(b, "{\"schemaVersion\":2,\"mediaType\":\"%s\",\"config\":",
+	    mt);
+	desc_add(b, config_mt, &dc, strlen(config));
+	buf_addstr(b, ",\"layers\":[");
+	desc_add(b, strcmp(mt, MT_DOCKER_V2) == 0 ? DOCKER_LAYER : OCI_LAYER,
+	    &dl, layer_size < 0 ? strlen(layer) : (size_t)layer_size);
+	buf_addf(b, "]%s}", extra);
+}
+
+static void
+schema2_make(struct buf *b, const char *layer)
+{
+	image_make(b, MT_DOCKER_V2, DOCKER_CONFIG, "{\"os\":\"linux\"}",
+	    layer, -1, "");
+}
+
+static void
+oci_make(struct buf *b, const char *layer)
+{
+	image_make(b, MT_OCI_MANIFEST, OCI_CONFIG, "{\"os\":\"linux\"}",
+	    layer, -1, "");
+}
+
+static enum reg_err
+put(const char *name, const char *tag, const struct buf *b,
+    struct manifest_meta *meta)
+{
+	struct manifest_meta	 m;
+	struct buf		 detail = BUF_INIT;
+	enum reg_err		 rc;
+
+	rc = store_manifest_put(st, name, tag, NULL, NULL, b->buf, b->len,
+	    meta != NULL ? meta : &m, &detail);
+	buf_release(&detail);
+	return (rc);
+}
+
+START_TEST(test_put_get)
+{
+	struct manifest_meta	 meta, gm;
+	struct tag_entry	*te;
+	struct buf		 b = BUF_INIT, got = BUF_INIT,
+				 detail = BUF_INIT;
+	struct digest		 want;
+	uint64_t		 size;
+	size_t			 n;
+
+	schema2_make(&b, "layer one");
+	ck_assert_int_eq(store_manifest_put(st, "library/alpine", "latest",
+	    NULL, MT_DOCKER_V2 "; charset=utf-8", b.buf, b.len, &meta,
+	    &detail), REG_OK);
+	digest_of(DIGEST_SHA256, b.buf, b.len, &want);
+	ck_assert_str_eq(meta.digest.str, want.str);
+	ck_assert_uint_eq(meta.size, b.len);
+	ck_assert_str_eq(meta.media_type, MT_DOCKER_V2);
+	ck_assert_int_eq(meta.has_subject, 0);
+
+	ck_assert_int_eq(store_manifest_get(st, "library/alpine", &want,
+	    &got, &gm), REG_OK);
+	ck_assert_uint_eq(got.len, b.len);
+	ck_assert_mem_eq(got.buf, b.buf, b.len);
+	ck_assert_str_eq(gm.media_type, MT_DOCKER_V2);
+	ck_assert_str_eq(gm.digest.str, want.str);
+	ck_assert_uint_eq(gm.size, b.len);
+
+	/* The manifest is a blob too, but only in its repository. */
+	ck_assert_int_eq(store_blob_stat(st, &want, &size), REG_OK);
+	ck_assert_uint_eq(size, b.len);
+	ck_assert_int_eq(store_manifest_get(st, "library/other", &want,
+	    &got, &gm), REG_E_NOENT);
+
+	ck_assert_int_eq(store_tag_get(st, "library/alpine", "latest", &te,
+	    &n), REG_OK);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_str_eq(te[0].digest.str, want.str);
+	ck_assert_str_eq(te[0].media_type, MT_DOCKER_V2);
+	free(te);
+	ck_assert_int_eq(store_tag_get(st, "library/alpine", "nope", &te,
+	    &n), REG_E_NOENT);
+
+	/* Pushing the same bytes again is fine. */
+	ck_assert_int_eq(put("library/alpine", "latest", &b, NULL), REG_OK);
+	buf_release(&b);
+	buf_release(&got);
+	buf_release(&detail);
+}
+END_TEST
+
+static const struct {
+	const char	*what;
+	int		 layer_size;	/* -1: the real size */
+	int		 layer_missing;
+	const char	*detail;
+} bad_refs[] = {
+	{ "missing layer", -1, 1, "is not in the registry" },
+	{ "layer size over by one", 10, 0, "is 9 bytes, the manifest says 10" },
+	{ "layer size short", 3, 0, "is 9 bytes, the manifest says 3" },
+};
+
+START_TEST(test_bad_refs)
+{
+	struct manifest_meta	 meta;
+	struct buf		 b = BUF_INIT, detail = BUF_INIT, path = BUF_INIT;
+	struct digest		 dl, dm;
+
+	image_make(&b, MT_OCI_MANIFEST, OCI_CONFIG, "{}", "layer one",
+	    bad_refs[_i].layer_size, "");
+	if (bad_refs[_i].layer_missing) {
+		digest_of(DIGEST_SHA256, "layer one", 9, &dl);
+		layout_blob(&path, &dl);
+		ck_assert_int_eq(stor_remove(st->sd, path.buf), REG_OK);
+	}
+	ck_assert_int_eq(store_manifest_put(st, "a", "t", NULL,
+	    MT_OCI_MANIFEST, b.buf, b.len, &meta, &detail),
+	    REG_E_MANIFEST_BLOB_UNKNOWN);
+	ck_assert_msg(strstr(detail.buf, bad_refs[_i].detail) != NULL,
+	    "%s: detail \"%s\"", bad_refs[_i].what, detail.buf);
+	digest_of(DIGEST_SHA256, "layer one", 9, &dl);
+	ck_assert_ptr_nonnull(strstr(detail.buf, dl.str));
+
+	/* Nothing was written. */
+	digest_of(DIGEST_SHA256, b.buf, b.len, &dm);
+	ck_assert_int_eq(store_manifest_get(st, "a", &dm, &path, &meta),
+	    REG_E_NOENT);
+	buf_release(&b);
+	buf_release(&detail);
+	buf_release(&path);
+}
+END_TEST
+
+START_TEST(test_digest_ref)
+{
+	struct manifest_meta	 meta;
+	struct buf		 b = BUF_INIT, detail = BUF_INIT;
+	struct digest		 d, other;
+	char			**tags;
+	size_t			 n;
+	int			 more;
+
+	oci_make(&b, "layer");
+	digest_of(DIGEST_SHA256, b.buf, b.len, &d);
+	digest_of(DIGEST_SHA256, "something else", 14, &other);
+	ck_assert_int_eq(store_manifest_put(st, "r", NULL, &other,
+	    MT_OCI_MANIFEST, b.buf, b.len, &meta, &detail),
+	    REG_E_DIGEST_INVALID);
+	ck_assert_ptr_nonnull(strstr(detail.buf, d.str));
+	ck_assert_int_eq(store_manifest_put(st, "r", NULL, &d,
+	    MT_OCI_MANIFEST, b.buf, b.len, &meta, &detail), REG_OK);
+	ck_assert_str_eq(meta.digest.str, d.str);
+
+	/* Pushed by digest: in the repository, but no tag. */
+	ck_assert_int_eq(store_tags_list(st, "r", NULL, 0, &tags, &n, &more),
+	    REG_OK);
+	ck_assert_uint_eq(n, 0);
+	store_strv_free(tags, n);
+	buf_release(&b);
+	buf_release(&detail);
+}
+END_TEST
+
+START_TEST(test_too_large)
+{
+	struct manifest_meta	 meta;
+	struct buf		 detail = BUF_INIT;
+	char			*big;
+
+	big = calloc(1, MANIFEST_MAX + 1);
+	ck_assert_ptr_nonnull(big);
+	memset(big, ' ', MANIFEST_MAX + 1);
+	ck_assert_int_eq(store_manifest_put(st, "r", "t", NULL, NULL, big,
+	    MANIFEST_MAX + 1, &meta, &detail), REG_E_TOO_LARGE);
+	ck_assert_int_eq(store_manifest_put(st, "r", "t", NULL, NULL, big,
+	    MANIFEST_MAX, &meta, &detail), REG_E_MANIFEST_INVALID);
+	free(big);
+	buf_release(&detail);
+}
+END_TEST
+
+static void
+tag_expect(const char *name, const char *tag, size_t want_n,
+    const struct manifest_meta *m0, const struct manifest_meta *m1)
+{
+	struct tag_entry	*te;
+	size_t			 n;
+
+	ck_assert_int_eq(store_tag_get(st, name, tag, &te, &n), REG_OK);
+	ck_assert_uint_eq(n, want_n);
+	ck_assert_str_eq(te[0].digest.str, m0->digest.str);
+	ck_assert_str_eq(te[0].media_type, m0->media_type);
+	if (want_n > 1) {
+		ck_assert_str_eq(te[1].digest.str, m1->digest.str);
+		ck_assert_str_eq(te[1].media_type, m1->media_type);
+	}
+	free(te);
+}
+
+START_TEST(test_tag_types)
+{
+	struct manifest_meta	 s2, oci, s2b, ocib;
+	struct buf		 b = BUF_INIT;
+
+	schema2_make(&b, "one");
+	ck_assert_int_eq(put("r", "t", &b, &s2), REG_OK);
+	oci_make(&b, "one");
+	ck_assert_int_eq(put("r", "t", &b, &oci), REG_OK);
+	tag_expect("r", "t", 2, &oci, &s2);
+
+	/* Re-pushing a type replaces its line and moves it to the front. */
+	schema2_make(&b, "two");
+	ck_assert_int_eq(put("r", "t", &b, &s2b), REG_OK);
+	tag_expect("r", "t", 2, &s2b, &oci);
+	oci_make(&b, "two");
+	ck_assert_int_eq(put("r", "t", &b, &ocib), REG_OK);
+	tag_expect("r", "t", 2, &ocib, &s2b);
+
+	/* The replaced manifests stay in the repository. */
+	ck_assert_int_eq(store_manifest_get(st, "r", &s2.digest, &b, &s2b),
+	    REG_OK);
+	buf_release(&b);
+}
+END_TEST
+
+START_TEST(test_delete)
+{
+	struct manifest_meta	 a, bm, m;
+	struct tag_entry	*te;
+	struct buf		 b = BUF_INIT;
+	char			**tags;
+	size_t			 n;
+	int			 more;
+
+	schema2_make(&b, "a");
+	ck_assert_int_eq(put("r", "t1", &b, &a), REG_OK);
+	ck_assert_int_eq(put("r", "t2", &b, &a), REG_OK);
+	oci_make(&b, "b");
+	ck_assert_int_eq(put("r", "t1", &b, &bm), REG_OK);
+
+	ck_assert_int_eq(store_manifest_delete(st, "r", &a.digest), REG_OK);
+	tag_expect("r", "t1", 1, &bm, NULL);
+	ck_assert_int_eq(store_tag_get(st, "r", "t2", &te, &n), REG_E_NOENT);
+	ck_assert_int_eq(store_manifest_get(st, "r", &a.digest, &b, &m),
+	    REG_E_NOENT);
+	ck_assert_int_eq(store_manifest_delete(st, "r", &a.digest),
+	    REG_E_NOENT);
+	ck_assert_int_eq(store_manifest_delete(st, "other", &bm.digest),
+	    REG_E_NOENT);
+	ck_assert_int_eq(store_tags_list(st, "r", NULL, 0, &tags, &n, &more),
+	    REG_OK);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_str_eq(tags[0], "t1");
+	store_strv_free(tags, n);
+
+	/* Deleting a tag leaves the manifest. */
+	ck_assert_int_eq(store_tag_delete(st, "r", "t1"), REG_OK);
+	ck_assert_int_eq(store_tag_delete(st, "r", "t1"), REG_E_NOENT);
+	ck_assert_int_eq(store_tag_delete(st, "nope", "t1"), REG_E_NOENT);
+	ck_assert_int_eq(store_manifest_get(st, "r", &bm.digest, &b, &m),
+	    REG_OK);
+	buf_release(&b);
+}
+END_TEST
+
+static void
+list_expect(char **v, size_t n, int more, const char *want, int want_more)
+{
+	struct buf	got = BUF_INIT;
+	size_t		i;
+
+	for (i = 0; i < n; i++)
+		buf_addf(&got, "%s%s", i > 0 ? "," : "", v[i]);
+	ck_assert_str_eq(got.buf, want);
+	ck_assert_int_eq(more, want_more);
+	store_strv_free(v, n);
+	buf_release(&got);
+}
+
+static const struct {
+	const char	*last;
+	size_t		 n;
+	const char	*want;
+	int		 more;
+} tag_pages[] = {
+	{ NULL, 0, "A,a,b,c,d,latest", 0 },
+	{ NULL, 2, "A,a", 1 },
+	{ "a", 2, "b,c", 1 },
+	{ "c", 2, "d,latest", 0 },
+	{ "c", 3, "d,latest", 0 },
+	{ "bb", 0, "c,d,latest", 0 },
+	{ "latest", 5, "", 0 },
+	{ "zzz", 0, "", 0 },
+};
+
+START_TEST(test_tags_list)
+{
+	static const char *const tags[] = { "latest", "d", "a", "c", "b",
+	    "A" };
+	struct buf	 b = BUF_INIT;
+	char		**v;
+	size_t		 n, i;
+	int		 more;
+
+	schema2_make(&b, "l");
+	for (i = 0; i < nitems(tags); i++)
+		ck_assert_int_eq(put("r", tags[i], &b, NULL), REG_OK);
+	ck_assert_int_eq(store_tags_list(st, "r", tag_pages[_i].last,
+	    tag_pages[_i].n, &v, &n, &more), REG_OK);
+	list_expect(v, n, more, tag_pages[_i].want, tag_pages[_i].more);
+	ck_assert_int_eq(store_tags_list(st, "unknown", NULL, 0, &v, &n,
+	    &more), REG_E_NOENT);
+	buf_release(&b);
+}
+END_TEST
+
+START_TEST(test_catalog)
+{
+	static const char *const repos[] = { "quay.io/x/y", "a/b/c", "z",
+	    "a/b" };
+	struct buf	 b = BUF_INIT;
+	char		**v;
+	size_t		 n, i;
+	int		 more;
+
+	ck_assert_int_eq(store_catalog(st, NULL, 0, &v, &n, &more), REG_OK);
+	list_expect(v, n, more, "", 0);
+	oci_make(&b, "l");
+	for (i = 0; i < nitems(repos); i++)
+		ck_assert_int_eq(put(repos[i], NULL, &b, NULL), REG_OK);
+	ck_assert_int_eq(store_catalog(st, NULL, 0, &v, &n, &more), REG_OK);
+	list_expect(v, n, more, "a/b,a/b/c,quay.io/x/y,z", 0);
+	ck_assert_int_eq(store_catalog(st, NULL, 2, &v, &n, &more), REG_OK);
+	list_expect(v, n, more, "a/b,a/b/c", 1);
+	ck_assert_int_eq(store_catalog(st, "a/b/c", 2, &v, &n, &more),
+	    REG_OK);
+	list_expect(v, n, more, "quay.io/x/y,z", 0);
+	buf_release(&b);
+}
+END_TEST
+
+START_TEST(test_index)
+{
+	struct manifest_meta	 child, m;
+	struct buf		 b = BUF_INIT, idx = BUF_INIT,
+				 detail = BUF_INIT;
+
+	schema2_make(&b, "child");
+	digest_of(DIGEST_SHA256, b.buf, b.len, &child.digest);
+	buf_addf(&idx, "{\"schemaVersion\":2,\"mediaType\":\"%s\","
+	    "\"manifests\":[", MT_DOCKER_LIST);
+	desc_add(&idx, MT_DOCKER_V2, &child.digest, b.len);
+	buf_addstr(&idx, "]}");
+
+	/* The child must be a manifest of the same repository. */
+	ck_assert_int_eq(put("other", NULL, &b, NULL), REG_OK);
+	ck_assert_int_eq(store_manifest_put(st, "r", "t", NULL, NULL,
+	    idx.buf, idx.len, &m, &detail), REG_E_MANIFEST_BLOB_UNKNOWN);
+	ck_assert_ptr_nonnull(strstr(detail.buf, child.digest.str));
+	ck_assert_int_eq(put("r", NULL, &b, &child), REG_OK);
+	ck_assert_int_eq(put("r", "t", &idx, &m), REG_OK);
+	ck_assert_str_eq(m.media_type, MT_DOCKER_LIST);
+	buf_release(&b);
+	buf_release(&idx);
+	buf_release(&detail);
+}
+END_TEST
+
+/* Parse a referrers index; return its manifests array (owned by *root). */
+static struct json_object *
+referrers(const struct digest *subj, const char *filter,
+    struct json_object **root)
+{
+	struct json_object	*v;
+	struct buf		 out = BUF_INIT;
+
+	ck_assert_int_eq(store_referrers(st, "r", subj, filter, &out), REG_OK);
+	*root = json_tokener_parse(out.buf);
+	ck_assert_ptr_nonnull(*root);
+	ck_assert(json_object_object_get_ex(*root, "schemaVersion", &v));
+	ck_assert_int_eq(json_object_get_int(v), 2);
+	ck_assert(json_object_object_get_ex(*root, "mediaType", &v));
+	ck_assert_str_eq(json_object_get_string(v), MT_OCI_INDEX);
+	ck_assert(json_object_object_get_ex(*root, "manifests", &v));
+	buf_release(&out);
+	return (v);
+}
+
+static const char *
+member(struct json_object *o, const char *key)
+{
+	struct json_object	*v;
+
+	if (!json_object_object_get_ex(o, key, &v))
+		return (NULL);
+	return (json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN |
+	    JSON_C_TO_STRING_NOSLASHESCAPE));
+}
+
+START_TEST(test_referrers)
+{
+	struct manifest_meta	 subj, sbom, sig, idx, m;
+	struct json_object	*root, *arr, *d;
+	struct buf		 b = BUF_INIT, extra = BUF_INIT, q = BUF_INIT;
+	struct digest		 empty;
+	char			 size[32];
+	size_t			 i;
+
+	oci_make(&b, "subject");
+	ck_assert_int_eq(put("r", "v1", &b, &subj), REG_OK);
+	buf_addstr(&extra, ",\"subject\":");
+	desc_add(&extra, MT_OCI_MANIFEST, &subj.digest, b.len);
+	buf_addstr(&q, extra.buf);
+
+	/* An artifact with artifactType and annotations. */
+	buf_addstr(&extra, ",\"artifactType\":\"application/x.sbom\","
+	    "\"annotations\":{\"org.example\":\"a/b\"}");
+	image_make(&b, MT_OCI_MANIFEST, OCI_EMPTY, "{}", "sbom", -1,
+	    extra.buf);
+	ck_assert_int_eq(put("r", NULL, &b, &sbom), REG_OK);
+	ck_assert_int_eq(sbom.has_subject, 1);
+	ck_assert_str_eq(sbom.subject.str, subj.digest.str);
+
+	/* No artifactType: the config's media type stands in. */
+	image_make(&b, MT_OCI_MANIFEST, "application/x.sig.config", "sig",
+	    "sig layer", -1, q.buf);
+	ck_assert_int_eq(put("r", NULL, &b, &sig), REG_OK);
+
+	/* An index with a subject and no artifactType. */
+	buf_reset(&b);
+	buf_addf(&b, "{\"schemaVersion\":2,\"mediaType\":\"%s\","
+	    "\"manifests\":[]%s}", MT_OCI_INDEX, q.buf);
+	ck_assert_int_eq(put("r", NULL, &b, &idx), REG_OK);
+	ck_assert_int_eq(store_manifest_get(st, "r", &idx.digest, &b, &m),
+	    REG_OK);
+	ck_assert_int_eq(m.has_subject, 1);
+	ck_assert_str_eq(m.subject.str, subj.digest.str);
+
+	arr = referrers(&subj.digest, NULL, &root);
+	ck_assert_uint_eq(json_object_array_length(arr), 3);
+	for (i = 0; i < 3; i++) {
+		d = json_object_array_get_idx(arr, i);
+		if (strstr(member(d, "digest"), sbom.digest.str) != NULL) {
+			ck_assert_str_eq(member(d, "artifactType"),
+			    "\"application/x.sbom\"");
+			ck_assert_str_eq(member(d, "annotations"),
+			    "{\"org.example\":\"a/b\"}");
+			ck_assert_str_eq(member(d, "mediaType"),
+			    "\"" MT_OCI_MANIFEST "\"");
+		} else if (strstr(member(d, "digest"), sig.digest.str) !=
+		    NULL) {
+			ck_assert_str_eq(member(d, "artifactType"),
+			    "\"application/x.sig.config\"");
+			ck_assert_ptr_null(member(d, "annotations"));
+		} else {
+			ck_assert_ptr_nonnull(strstr(member(d, "digest"),
+			    idx.digest.str));
+			ck_assert_ptr_null(member(d, "artifactType"));
+			(void)snprintf(size, sizeof(size), "%llu",
+			    (unsigned long long)idx.size);
+			ck_assert_str_eq(member(d, "size"), size);
+		}
+	}
+	json_object_put(root);
+
+	arr = referrers(&subj.digest, "application/x.sbom", &root);
+	ck_assert_uint_eq(json_object_array_length(arr), 1);
+	json_object_put(root);
+	arr = referrers(&subj.digest, "application/none", &root);
+	ck_assert_uint_eq(json_object_array_length(arr), 0);
+	json_object_put(root);
+	digest_of(DIGEST_SHA256, "", 0, &empty);
+	arr = referrers(&empty, NULL, &root);
+	ck_assert_uint_eq(json_object_array_length(arr), 0);
+	json_object_put(root);
+
+	/* A deleted referrer is no longer listed. */
+	ck_assert_int_eq(store_manifest_delete(st, "r", &sbom.digest), REG_OK);
+	arr = referrers(&subj.digest, NULL, &root);
+	ck_assert_uint_eq(json_object_array_length(arr), 2);
+	json_object_put(root);
+	buf_release(&b);
+	buf_release(&extra);
+	buf_release(&q);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite	*s;
+	TCase	*tc;
+	SRunner	*sr;
+	int	 nfailed;
+
+	s = suite_create("store_manifest");
+	tc = tcase_create("store");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_put_get);
+	tcase_add_loop_test(tc, test_bad_refs, 0, nitems(bad_refs));
+	tcase_add_test(tc, test_digest_ref);
+	tcase_add_test(tc, test_too_large);
+	tcase_add_test(tc, test_tag_types);
+	tcase_add_test(tc, test_delete);
+	tcase_add_loop_test(tc, test_tags_list, 0, nitems(tag_pages));
+	tcase_add_test(tc, test_catalog);
+	tcase_add_test(tc, test_index);
+	tcase_add_test(tc, test_referrers);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_ENV);
+	nfailed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return (nfailed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+}
