@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <json-c/json.h>
@@ -349,6 +350,77 @@ START_TEST(test_delete)
 }
 END_TEST
 
+/* Push number "j" of media type "types[i]": distinct bytes each time. */
+static const char *const types[] = {
+	MT_DOCKER_V2, MT_OCI_MANIFEST, MT_DOCKER_LIST, MT_OCI_INDEX
+};
+
+static void
+typed_make(struct buf *b, size_t i, size_t j)
+{
+	struct buf	layer = BUF_INIT;
+
+	buf_addf(&layer, "layer %zu", j);
+	if (i == 0)
+		schema2_make(b, layer.buf);
+	else if (i == 1)
+		oci_make(b, layer.buf);
+	else {
+		buf_reset(b);
+		buf_addf(b, "{\"schemaVersion\":2,\"mediaType\":\"%s\","
+		    "\"manifests\":[],\"n\":%zu}", types[i], j);
+	}
+	buf_release(&layer);
+}
+
+/*
+ * One process per media type pushes to the same tag over and over.
+ * Without the tag lock, a read-modify-write that read before another
+ * type's last push would put that type's older digest back.
+ */
+START_TEST(test_tag_concurrent)
+{
+	struct manifest_meta	 m;
+	struct tag_entry	*te;
+	struct buf		 b = BUF_INIT;
+	struct digest		 last;
+	pid_t			 pids[nitems(types)];
+	size_t			 i, j, n, k;
+	int			 status, fails;
+
+	for (i = 0; i < nitems(pids); i++) {
+		if ((pids[i] = fork()) == 0) {
+			for (fails = 0, j = 0; j < 30; j++) {
+				typed_make(&b, i, j);
+				if (put("r", "t", &b, NULL) != REG_OK)
+					fails++;
+			}
+			_exit(fails == 0 ? 0 : 1);
+		}
+		ck_assert_int_ne(pids[i], -1);
+	}
+	for (i = 0; i < nitems(pids); i++) {
+		ck_assert_int_eq(waitpid(pids[i], &status, 0), pids[i]);
+		ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	}
+	ck_assert_int_eq(store_tag_get(st, "r", "t", &te, &n), REG_OK);
+	ck_assert_uint_eq(n, nitems(types));
+	for (i = 0; i < nitems(types); i++) {
+		typed_make(&b, i, 29);
+		digest_of(DIGEST_SHA256, b.buf, b.len, &last);
+		for (k = 0; k < n; k++)
+			if (strcmp(te[k].media_type, types[i]) == 0)
+				break;
+		ck_assert_uint_lt(k, n);
+		ck_assert_str_eq(te[k].digest.str, last.str);
+		ck_assert_int_eq(store_manifest_get(st, "r", &te[k].digest,
+		    &b, &m), REG_OK);
+	}
+	free(te);
+	buf_release(&b);
+}
+END_TEST
+
 static void
 list_expect(char **v, size_t n, int more, const char *want, int want_more)
 {
@@ -587,6 +659,7 @@ main(void)
 	tcase_add_test(tc, test_digest_ref);
 	tcase_add_test(tc, test_too_large);
 	tcase_add_test(tc, test_tag_types);
+	tcase_add_test(tc, test_tag_concurrent);
 	tcase_add_test(tc, test_delete);
 	tcase_add_loop_test(tc, test_tags_list, 0, nitems(tag_pages));
 	tcase_add_test(tc, test_catalog);
