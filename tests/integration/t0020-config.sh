@@ -141,6 +141,18 @@ public-url = %(ZUUL_URL)
 $storage"
 unset ZUUL_URL
 
+# deploy/specreg.ini, the documented example, is valid and documents
+# every key of conf.c's table.
+"$SPECREG_BIN" -c "$top_srcdir/deploy/specreg.ini" check-config \
+    >"$T/out" 2>&1 || fail "deploy/specreg.ini: $(cat "$T/out")"
+keys=$(sed -n 's/^[[:space:]]*{ "\([a-z]*\)", "\([a-z-]*\)",.*/\1.\2/p' \
+    "$top_srcdir/common/conf.c")
+[ -n "$keys" ] || fail "no keys found in common/conf.c"
+for k in $keys password access; do
+	grep -Eq "^;?${k#*.} = " "$top_srcdir/deploy/specreg.ini" ||
+	    fail "deploy/specreg.ini does not document ${k#*.}"
+done
+
 # serve refuses a bad file before it binds anything.
 printf '%s\n' "$storage" "[registry]" "bogus = 1" >"$T/bad.ini"
 (cd "$T" && timeout 20 "$SPECREG_BIN" -c bad.ini serve \
