@@ -7,6 +7,8 @@
 #
 #   oci_init                  check tools, set $V2 (the /v2 base URL)
 #   call ARGS...              run curl, set $STATUS, never fail
+#   err_code_is OCI           the body's errors[] has code OCI
+#   err_code_in OCI...        ... one of these codes
 #   expect_err CODE OCI ARGS  expect_status CODE plus an errors[] entry OCI
 #   expect_4xx ARGS...        any 4xx, JSON errors if specreg answered
 #   expect_not5xx ARGS...     anything but a 5xx or a transport error
@@ -15,6 +17,7 @@
 #   abs_url LOCATION          resolve a Location value against $URL
 #   add_query URL K=V         append a query parameter
 #   upload_start REPO         POST an upload, set $UPLOAD (absolute URL)
+#   blob_push REPO FILE       POST + PUT ?digest=, print "sha256:<hex>"
 #   randfile FILE BYTES       BYTES random bytes
 #   digest_of FILE            "sha256:<hex>" of FILE
 #   blob_desc MT FILE         an OCI descriptor for FILE as compact JSON
@@ -49,6 +52,16 @@ err_code_is()
 	    '(.errors | type == "array") and ([.errors[].code] | index($c) != null)' \
 	    "$T/body" >/dev/null 2>&1 ||
 	    fail "expected OCI error $1, body: $(head -c 400 "$T/body")"
+}
+
+# Fail unless the body names one of the OCI error codes given.
+err_code_in()
+{
+	for _c in "$@"; do
+		jq -e --arg c "$_c" '[.errors[].code] | index($c) != null' \
+		    "$T/body" >/dev/null 2>&1 && return 0
+	done
+	fail "none of $* in: $(head -c 400 "$T/body")"
 }
 
 expect_err()
@@ -121,10 +134,13 @@ add_query()
 	esac
 }
 
+# Bodiless POSTs carry "Content-Length: 0", as Go clients send it:
+# lighttpd answers a POST without Content-Length with 411 itself.
+
 # POST an upload to REPO; $UPLOAD is its absolute URL, $UUID its id.
 upload_start()
 {
-	expect_status 202 -X POST "$V2/$1/blobs/uploads/"
+	expect_status 202 -X POST -H 'Content-Length: 0' "$V2/$1/blobs/uploads/"
 	_loc=$(header Location)
 	[ -n "$_loc" ] || fail "POST upload: no Location"
 	UPLOAD=$(abs_url "$_loc")
@@ -136,6 +152,18 @@ upload_follow()
 {
 	_loc=$(header Location)
 	[ -z "$_loc" ] || UPLOAD=$(abs_url "$_loc")
+}
+
+# Upload FILE to REPO in two requests; print its digest.
+blob_push()
+{
+	_bp_d=$(digest_of "$2")
+	upload_start "$1"
+	expect_status 201 -X PUT -H 'Content-Type: application/octet-stream' \
+	    -H 'Expect:' --data-binary "@$2" "$(add_query "$UPLOAD" "digest=$_bp_d")"
+	[ "$(header Docker-Content-Digest)" = "$_bp_d" ] ||
+	    fail "blob_push: Docker-Content-Digest '$(header Docker-Content-Digest)'"
+	echo "$_bp_d"
 }
 
 randfile()

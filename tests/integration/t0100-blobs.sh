@@ -18,8 +18,8 @@ start_registry
 oci_init
 
 randfile "$T/b1" 1000
-d=$(push_blob test/blobs "$T/b1") || fail "push_blob"
-[ "$d" = "$(digest_of "$T/b1")" ] || fail "push_blob printed '$d'"
+d=$(blob_push test/blobs "$T/b1") || fail "blob_push"
+[ "$d" = "$(digest_of "$T/b1")" ] || fail "blob_push printed '$d'"
 blob="$V2/test/blobs/blobs/$d"
 
 note "HEAD and GET of a 1000-byte blob"
@@ -74,7 +74,7 @@ done
 
 note "a large blob streams intact, and a range in its middle"
 randfile "$T/big" 5242881
-dbig=$(push_blob test/blobs "$T/big") || fail "push_blob big"
+dbig=$(blob_push test/blobs "$T/big") || fail "blob_push big"
 expect_status 200 "$V2/test/blobs/blobs/$dbig"
 hdr_is Content-Length 5242881
 body_is_file "$T/big"
@@ -85,7 +85,7 @@ body_is_file "$T/want"
 
 note "the empty blob"
 : >"$T/empty"
-de=$(push_blob test/blobs "$T/empty") || fail "push_blob empty"
+de=$(blob_push test/blobs "$T/empty") || fail "blob_push empty"
 empty=e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855
 [ "$de" = "sha256:$empty" ] || fail "empty digest $de"
 expect_status 200 "$V2/test/blobs/blobs/$de"
@@ -109,7 +109,7 @@ expect_err 404 BLOB_UNKNOWN "$V2/no/such/repo/blobs/$unknown"
 
 note "DELETE"
 randfile "$T/b2" 333
-d2=$(push_blob test/blobs "$T/b2") || fail "push_blob b2"
+d2=$(blob_push test/blobs "$T/b2") || fail "blob_push b2"
 expect_status 200 -I "$V2/test/blobs/blobs/$d2"
 expect_status 202 -X DELETE "$V2/test/blobs/blobs/$d2"
 expect_status 404 -I "$V2/test/blobs/blobs/$d2"
@@ -120,7 +120,7 @@ expect_err 404 BLOB_UNKNOWN -X DELETE "$V2/test/blobs/blobs/$d2"
 expect_status 200 "$blob"
 body_is_file "$T/b1"
 # And the deleted one can be pushed again.
-d2b=$(push_blob test/blobs "$T/b2") || fail "push_blob b2 again"
+d2b=$(blob_push test/blobs "$T/b2") || fail "blob_push b2 again"
 expect_status 200 "$V2/test/blobs/blobs/$d2b"
 body_is_file "$T/b2"
 

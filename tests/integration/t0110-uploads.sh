@@ -109,16 +109,23 @@ expect_status 202 -X PATCH -H 'Content-Range: 100-299' \
     $OCT --data-binary "@$T/k2" "$UPLOAD"
 hdr_is Range 0-299
 upload_follow
-# A gap, a repeat and an overlap are all refused with 416 and the
-# current Range, and do not change the upload.
+# A gap, a repeat and an overlap are all refused with 416 and do not
+# change the upload.  distribution-spec v1.1 only requires the 416;
+# the older text also asked for the current Range on it: if it is
+# there, it must be right.
+range_if_any()
+{
+	[ -z "$(header Range)" ] || hdr_is Range "$1"
+}
 expect_status 416 -X PATCH -H 'Content-Range: 500-699' \
     $OCT --data-binary "@$T/k3" "$UPLOAD"
-hdr_is Range 0-299
+range_if_any 0-299
 expect_status 416 -X PATCH -H 'Content-Range: 0-99' \
     $OCT --data-binary "@$T/k1" "$UPLOAD"
-hdr_is Range 0-299
+range_if_any 0-299
 expect_status 416 -X PATCH -H 'Content-Range: 200-399' \
     $OCT --data-binary "@$T/k2" "$UPLOAD"
+range_if_any 0-299
 expect_status 204 "$UPLOAD"
 hdr_is Range 0-299
 expect_status 202 -X PATCH -H 'Content-Range: 300-999' \
@@ -173,7 +180,7 @@ expect_err 404 BLOB_UPLOAD_UNKNOWN -X PUT "$bogus?digest=$dw"
 expect_err 404 BLOB_UPLOAD_UNKNOWN -X DELETE "$bogus"
 
 note "cross-repository mount"
-expect_status 201 -X POST "$V2/test/dst/blobs/uploads/?mount=$da&from=$R"
+expect_status 201 -X POST -H 'Content-Length: 0' "$V2/test/dst/blobs/uploads/?mount=$da&from=$R"
 hdr_is Docker-Content-Digest "$da"
 case $(header Location) in
 *"/v2/test/dst/blobs/$da") ;;
@@ -182,13 +189,13 @@ esac
 expect_status 200 "$V2/test/dst/blobs/$da"
 body_is_file "$T/a"
 note "mount without from"
-expect_status 201 -X POST "$V2/test/dst2/blobs/uploads/?mount=$db"
+expect_status 201 -X POST -H 'Content-Length: 0' "$V2/test/dst2/blobs/uploads/?mount=$db"
 hdr_is Docker-Content-Digest "$db"
 note "mount of an unknown blob falls back to an upload"
 randfile "$T/u" 2000
 du=$(digest_of "$T/u")
 for q in "mount=$du&from=$R" "mount=$du"; do
-	expect_status 202 -X POST "$V2/test/dst/blobs/uploads/?$q"
+	expect_status 202 -X POST -H 'Content-Length: 0' "$V2/test/dst/blobs/uploads/?$q"
 	hdr_nonempty Location
 	hdr_nonempty Docker-Upload-UUID
 	UPLOAD=$(abs_url "$(header Location)")
@@ -199,7 +206,7 @@ for q in "mount=$du&from=$R" "mount=$du"; do
 	expect_status 202 -X DELETE "$V2/test/dst/blobs/$du"
 done
 note "unknown query parameters are ignored"
-expect_status 202 -X POST "$V2/$R/blobs/uploads/?foo=bar"
+expect_status 202 -X POST -H 'Content-Length: 0' "$V2/$R/blobs/uploads/?foo=bar"
 
 note "Transfer-Encoding: chunked PATCH of 3 MiB"
 randfile "$T/big" 3145731
