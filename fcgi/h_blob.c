@@ -68,9 +68,12 @@ h_blob_get(struct request *req)
 	if (err != REG_OK)
 		return (err);
 	len = size;
-	if ((r = range_parse(req->range, size, &off, &len)) == -1)
+	if ((r = range_parse(req->range, size, &off, &len)) == -1) {
+		resp_error_headerf(req, "Content-Range", "bytes */%" PRIu64,
+		    size);
 		return (req_fail(req, REG_E_RANGE_INVALID,
 		    "blob has %" PRIu64 " bytes", size));
+	}
 	resp_header(req, "Content-Type", "application/octet-stream");
 	resp_header(req, "Docker-Content-Digest", d.str);
 	resp_header(req, "Accept-Ranges", "bytes");

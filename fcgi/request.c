@@ -44,6 +44,7 @@ request_init(struct request *req, const struct conf *conf,
 	req->content_length = -1;
 	buf_init(&req->challenge);
 	buf_init(&req->headers);
+	buf_init(&req->err_headers);
 	buf_init(&req->detail);
 	random_bytes(raw, sizeof(raw));
 	hex_encode(req->reqid, raw, sizeof(raw));
@@ -56,6 +57,7 @@ request_release(struct request *req)
 	free(req->user);
 	buf_release(&req->challenge);
 	buf_release(&req->headers);
+	buf_release(&req->err_headers);
 	buf_release(&req->detail);
 	log_setreqid(NULL);
 	memset(req, 0, sizeof(*req));

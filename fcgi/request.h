@@ -82,6 +82,7 @@ struct request {
 	/* Response state. */
 	int			 status;
 	struct buf		 headers;
+	struct buf		 err_headers;	/* kept on errors */
 	int			 resp_started;
 	int			 resp_has_length;
 	struct buf		 detail;

@@ -72,6 +72,20 @@ resp_headerf(struct request *req, const char *name, const char *fmt, ...)
 }
 
 void
+resp_error_headerf(struct request *req, const char *name, const char *fmt,
+    ...)
+{
+	va_list	ap;
+
+	buf_addstr(&req->err_headers, name);
+	buf_addstr(&req->err_headers, ": ");
+	va_start(ap, fmt);
+	buf_vaddf(&req->err_headers, fmt, ap);
+	va_end(ap);
+	buf_addstr(&req->err_headers, "\r\n");
+}
+
+void
 resp_length(struct request *req, uint64_t len)
 {
 	resp_headerf(req, "Content-Length", "%" PRIu64, len);
@@ -162,6 +176,7 @@ resp_error(struct request *req, enum reg_err err)
 		log_warnx("%s %s: %s: %s", req->method_name, req->path,
 		    ei->code, req->detail.buf);
 	buf_reset(&req->headers);
+	buf_add(&req->headers, req->err_headers.buf, req->err_headers.len);
 	req->resp_has_length = 0;
 	if (ei->status == 401 && req->challenge.len > 0)
 		resp_header(req, "WWW-Authenticate", req->challenge.buf);

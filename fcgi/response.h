@@ -19,6 +19,10 @@
 
 void		resp_status(struct request *, int);
 void		resp_header(struct request *, const char *, const char *);
+/* A header sent with the response whether it succeeds or fails. */
+void		resp_error_headerf(struct request *, const char *,
+		    const char *, ...)
+		    __attribute__((__format__(__printf__, 3, 4)));
 void		resp_headerf(struct request *, const char *, const char *, ...)
 		    __attribute__((__format__(__printf__, 3, 4)));
 /* Content-Length (and X-Blob-Length, for Apache's mod_proxy_fcgi). */
