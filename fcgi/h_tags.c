@@ -88,8 +88,11 @@ h_tags_list(struct request *req)
 		err = req_fail(req, REG_E_NAME_UNKNOWN, "%s", req->name);
 	if (err != REG_OK)
 		goto out;
-	if (pg.empty)
+	if (pg.empty) {
+		store_strv_free(tags, ntags);
+		tags = NULL;
 		ntags = more = 0;
+	}
 	root = json_object_new_object();
 	json_object_object_add(root, "name", json_object_new_string(req->name));
 	buf_addf(&base, "/v2/%s/tags/list", req->name);
@@ -117,8 +120,11 @@ h_catalog(struct request *req)
 	    pg.n, &repos, &nrepos, &more);
 	if (err != REG_OK)
 		goto out;
-	if (pg.empty)
+	if (pg.empty) {
+		store_strv_free(repos, nrepos);
+		repos = NULL;
 		nrepos = more = 0;
+	}
 	err = page_reply(req, json_object_new_object(), "repositories", repos,
 	    nrepos, more, "/v2/_catalog", pg.n);
 out:
