@@ -2,6 +2,7 @@
  * specreg: a speculative container image registry served over FastCGI.
  *
  * Usage: specreg [-d] [-c file] [serve [--listen addr] [--workers n] |
+ *                 prune [--dry-run] [--untagged] | fsck [--repair] |
  *                 check-config]
  */
 #include "config.h"
@@ -16,6 +17,8 @@
 #include "common/util.h"
 #include "common/xmalloc.h"
 #include "fcgi/serve.h"
+#include "storage/prune.h"
+#include "storage/store.h"
 
 static void __attribute__((__noreturn__))
 usage(int status)
@@ -25,6 +28,10 @@ usage(int status)
 	    "commands:\n"
 	    "  serve [--listen addr:port|path] [--workers n]\n"
 	    "                 serve FastCGI (on fd 0 when spawned by a web server)\n"
+	    "  prune [--dry-run] [--untagged]\n"
+	    "                 remove stale uploads, expired tags, unreferenced\n"
+	    "                 blobs (and with --untagged, manifests no tag reaches)\n"
+	    "  fsck [--repair] check every blob, manifest and tag; exit 1 on problems\n"
 	    "  check-config   parse and validate the configuration, then exit\n"
 	    "options:\n"
 	    "  -c file        configuration (default: $SPECREG_CONFIG, specreg.ini\n"
@@ -40,8 +47,57 @@ static const struct option main_opts[] = {
 	{ "version", no_argument, NULL, 'V' },
 	{ "listen", required_argument, NULL, 'l' },
 	{ "workers", required_argument, NULL, 'w' },
+	{ "dry-run", no_argument, NULL, 'n' },
+	{ "untagged", no_argument, NULL, 'u' },
+	{ "repair", no_argument, NULL, 'r' },
 	{ NULL, 0, NULL, 0 }
 };
+
+static int
+main_prune(const struct conf *conf, int dry_run, int untagged)
+{
+	struct prune_opts	 opts;
+	struct prune_stats	 stats;
+	struct store		*st;
+	enum reg_err		 rc;
+
+	if ((st = store_open(conf->driver, conf->root)) == NULL)
+		return (EXIT_FAILURE);
+	prune_opts_init(&opts);
+	opts.upload_expiration = conf->upload_expiration;
+	opts.expiration = conf->expiration;
+	opts.grace = conf->prune_grace;
+	opts.untagged = untagged;
+	opts.dry_run = dry_run;
+	rc = store_prune(st, &opts, &stats);
+	store_close(st);
+	return (rc == REG_OK ? EXIT_SUCCESS : EXIT_FAILURE);
+}
+
+static void
+fsck_print(const char *line, void *arg)
+{
+	(void)arg;
+	printf("%s\n", line);
+	fflush(stdout);
+}
+
+/* 0: no problem is left; 1: problems (not all repaired), or an error. */
+static int
+main_fsck(const struct conf *conf, int repair)
+{
+	struct fsck_stats	 stats;
+	struct store		*st;
+	enum reg_err		 rc;
+
+	if ((st = store_open(conf->driver, conf->root)) == NULL)
+		return (EXIT_FAILURE);
+	rc = store_fsck(st, repair, fsck_print, NULL, &stats);
+	store_close(st);
+	if (rc != REG_OK || stats.problems > stats.repaired)
+		return (EXIT_FAILURE);
+	return (EXIT_SUCCESS);
+}
 
 int
 main(int argc, char *argv[])
@@ -49,7 +105,7 @@ main(int argc, char *argv[])
 	struct conf	 conf;
 	const char	*path = NULL, *cmd, *listen = NULL, *dbg;
 	uint64_t	 workers = 0;
-	int		 ch, debug = 0;
+	int		 ch, debug = 0, dry_run = 0, untagged = 0, repair = 0;
 
 	while ((ch = getopt_long(argc, argv, "+c:dhV", main_opts,
 	    NULL)) != -1) {
@@ -81,12 +137,21 @@ main(int argc, char *argv[])
 			else if (ch == 'w' &&
 			    parse_u64(optarg, 1, 512, &workers) == 0)
 				continue;
+			else if (ch == 'n')
+				dry_run = 1;
+			else if (ch == 'u')
+				untagged = 1;
+			else if (ch == 'r')
+				repair = 1;
 			else if (ch == 'h')
 				usage(EXIT_SUCCESS);
 			else
 				usage(EXIT_FAILURE);
 		}
 	}
+	if (((dry_run || untagged) && strcmp(cmd, "prune") != 0) ||
+	    (repair && strcmp(cmd, "fsck") != 0))
+		usage(EXIT_FAILURE);
 	if ((dbg = getenv("DEBUG")) != NULL && strcmp(dbg, "1") == 0)
 		debug = 1;
 
@@ -110,6 +175,10 @@ main(int argc, char *argv[])
 	}
 	if (strcmp(cmd, "serve") == 0)
 		return (serve_main(&conf));
+	if (strcmp(cmd, "prune") == 0)
+		return (main_prune(&conf, dry_run, untagged));
+	if (strcmp(cmd, "fsck") == 0)
+		return (main_fsck(&conf, repair));
 	fprintf(stderr, "specreg: unknown command \"%s\"\n", cmd);
 	usage(EXIT_FAILURE);
 }

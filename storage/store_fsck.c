@@ -1,0 +1,673 @@
+/*
+ * storage/store_fsck.c: check, and optionally repair, the whole store.
+ *
+ * Four walks, each reading the store as a client would, without locks:
+ *  - blobs: every file below blobs/ must be named by the digest of its
+ *    content, in the place layout.c puts that digest;
+ *  - manifest links: the manifest blob must exist and parse with the
+ *    link's media type, and what it references must be there: config
+ *    and layers as blobs of the declared size, children of an index as
+ *    manifests of the repository (link and blob of the declared size);
+ *  - tags: every line must be "<digest> <media-type>" and name a
+ *    manifest link of the repository;
+ *  - uploads: a state file that starts like one and says an offset the
+ *    data file holds.
+ * The store may change while fsck runs; something that disappears
+ * between listing and checking was removed by someone else and is not
+ * a problem.
+ *
+ * Repairs look again under the lock that the writers of the object
+ * take, so a repair never removes what a concurrent push has just made
+ * good: a corrupt blob is re-hashed and removed under the exclusive gc
+ * lock (an upload finishing meanwhile renames a good copy over it under
+ * the shared one); a broken link is checked again and removed with
+ * store_manifest_delete(), also under the gc lock, which drops the tag
+ * lines that point at it; a tag file is rewritten under the
+ * repository's tag lock; an upload is removed under its own lock.
+ * Removing a link can break an index that names it, so with repair the
+ * link walk runs again until it finds nothing more.
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/buf.h"
+#include "common/digest.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "common/xmalloc.h"
+#include "storage/driver.h"
+#include "storage/layout.h"
+#include "storage/manifest.h"
+#include "storage/prune.h"
+#include "storage/store.h"
+
+#define FSCK_LINK_PASSES	8
+#define FSCK_TAG_MAX		(64 * 1024)
+#define FSCK_STATE_MAGIC	"specreg-upload 1\n"
+#define FSCK_STATE_MAX		(64 + NAME_MAX_LEN + HASHER_STATE_LEN)
+
+struct fsck {
+	struct store		*st;
+	int			 repair;
+	fsck_report_fn		 report;
+	void			*arg;
+	struct fsck_stats	*stats;
+	time_t			 stale_before;
+	const char		*repo;		/* the link walk's */
+	int			 again;		/* a link was removed */
+};
+
+static void __attribute__((__format__(__printf__, 3, 4)))
+say(struct fsck *f, uint64_t *counter, const char *fmt, ...)
+{
+	struct buf	line = BUF_INIT;
+	va_list		ap;
+
+	va_start(ap, fmt);
+	buf_vaddf(&line, fmt, ap);
+	va_end(ap);
+	if (f->report != NULL)
+		f->report(line.buf, f->arg);
+	else
+		log_warnx("fsck: %s", line.buf);
+	if (counter != NULL)
+		(*counter)++;
+	buf_release(&line);
+}
+
+static enum reg_err
+gc_lock(struct fsck *f, struct stor_lock **lk)
+{
+	struct buf	path = BUF_INIT;
+	enum reg_err	rc;
+
+	layout_gc_lock(&path);
+	rc = stor_lock(f->st->sd, path.buf, STOR_LOCK_EX, 1, lk);
+	buf_release(&path);
+	return (rc);
+}
+
+/* Blobs. */
+
+struct rehash {
+	enum digest_alg		 alg;
+	struct hasher		 h;
+	struct hasher512	*h512;
+};
+
+static enum reg_err
+rehash_sink(const void *data, size_t len, void *arg)
+{
+	struct rehash	*rh = arg;
+
+	if (rh->alg == DIGEST_SHA256)
+		hasher_update(&rh->h, data, len);
+	else
+		hasher512_update(rh->h512, data, len);
+	return (REG_OK);
+}
+
+/* The digest of the content of blob "d", in its algorithm. */
+static enum reg_err
+blob_hash(struct fsck *f, const char *path, const struct digest *d,
+    struct digest *got)
+{
+	struct rehash	rh;
+	enum reg_err	rc;
+
+	memset(&rh, 0, sizeof(rh));
+	rh.alg = d->alg;
+	if (d->alg == DIGEST_SHA256)
+		hasher_init(&rh.h);
+	else
+		rh.h512 = hasher512_new();
+	rc = stor_read(f->st->sd, path, 0, UINT64_MAX, rehash_sink, &rh);
+	if (rc == REG_OK && d->alg == DIGEST_SHA256)
+		hasher_final(&rh.h, got);
+	else if (rc == REG_OK)
+		hasher512_final(rh.h512, got);
+	if (rh.h512 != NULL)
+		hasher512_free(rh.h512);
+	return (rc);
+}
+
+/* Under the gc lock: hash again, and remove if it is still wrong. */
+static enum reg_err
+blob_repair(struct fsck *f, const char *path, const struct digest *d)
+{
+	struct stor_lock	*lk;
+	struct digest		 got;
+	enum reg_err		 rc;
+
+	if ((rc = gc_lock(f, &lk)) != REG_OK)
+		return (rc);
+	if ((rc = blob_hash(f, path, d, &got)) == REG_OK &&
+	    !digest_equal(&got, d) &&
+	    (rc = stor_remove(f->st->sd, path)) == REG_OK)
+		f->stats->repaired++;
+	stor_unlock(f->st->sd, lk);
+	return (rc == REG_E_NOENT ? REG_OK : rc);
+}
+
+static enum reg_err
+blob_seen(const char *path, const struct digest *d,
+    const struct stor_stat *ss, void *arg)
+{
+	struct fsck	*f = arg;
+	struct digest	 got;
+	enum reg_err	 rc;
+
+	(void)ss;
+	if (d == NULL) {
+		say(f, &f->stats->problems, "stray entry in the blob tree: %s",
+		    path);
+		return (REG_OK);
+	}
+	f->stats->blobs++;
+	if ((rc = blob_hash(f, path, d, &got)) != REG_OK)
+		return (rc == REG_E_NOENT ? REG_OK : rc);
+	if (digest_equal(&got, d))
+		return (REG_OK);
+	say(f, &f->stats->problems, "corrupt blob %s: its content hashes to "
+	    "%s", d->str, got.str);
+	return (f->repair ? blob_repair(f, path, d) : REG_OK);
+}
+
+/* Manifest links. */
+
+/* A referenced blob must exist with the declared size. */
+static enum reg_err
+ref_check(struct fsck *f, const struct manifest_desc *desc,
+    const char *what, struct buf *why)
+{
+	uint64_t	size;
+	enum reg_err	rc;
+
+	rc = store_blob_stat(f->st, &desc->digest, &size);
+	if (rc == REG_E_NOENT)
+		buf_addf(why, "%s %s is missing", what, desc->digest.str);
+	else if (rc == REG_OK && size != desc->size)
+		buf_addf(why, "%s %s is %llu bytes, not %llu", what,
+		    desc->digest.str, (unsigned long long)size,
+		    (unsigned long long)desc->size);
+	return (rc == REG_E_NOENT ? REG_OK : rc);
+}
+
+static enum reg_err
+child_check(struct fsck *f, const struct manifest_desc *desc,
+    struct buf *why)
+{
+	struct buf		path = BUF_INIT;
+	struct stor_stat	ss;
+	enum reg_err		rc;
+
+	layout_manifest_link(&path, f->repo, &desc->digest);
+	rc = stor_stat(f->st->sd, path.buf, &ss);
+	buf_release(&path);
+	if (rc == REG_E_NOENT) {
+		buf_addf(why, "child manifest %s is not in the repository",
+		    desc->digest.str);
+		return (REG_OK);
+	}
+	if (rc != REG_OK)
+		return (rc);
+	return (ref_check(f, desc, "child manifest", why));
+}
+
+static enum reg_err
+refs_check(struct fsck *f, const struct manifest_parsed *mp, struct buf *why)
+{
+	size_t		i;
+	enum reg_err	rc = REG_OK;
+
+	if (mp->kind == MANIFEST_IMAGE && mp->has_config)
+		rc = ref_check(f, &mp->config, "config", why);
+	for (i = 0; i < mp->nrefs && rc == REG_OK && why->len == 0; i++) {
+		if (mp->kind == MANIFEST_IMAGE)
+			rc = ref_check(f, &mp->refs[i], "layer", why);
+		else
+			rc = child_check(f, &mp->refs[i], why);
+	}
+	return (rc);
+}
+
+/*
+ * What is wrong with link "d" of f->repo, in "why" (empty if nothing);
+ * NOENT if the link is gone.
+ */
+static enum reg_err
+link_check(struct fsck *f, const struct digest *d, struct buf *why)
+{
+	struct manifest_parsed	 mp;
+	struct buf		 path = BUF_INIT, mt = BUF_INIT, body = BUF_INIT;
+	enum reg_err		 rc;
+
+	buf_reset(why);
+	layout_manifest_link(&path, f->repo, d);
+	if ((rc = stor_get(f->st->sd, path.buf, MEDIA_TYPE_MAX, &mt)) !=
+	    REG_OK)
+		goto out;
+	while (mt.len > 0 && (mt.buf[mt.len - 1] == '\n' ||
+	    mt.buf[mt.len - 1] == ' '))
+		buf_setlen(&mt, mt.len - 1);
+	layout_blob(&path, d);
+	rc = stor_get(f->st->sd, path.buf, MANIFEST_MAX, &body);
+	if (rc == REG_E_NOENT) {
+		buf_addstr(why, "the manifest blob is missing");
+		rc = REG_OK;
+	}
+	if (rc != REG_OK || why->len > 0)
+		goto out;
+	if (mt.len == 0 || strlen(mt.buf) != mt.len)
+		buf_addstr(why, "the link holds no media type");
+	else if (manifest_parse(body.buf, body.len, mt.buf, &mp, why) ==
+	    REG_OK) {
+		rc = refs_check(f, &mp, why);
+		manifest_parsed_release(&mp);
+	}
+out:
+	buf_release(&path);
+	buf_release(&mt);
+	buf_release(&body);
+	return (rc);
+}
+
+/* Under the gc lock: check again, and remove the link if still broken. */
+static enum reg_err
+link_repair(struct fsck *f, const struct digest *d)
+{
+	struct stor_lock	*lk;
+	struct buf		 why = BUF_INIT;
+	enum reg_err		 rc;
+
+	if ((rc = gc_lock(f, &lk)) != REG_OK)
+		return (rc);
+	if ((rc = link_check(f, d, &why)) == REG_OK && why.len > 0 &&
+	    (rc = store_manifest_delete(f->st, f->repo, d)) == REG_OK) {
+		f->stats->repaired++;
+		f->again = 1;
+	}
+	stor_unlock(f->st->sd, lk);
+	buf_release(&why);
+	return (rc == REG_E_NOENT ? REG_OK : rc);
+}
+
+static enum reg_err
+link_seen(const char *path, const struct digest *d,
+    const struct stor_stat *ss, void *arg)
+{
+	struct fsck	*f = arg;
+	struct buf	 why = BUF_INIT;
+	enum reg_err	 rc;
+
+	(void)ss;
+	if (d == NULL) {
+		say(f, &f->stats->problems, "stray entry among the manifest "
+		    "links: %s", path);
+		return (REG_OK);
+	}
+	f->stats->manifests++;
+	if ((rc = link_check(f, d, &why)) == REG_OK && why.len > 0) {
+		say(f, &f->stats->problems, "broken manifest %s@%s: %s",
+		    f->repo, d->str, why.buf);
+		if (f->repair)
+			rc = link_repair(f, d);
+	}
+	buf_release(&why);
+	return (rc == REG_E_NOENT ? REG_OK : rc);
+}
+
+/* Tags. */
+
+/* Is line "p" of a tag file "<digest> <media-type>"? */
+static int
+tag_line_parse(const char *p, size_t len, struct digest *d)
+{
+	const char	*sp;
+	size_t		 mtlen;
+
+	if ((sp = memchr(p, ' ', len)) == NULL ||
+	    digest_parse(p, (size_t)(sp - p), d) == -1)
+		return (-1);
+	mtlen = len - (size_t)(sp - p) - 1;
+	if (mtlen == 0 || mtlen > MEDIA_TYPE_MAX ||
+	    memchr(sp + 1, '\0', mtlen) != NULL ||
+	    memchr(sp + 1, ' ', mtlen) != NULL)
+		return (-1);
+	return (0);
+}
+
+/*
+ * Check a tag file's lines: append the good ones to "good", count the
+ * others in "bad" and report them unless "quiet".
+ */
+static enum reg_err
+tag_lines(struct fsck *f, const char *tag, const struct buf *b,
+    struct buf *good, int quiet, size_t *bad)
+{
+	struct buf		 path = BUF_INIT;
+	struct stor_stat	 ss;
+	struct digest		 d;
+	const char		*p, *end, *nl;
+	size_t			 lineno = 0;
+	enum reg_err		 rc = REG_OK;
+
+	*bad = 0;
+	for (p = b->buf, end = b->buf + b->len; p < end && rc == REG_OK;
+	    p = nl + 1) {
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			nl = end;
+		lineno++;
+		if (tag_line_parse(p, (size_t)(nl - p), &d) == -1) {
+			if (!quiet)
+				say(f, &f->stats->problems, "tag %s:%s: line "
+				    "%zu is malformed", f->repo, tag, lineno);
+			(*bad)++;
+			continue;
+		}
+		layout_manifest_link(&path, f->repo, &d);
+		if ((rc = stor_stat(f->st->sd, path.buf, &ss)) == REG_OK) {
+			buf_add(good, p, (size_t)(nl - p));
+			buf_addch(good, '\n');
+		} else if (rc == REG_E_NOENT) {
+			if (!quiet)
+				say(f, &f->stats->problems, "tag %s:%s points "
+				    "at %s, which is not in the repository",
+				    f->repo, tag, d.str);
+			(*bad)++;
+			rc = REG_OK;
+		}
+	}
+	if (rc == REG_OK && lineno == 0) {
+		if (!quiet)
+			say(f, &f->stats->problems, "tag %s:%s is empty",
+			    f->repo, tag);
+		(*bad)++;
+	}
+	buf_release(&path);
+	return (rc);
+}
+
+/* Under the tag lock: rewrite the tag with its good lines only. */
+static enum reg_err
+tag_repair(struct fsck *f, const char *tag)
+{
+	struct stor_lock	*lk;
+	struct buf		 path = BUF_INIT, b = BUF_INIT, good = BUF_INIT;
+	size_t			 bad;
+	enum reg_err		 rc;
+
+	layout_tags_lock(&path, f->repo);
+	if ((rc = stor_lock(f->st->sd, path.buf, STOR_LOCK_EX, 1, &lk)) !=
+	    REG_OK)
+		goto out;
+	layout_tag(&path, f->repo, tag);
+	if ((rc = stor_get(f->st->sd, path.buf, FSCK_TAG_MAX, &b)) ==
+	    REG_OK &&
+	    (rc = tag_lines(f, tag, &b, &good, 1, &bad)) == REG_OK &&
+	    bad > 0) {
+		if (good.len == 0)
+			rc = stor_remove(f->st->sd, path.buf);
+		else
+			rc = stor_put(f->st->sd, path.buf, good.buf, good.len);
+		if (rc == REG_OK)
+			f->stats->repaired += bad;
+	}
+	stor_unlock(f->st->sd, lk);
+out:
+	buf_release(&path);
+	buf_release(&b);
+	buf_release(&good);
+	return (rc == REG_E_NOENT ? REG_OK : rc);
+}
+
+static enum reg_err
+tag_check(struct fsck *f, const char *tag)
+{
+	struct buf	path = BUF_INIT, b = BUF_INIT, good = BUF_INIT;
+	size_t		bad = 0;
+	enum reg_err	rc;
+
+	f->stats->tags++;
+	layout_tag(&path, f->repo, tag);
+	rc = stor_get(f->st->sd, path.buf, FSCK_TAG_MAX, &b);
+	if (rc == REG_OK)
+		rc = tag_lines(f, tag, &b, &good, 0, &bad);
+	if (rc == REG_OK && bad > 0 && f->repair)
+		rc = tag_repair(f, tag);
+	buf_release(&path);
+	buf_release(&b);
+	buf_release(&good);
+	return (rc == REG_E_NOENT ? REG_OK : rc);
+}
+
+static enum reg_err
+fsck_repo(struct fsck *f, const char *name)
+{
+	char		**tags;
+	size_t		  ntags, i, pass;
+	int		  more;
+	enum reg_err	  rc = REG_OK;
+
+	f->repo = name;
+	for (pass = 0; pass < FSCK_LINK_PASSES && rc == REG_OK; pass++) {
+		f->again = 0;
+		rc = store_walk_links(f->st, name, link_seen, f);
+		if (!f->again)
+			break;
+	}
+	if (rc != REG_OK)
+		return (rc);
+	rc = store_tags_list(f->st, name, NULL, 0, &tags, &ntags, &more);
+	if (rc != REG_OK)
+		return (rc == REG_E_NOENT ? REG_OK : rc);
+	for (i = 0; i < ntags && rc == REG_OK; i++)
+		rc = tag_check(f, tags[i]);
+	store_strv_free(tags, ntags);
+	return (rc);
+}
+
+static enum reg_err
+fsck_repos(struct fsck *f)
+{
+	char		**names;
+	size_t		  n, i;
+	int		  more;
+	enum reg_err	  rc;
+
+	if ((rc = store_catalog(f->st, NULL, 0, &names, &n, &more)) !=
+	    REG_OK)
+		return (rc);
+	for (i = 0; i < n && rc == REG_OK; i++)
+		rc = fsck_repo(f, names[i]);
+	store_strv_free(names, n);
+	return (rc);
+}
+
+/* Uploads. */
+
+/* Does "b" look like an upload state for "data" bytes of data? */
+static int
+upload_state_ok(const struct buf *b, uint64_t data)
+{
+	const char	*p = b->buf, *end = b->buf + b->len, *nl;
+	size_t		 mlen = strlen(FSCK_STATE_MAGIC);
+	uint64_t	 off;
+
+	if (b->len < mlen || memcmp(p, FSCK_STATE_MAGIC, mlen) != 0)
+		return (0);
+	p += mlen;
+	if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL ||
+	    !name_valid(p, (size_t)(nl - p)))
+		return (0);
+	p = nl + 1;
+	if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL ||
+	    parse_u64n(p, (size_t)(nl - p), 0, UINT64_MAX, &off) == -1)
+		return (0);
+	return (off <= data);
+}
+
+/*
+ * What is wrong with an upload: "" if nothing, "no state" (debris if
+ * old) or the problem.
+ */
+static enum reg_err
+upload_check(struct fsck *f, const char *uuid, time_t *newest,
+    const char **why)
+{
+	struct stor_stat	 ss;
+	struct buf		 path = BUF_INIT, b = BUF_INIT;
+	uint64_t		 data = 0;
+	enum reg_err		 rc;
+
+	*why = "";
+	layout_upload_dir(&path, uuid);
+	if ((rc = stor_stat(f->st->sd, path.buf, &ss)) != REG_OK)
+		goto out;
+	*newest = ss.mtime;
+	layout_upload_data(&path, uuid);
+	if ((rc = stor_stat(f->st->sd, path.buf, &ss)) == REG_OK) {
+		data = ss.size;
+		if (ss.mtime > *newest)
+			*newest = ss.mtime;
+	} else if (rc != REG_E_NOENT)
+		goto out;
+	layout_upload_state(&path, uuid);
+	rc = stor_get(f->st->sd, path.buf, FSCK_STATE_MAX, &b);
+	if (rc == REG_E_NOENT) {
+		*why = "no state";
+		rc = REG_OK;
+	} else if (rc == REG_E_IO || (rc == REG_OK &&
+	    !upload_state_ok(&b, data))) {
+		*why = "its state is not valid";
+		rc = REG_OK;
+	}
+out:
+	buf_release(&path);
+	buf_release(&b);
+	return (rc);
+}
+
+/* Under the upload's lock (if it has one): remove it. */
+static enum reg_err
+upload_remove(struct fsck *f, const char *uuid)
+{
+	struct stor_lock	*lk = NULL;
+	struct buf		 path = BUF_INIT;
+	const char		*why;
+	time_t			 newest;
+	enum reg_err		 rc;
+
+	layout_upload_lock(&path, uuid);
+	rc = stor_lock(f->st->sd, path.buf, STOR_LOCK_EX, 0, &lk);
+	if (rc == REG_E_NOENT)
+		rc = REG_OK;
+	if (rc == REG_OK && (rc = upload_check(f, uuid, &newest, &why)) ==
+	    REG_OK && *why != '\0') {
+		layout_upload_dir(&path, uuid);
+		rc = stor_remove(f->st->sd, path.buf);
+	}
+	if (lk != NULL)
+		stor_unlock(f->st->sd, lk);
+	buf_release(&path);
+	return (rc);
+}
+
+static enum reg_err
+upload_seen(const char *entry, const struct stor_stat *ss, void *arg)
+{
+	struct fsck	*f = arg;
+	const char	*why;
+	time_t		 newest = 0;
+	enum reg_err	 rc;
+
+	if (!ss->is_dir || !uuid_valid(entry, strlen(entry))) {
+		say(f, &f->stats->problems, "stray entry among the uploads: "
+		    "%s", entry);
+		return (REG_OK);
+	}
+	f->stats->uploads++;
+	if ((rc = upload_check(f, entry, &newest, &why)) != REG_OK)
+		return (rc == REG_E_NOENT ? REG_OK : rc);
+	if (*why == '\0')
+		return (REG_OK);
+	if (strcmp(why, "no state") == 0) {
+		if (newest >= f->stale_before)
+			return (REG_OK);	/* being started */
+		say(f, &f->stats->stale, "stale upload %s: no state file%s",
+		    entry, f->repair ? " (removed)" : "");
+		return (f->repair ? upload_remove(f, entry) : REG_OK);
+	}
+	say(f, &f->stats->problems, "upload %s: %s", entry, why);
+	if (!f->repair)
+		return (REG_OK);
+	if ((rc = upload_remove(f, entry)) == REG_OK)
+		f->stats->repaired++;
+	return (rc);
+}
+
+static enum reg_err
+fsck_uploads(struct fsck *f)
+{
+	struct buf	path = BUF_INIT;
+	enum reg_err	rc;
+
+	layout_uploads_root(&path);
+	rc = stor_list(f->st->sd, path.buf, upload_seen, f);
+	buf_release(&path);
+	return (rc == REG_E_NOENT ? REG_OK : rc);
+}
+
+/* The run. */
+
+static enum reg_err
+fsck_tmp(struct fsck *f)
+{
+	uint64_t	count = 0, bytes = 0;
+	enum reg_err	rc;
+
+	rc = store_tmp_sweep(f->st, f->stale_before, !f->repair, &count,
+	    &bytes);
+	if (rc == REG_OK && count > 0) {
+		say(f, NULL, "stale: %llu temporary files, %llu bytes%s",
+		    (unsigned long long)count, (unsigned long long)bytes,
+		    f->repair ? " (removed)" : "");
+		f->stats->stale += count;
+	}
+	return (rc);
+}
+
+enum reg_err
+store_fsck(struct store *st, int repair, fsck_report_fn report, void *arg,
+    struct fsck_stats *stats)
+{
+	struct fsck	f;
+	enum reg_err	rc;
+
+	memset(stats, 0, sizeof(*stats));
+	memset(&f, 0, sizeof(f));
+	f.st = st;
+	f.repair = repair;
+	f.report = report;
+	f.arg = arg;
+	f.stats = stats;
+	f.stale_before = time(NULL) - STORE_TMP_MIN_AGE;
+	log_info("fsck: checking%s", repair ? " and repairing" : "");
+	if ((rc = store_walk_blobs(st, blob_seen, &f)) == REG_OK &&
+	    (rc = fsck_repos(&f)) == REG_OK &&
+	    (rc = fsck_uploads(&f)) == REG_OK)
+		rc = fsck_tmp(&f);
+	log_info("fsck: %s%llu blobs, %llu manifests, %llu tags, %llu "
+	    "uploads: %llu problems, %llu repaired, %llu stale",
+	    rc == REG_OK ? "" : "stopped by an error after ",
+	    (unsigned long long)stats->blobs,
+	    (unsigned long long)stats->manifests,
+	    (unsigned long long)stats->tags, (unsigned long long)stats->uploads,
+	    (unsigned long long)stats->problems,
+	    (unsigned long long)stats->repaired,
+	    (unsigned long long)stats->stale);
+	return (rc);
+}

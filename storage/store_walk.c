@@ -1,0 +1,275 @@
+/*
+ * storage/store_walk.c: walking the blob and link trees, and sweeping
+ * temporary files, for store_prune.c and store_fsck.c.
+ *
+ * Both trees end in "<alg>/.../<hex>" (layout.c): blobs at
+ * blobs/<alg>/<hex[0:2]>/<hex>, links at
+ * repos/<name>/_manifests/<alg>/<hex>.  Each directory is listed whole
+ * before anything in it is handed on, so callbacks may remove entries;
+ * a directory that vanished meanwhile (another prune, a DELETE) is
+ * simply empty.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/buf.h"
+#include "common/digest.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "common/xmalloc.h"
+#include "storage/driver.h"
+#include "storage/layout.h"
+#include "storage/prune.h"
+#include "storage/store.h"
+
+struct ent {
+	char			*name;
+	struct stor_stat	 ss;
+};
+
+struct ents {
+	struct ent	*v;
+	size_t		 n;
+	size_t		 alloc;
+};
+
+static enum reg_err
+ents_add(const char *name, const struct stor_stat *ss, void *arg)
+{
+	struct ents	*es = arg;
+
+	if (es->n == es->alloc) {
+		es->alloc = es->alloc == 0 ? 64 : es->alloc * 2;
+		es->v = xreallocarray(es->v, es->alloc, sizeof(*es->v));
+	}
+	es->v[es->n].name = xstrdup(name);
+	es->v[es->n].ss = *ss;
+	es->n++;
+	return (REG_OK);
+}
+
+static void
+ents_free(struct ents *es)
+{
+	size_t	i;
+
+	for (i = 0; i < es->n; i++)
+		free(es->v[i].name);
+	free(es->v);
+	memset(es, 0, sizeof(*es));
+}
+
+/* The entries of "path" ("tmp": its temporaries); none if it is gone. */
+static enum reg_err
+ents_list(struct store *st, const char *path, int tmp, struct ents *es)
+{
+	enum reg_err	rc;
+
+	memset(es, 0, sizeof(*es));
+	if (tmp)
+		rc = stor_list_tmp(st->sd, path, ents_add, es);
+	else
+		rc = stor_list(st->sd, path, ents_add, es);
+	if (rc == REG_E_NOENT)
+		rc = REG_OK;
+	if (rc != REG_OK)
+		ents_free(es);
+	return (rc);
+}
+
+/* "<alg>:<hex>" if it is a digest of algorithm directory "alg". */
+static int
+walk_digest(const char *alg, const char *hex, struct digest *d)
+{
+	struct buf	s = BUF_INIT;
+	int		rv;
+
+	buf_addf(&s, "%s:%s", alg, hex);
+	rv = digest_parse(s.buf, s.len, d);
+	buf_release(&s);
+	return (rv);
+}
+
+struct walk {
+	struct store	*st;
+	store_walk_fn	 fn;
+	void		*arg;
+	int		 fanout;	/* blobs: a <hex[0:2]> level */
+};
+
+/* The files of one leaf directory "dir" of algorithm "alg". */
+static enum reg_err
+walk_leaf(struct walk *w, const char *dir, const char *alg,
+    const char *prefix)
+{
+	struct ents	 es;
+	struct digest	 d;
+	struct buf	 path = BUF_INIT;
+	size_t		 i;
+	int		 ok;
+	enum reg_err	 rc;
+
+	if ((rc = ents_list(w->st, dir, 0, &es)) != REG_OK)
+		return (rc);
+	for (i = 0; i < es.n && rc == REG_OK; i++) {
+		buf_reset(&path);
+		buf_addf(&path, "%s/%s", dir, es.v[i].name);
+		ok = !es.v[i].ss.is_dir &&
+		    walk_digest(alg, es.v[i].name, &d) == 0 &&
+		    (prefix == NULL || strncmp(d.hex, prefix, 2) == 0);
+		rc = w->fn(path.buf, ok ? &d : NULL, &es.v[i].ss, w->arg);
+	}
+	ents_free(&es);
+	buf_release(&path);
+	return (rc);
+}
+
+/* "<top>/<alg>/[<xx>/]<hex>". */
+static enum reg_err
+walk_tree(struct walk *w, const char *top)
+{
+	struct ents	 algs, fan;
+	struct buf	 dir = BUF_INIT, sub = BUF_INIT;
+	size_t		 i, j;
+	enum reg_err	 rc;
+
+	if ((rc = ents_list(w->st, top, 0, &algs)) != REG_OK)
+		return (rc);
+	for (i = 0; i < algs.n && rc == REG_OK; i++) {
+		buf_reset(&dir);
+		buf_addf(&dir, "%s/%s", top, algs.v[i].name);
+		if (!algs.v[i].ss.is_dir) {
+			rc = w->fn(dir.buf, NULL, &algs.v[i].ss, w->arg);
+			continue;
+		}
+		if (!w->fanout) {
+			rc = walk_leaf(w, dir.buf, algs.v[i].name, NULL);
+			continue;
+		}
+		if ((rc = ents_list(w->st, dir.buf, 0, &fan)) != REG_OK)
+			break;
+		for (j = 0; j < fan.n && rc == REG_OK; j++) {
+			buf_reset(&sub);
+			buf_addf(&sub, "%s/%s", dir.buf, fan.v[j].name);
+			if (!fan.v[j].ss.is_dir || strlen(fan.v[j].name) != 2)
+				rc = w->fn(sub.buf, NULL, &fan.v[j].ss, w->arg);
+			else
+				rc = walk_leaf(w, sub.buf, algs.v[i].name,
+				    fan.v[j].name);
+		}
+		ents_free(&fan);
+	}
+	ents_free(&algs);
+	buf_release(&dir);
+	buf_release(&sub);
+	return (rc);
+}
+
+enum reg_err
+store_walk_blobs(struct store *st, store_walk_fn fn, void *arg)
+{
+	struct walk	w = { st, fn, arg, 1 };
+	struct buf	top = BUF_INIT;
+	enum reg_err	rc;
+
+	layout_blobs_root(&top);
+	rc = walk_tree(&w, top.buf);
+	buf_release(&top);
+	return (rc);
+}
+
+enum reg_err
+store_walk_links(struct store *st, const char *name, store_walk_fn fn,
+    void *arg)
+{
+	struct walk	w = { st, fn, arg, 0 };
+	struct buf	top = BUF_INIT;
+	enum reg_err	rc;
+
+	layout_manifest_links(&top, name);
+	rc = walk_tree(&w, top.buf);
+	buf_release(&top);
+	return (rc);
+}
+
+/* Temporary files. */
+
+struct tmp_sweep {
+	struct store	*st;
+	time_t		 before;
+	int		 dry_run;
+	uint64_t	*count;
+	uint64_t	*bytes;
+};
+
+static enum reg_err
+tmp_sweep_dir(struct tmp_sweep *ts, const char *dir)
+{
+	struct ents	 es;
+	struct buf	 path = BUF_INIT;
+	size_t		 i;
+	enum reg_err	 rc;
+
+	if ((rc = ents_list(ts->st, dir, 1, &es)) != REG_OK)
+		return (rc);
+	for (i = 0; i < es.n && rc == REG_OK; i++) {
+		if (es.v[i].ss.mtime >= ts->before)
+			continue;
+		buf_reset(&path);
+		buf_addf(&path, "%s/%s", dir, es.v[i].name);
+		if (!ts->dry_run && (rc = stor_remove(ts->st->sd,
+		    path.buf)) != REG_OK) {
+			if (rc != REG_E_NOENT)
+				break;
+			rc = REG_OK;
+			continue;
+		}
+		log_info("store: %s temporary file %s (%llu bytes)",
+		    ts->dry_run ? "stale" : "removed stale", path.buf,
+		    (unsigned long long)es.v[i].ss.size);
+		(*ts->count)++;
+		*ts->bytes += es.v[i].ss.size;
+	}
+	ents_free(&es);
+	if (rc != REG_OK) {
+		buf_release(&path);
+		return (rc);
+	}
+	/* Then every subdirectory. */
+	if ((rc = ents_list(ts->st, dir, 0, &es)) != REG_OK) {
+		buf_release(&path);
+		return (rc);
+	}
+	for (i = 0; i < es.n && rc == REG_OK; i++) {
+		if (!es.v[i].ss.is_dir)
+			continue;
+		buf_reset(&path);
+		buf_addf(&path, "%s/%s", dir, es.v[i].name);
+		rc = tmp_sweep_dir(ts, path.buf);
+	}
+	ents_free(&es);
+	buf_release(&path);
+	return (rc);
+}
+
+enum reg_err
+store_tmp_sweep(struct store *st, time_t before, int dry_run,
+    uint64_t *count, uint64_t *bytes)
+{
+	struct tmp_sweep	 ts = { st, before, dry_run, count, bytes };
+	struct buf		 top = BUF_INIT;
+	void			 (*roots[])(struct buf *) = {
+		layout_blobs_root, layout_uploads_root, layout_repos_root
+	};
+	size_t			 i;
+	enum reg_err		 rc = REG_OK;
+
+	for (i = 0; i < nitems(roots) && rc == REG_OK; i++) {
+		roots[i](&top);
+		rc = tmp_sweep_dir(&ts, top.buf);
+	}
+	buf_release(&top);
+	return (rc);
+}
