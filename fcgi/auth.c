@@ -100,6 +100,16 @@ auth_scheme(const char *hdr, const char *scheme)
 	return (hdr + len + strspn(hdr + len, " \t"));
 }
 
+/* A client-supplied user name that is safe to put in a log line. */
+static int
+auth_printable(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f || *s == '"')
+			return (0);
+	return (1);
+}
+
 enum auth_creds
 auth_basic(const struct conf *conf, const char *hdr,
     const struct conf_user **user)
@@ -121,7 +131,8 @@ auth_basic(const struct conf *conf, const char *hdr,
 	if ((*user = auth_login(conf, raw.buf, colon + 1)) != NULL)
 		rc = AUTH_CREDS_OK;
 	else
-		log_debug("auth: bad credentials for \"%s\"", raw.buf);
+		log_debug("auth: bad credentials for \"%s\"",
+		    auth_printable(raw.buf) ? raw.buf : "(unprintable)");
 out:
 	explicit_bzero(raw.buf, raw.len);
 	buf_release(&raw);
