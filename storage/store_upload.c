@@ -11,8 +11,11 @@
  * before that leaves the upload as it was.
  *
  * Finishing appends the last chunk the same way, compares digests
- * (SHA-256 from the saved state; SHA-512 by reading "data" again) and
- * renames "data" into the blob store under the shared gc lock.  The
+ * (SHA-256 from the saved state; SHA-512 by reading "data" again),
+ * removes "state" (from then on the upload is unknown: a worker killed
+ * after the rename leaves no state claiming bytes that are gone, only
+ * debris for prune) and renames "data" into the blob store under the
+ * shared gc lock.  The
  * rename is atomic and blobs are content-addressed, so when several
  * uploads of the same blob finish at once each rename replaces an
  * identical file and every one of them can report success.
@@ -154,6 +157,22 @@ upload_remove(struct upload *u)
 	enum reg_err	rc;
 
 	layout_upload_dir(&path, u->uuid);
+	rc = stor_remove(u->st->sd, path.buf);
+	buf_release(&path);
+	return (rc);
+}
+
+/*
+ * Forget a locked upload's state before its data moves into the blob
+ * store: killed after the move, it must not claim bytes it lost.
+ */
+static enum reg_err
+upload_state_drop(struct upload *u)
+{
+	struct buf	path = BUF_INIT;
+	enum reg_err	rc;
+
+	layout_upload_state(&path, u->uuid);
 	rc = stor_remove(u->st->sd, path.buf);
 	buf_release(&path);
 	return (rc);
@@ -356,7 +375,9 @@ store_upload_finish(struct store *st, const char *name, const char *uuid,
 		rc = REG_E_DIGEST_INVALID;
 		goto out;
 	}
-	if ((rc = upload_commit_blob(&u, want)) != REG_OK)
+	/* Without its state the upload is unknown, whatever happens next. */
+	if ((rc = upload_state_drop(&u)) != REG_OK ||
+	    (rc = upload_commit_blob(&u, want)) != REG_OK)
 		goto out;
 	(void)upload_remove(&u);
 	*size = u.offset;
