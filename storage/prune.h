@@ -29,6 +29,9 @@ struct prune_opts {
 	uint64_t	grace;			/* unreferenced blobs */
 	int		untagged;		/* drop unreachable manifests */
 	int		dry_run;		/* log what would go, only */
+	/* Called when the candidates are known, before any sweep (tests). */
+	void		(*after_mark)(void *);
+	void		*after_mark_arg;
 };
 
 /* What was removed (or would be, with dry_run). */

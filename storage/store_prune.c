@@ -25,6 +25,8 @@
  *     of a list or index (recursively) and the manifests whose subject
  *     it is (referrers).  A missing or unparsable manifest is logged and
  *     counted; an I/O error stops the run before anything is swept.
+ *     Then the blob tree is listed: a blob neither marked nor younger
+ *     than epoch - grace is a candidate.
  *  5. Sweep, under the exclusive gc lock, at most PRUNE_BATCH removals
  *     per hold so that pushes wait for one batch at most.  Every
  *     candidate is looked at again under the lock:
@@ -840,17 +842,25 @@ blobs_remove(struct prune *p, size_t from, size_t to)
 }
 
 
+/* The blobs that are not marked and older than the grace. */
+static enum reg_err
+prune_blobs_collect(struct prune *p)
+{
+	enum reg_err	rc;
+
+	rc = store_walk_blobs(p->st, blob_seen, p);
+	log_info("prune: %llu blobs reachable, %zu unreachable and older "
+	    "than the grace", (unsigned long long)p->stats->kept, p->nblobs);
+	return (rc);
+}
+
 static enum reg_err
 prune_blobs(struct prune *p)
 {
 	struct stor_lock	*lk;
 	size_t			 i, end;
-	enum reg_err		 rc;
+	enum reg_err		 rc = REG_OK;
 
-	if ((rc = store_walk_blobs(p->st, blob_seen, p)) != REG_OK)
-		return (rc);
-	log_info("prune: %llu blobs reachable, %zu unreachable and older "
-	    "than the grace", (unsigned long long)p->stats->kept, p->nblobs);
 	for (i = 0; i < p->nblobs && rc == REG_OK; i = end) {
 		end = i + PRUNE_BATCH < p->nblobs ? i + PRUNE_BATCH :
 		    p->nblobs;
@@ -1077,7 +1087,10 @@ store_prune(struct store *st, const struct prune_opts *opts,
 		rc = prune_uploads(&p);
 	}
 	if (rc == REG_OK && (rc = prune_repos(&p)) == REG_OK &&
-	    (rc = prune_links(&p)) == REG_OK &&
+	    (rc = prune_blobs_collect(&p)) == REG_OK &&
+	    opts->after_mark != NULL)
+		opts->after_mark(opts->after_mark_arg);
+	if (rc == REG_OK && (rc = prune_links(&p)) == REG_OK &&
 	    (rc = prune_blobs(&p)) == REG_OK &&
 	    (rc = prune_empty_repos(&p)) == REG_OK) {
 		tmp_age = opts->grace > STORE_TMP_MIN_AGE ? opts->grace :
