@@ -22,6 +22,8 @@
 #   digest_of FILE            "sha256:<hex>" of FILE
 #   blob_desc MT FILE         an OCI descriptor for FILE as compact JSON
 #   manifest_put REPO REF MT FILE   PUT, expect 201, check the digest
+#   oci_image NAME N, docker_image NAME N   blobs pushed to $R, manifest
+#                             written to $T/NAME.json
 
 note()
 {
@@ -86,6 +88,9 @@ expect_4xx()
 	4??)	;;
 	*)	fail "expected 4xx, got $STATUS for: $*" ;;
 	esac
+	for _a in "$@"; do
+		[ "$_a" != -I ] || return 0	# HEAD: no body to check
+	done
 	if from_specreg; then
 		jq -e '.errors | type == "array" and length > 0' "$T/body" \
 		    >/dev/null 2>&1 ||
@@ -205,4 +210,53 @@ body_is_file()
 {
 	cmp -s "$T/body" "$1" ||
 	    fail "body differs from $1 ($(size_of "$T/body") vs $(size_of "$1") bytes)"
+}
+
+OCI=application/vnd.oci.image.manifest.v1+json
+OCI_INDEX=application/vnd.oci.image.index.v1+json
+OCI_CONFIG=application/vnd.oci.image.config.v1+json
+OCI_LAYER=application/vnd.oci.image.layer.v1.tar+gzip
+D2=application/vnd.docker.distribution.manifest.v2+json
+D2_LIST=application/vnd.docker.distribution.manifest.list.v2+json
+D2_CONFIG=application/vnd.docker.container.image.v1+json
+D2_LAYER=application/vnd.docker.image.rootfs.diff.tar.gzip
+
+# mkblobs NAME N: a config $T/NAME.cfg and N layers $T/NAME.l<i>,
+# pushed to repository $R.
+mkblobs()
+{
+	printf '{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]},"config":{"Labels":{"n":"%s-%s"}}}' \
+	    "$1" "$(od -An -N8 -tx8 /dev/urandom | tr -d ' ')" >"$T/$1.cfg"
+	blob_push "${R:?}" "$T/$1.cfg" >/dev/null || fail "push config $1"
+	_i=1
+	while [ "$_i" -le "$2" ]; do
+		randfile "$T/$1.l$_i" $((_i * 1000 + 17))
+		blob_push "${R:?}" "$T/$1.l$_i" >/dev/null || fail "push layer $1"
+		_i=$((_i + 1))
+	done
+}
+
+# image NAME N MT CONFIG_MT LAYER_MT: push blobs, write $T/NAME.json
+# (not pushed).  oci_image and docker_image NAME N pick the types.
+image()
+{
+	mkblobs "$1" "$2"
+	_layers=
+	_i=1
+	while [ "$_i" -le "$2" ]; do
+		_layers="$_layers${_layers:+,}$(blob_desc "$5" "$T/$1.l$_i")"
+		_i=$((_i + 1))
+	done
+	printf '{"schemaVersion":2,"mediaType":"%s","config":%s,"layers":[%s]}' \
+	    "$3" "$(blob_desc "$4" "$T/$1.cfg")" "$_layers" >"$T/$1.json"
+}
+
+oci_image()
+{
+	image "$1" "$2" "$OCI" "$OCI_CONFIG" "$OCI_LAYER"
+}
+
+docker_image()
+{
+	image "$1" "$2" "$D2" "$D2_CONFIG" "$D2_LAYER"
 }

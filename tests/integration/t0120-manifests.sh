@@ -9,53 +9,6 @@ start_registry
 oci_init
 R=test/manifests
 
-OCI=application/vnd.oci.image.manifest.v1+json
-OCI_INDEX=application/vnd.oci.image.index.v1+json
-OCI_CONFIG=application/vnd.oci.image.config.v1+json
-OCI_LAYER=application/vnd.oci.image.layer.v1.tar+gzip
-D2=application/vnd.docker.distribution.manifest.v2+json
-D2_LIST=application/vnd.docker.distribution.manifest.list.v2+json
-D2_CONFIG=application/vnd.docker.container.image.v1+json
-D2_LAYER=application/vnd.docker.image.rootfs.diff.tar.gzip
-
-# mkblobs NAME N: a config $T/NAME.cfg and N layers $T/NAME.l<i>, pushed.
-mkblobs()
-{
-	printf '{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]},"config":{"Labels":{"n":"%s-%s"}}}' \
-	    "$1" "$(od -An -N8 -tx8 /dev/urandom | tr -d ' ')" >"$T/$1.cfg"
-	blob_push "$R" "$T/$1.cfg" >/dev/null || fail "push config $1"
-	_i=1
-	while [ "$_i" -le "$2" ]; do
-		randfile "$T/$1.l$_i" $((_i * 1000 + 17))
-		blob_push "$R" "$T/$1.l$_i" >/dev/null || fail "push layer $1"
-		_i=$((_i + 1))
-	done
-}
-
-# image NAME N MT CONFIG_MT LAYER_MT: write manifest $T/NAME.json.
-image()
-{
-	mkblobs "$1" "$2"
-	_layers=
-	_i=1
-	while [ "$_i" -le "$2" ]; do
-		_layers="$_layers${_layers:+,}$(blob_desc "$5" "$T/$1.l$_i")"
-		_i=$((_i + 1))
-	done
-	printf '{"schemaVersion":2,"mediaType":"%s","config":%s,"layers":[%s]}' \
-	    "$3" "$(blob_desc "$4" "$T/$1.cfg")" "$_layers" >"$T/$1.json"
-}
-
-oci_image()
-{
-	image "$1" "$2" "$OCI" "$OCI_CONFIG" "$OCI_LAYER"
-}
-
-docker_image()
-{
-	image "$1" "$2" "$D2" "$D2_CONFIG" "$D2_LAYER"
-}
-
 # The last response is a manifest whose Content-Type, digest header and
 # body agree; its body must be one of the files given.
 consistent()
