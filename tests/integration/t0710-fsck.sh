@@ -20,8 +20,8 @@ fsck() {
 	    2>"$T/fsck.err" || RC=$?
 }
 
-# image NAME: push a config and two layers, then NAME as a tag.
-image() {
+# push_image NAME: push a config and two layers, then NAME as a tag.
+push_image() {
 	printf '{"architecture":"amd64","os":"linux","n":"%s"}' "$1" \
 	    >"$T/$1.cfg"
 	randfile "$T/$1.l1" 3000
@@ -41,8 +41,8 @@ blob_path() {
 	echo "$DATA/blobs/sha256/$(echo "$_h" | cut -c1-2)/$_h"
 }
 
-image good
-image bad
+push_image good
+push_image bad
 
 note "a clean store"
 fsck
