@@ -1,0 +1,941 @@
+"""bench/bench.py: specreg against CNCF distribution, side by side.
+
+Run through bench/run, which installs the tools and builds specreg.
+Every round starts fresh registries (specreg behind each front end, and
+distribution), measures the machine's ceilings, then runs each workload
+on every registry in turn, rotating the order, so that registries are
+compared minutes apart under the same noise.  See bench/README.
+"""
+
+import argparse
+import gzip
+import hashlib
+import io
+import json
+import os
+import platform
+import random
+import shutil
+import socket
+import subprocess
+import sys
+import tarfile
+import threading
+import time
+import urllib.request
+
+import load
+import report
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SRC = os.path.dirname(HERE)
+MiB = 1 << 20
+CLK = os.sysconf("SC_CLK_TCK")
+PAGE_KIB = os.sysconf("SC_PAGE_SIZE") // 1024
+
+FULL = dict(rounds=3, blob_n=8, blob_size=256 * MiB, push_conc=4,
+            pull_conc=4, small_n=2000, small_size=16 * 1024, small_conc=16,
+            mput_n=200, mput_conc=8, req_secs=10, req_conns=32, race_n=8,
+            race_size=64 * MiB, oci_layers=5, oci_size=64 * MiB,
+            dd_mib=2048, sha_secs=3,
+            frontends="lighttpd,nginx,apache-fcgid")
+QUICK = dict(rounds=1, blob_n=4, blob_size=16 * MiB, push_conc=4,
+             pull_conc=4, small_n=100, small_size=16 * 1024, small_conc=16,
+             mput_n=20, mput_conc=8, req_secs=2, req_conns=32, race_n=8,
+             race_size=4 * MiB, oci_layers=2, oci_size=4 * MiB,
+             dd_mib=256, sha_secs=1, frontends="lighttpd")
+
+WORKLOADS = ["push_mono", "push_chunked", "pull", "push_small",
+             "manifest_put", "manifest_get", "tags_list", "blob_head",
+             "race_same", "race_repos", "skopeo_push", "skopeo_pull",
+             "pull_nosendfile"]
+DEFAULT_SENDFILE = {"lighttpd": "x-sendfile", "nginx": "x-accel-redirect",
+                    "apache-fcgid": "x-sendfile",
+                    "apache-proxy": "x-sendfile"}
+
+
+T0 = time.monotonic()
+
+
+def log(msg):
+    sys.stderr.write("bench: %5.0fs %s\n" % (time.monotonic() - T0, msg))
+    sys.stderr.flush()
+
+
+def run(cmd, **kw):
+    return subprocess.run(cmd, capture_output=True, text=True, **kw)
+
+
+# --- /proc accounting --------------------------------------------------------
+
+def proc_table():
+    """{pid: (ppid, comm, ticks)}, ticks = utime+stime+cutime+cstime."""
+    tab = {}
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % name) as f:
+                s = f.read()
+        except OSError:
+            continue
+        comm = s[s.index("(") + 1:s.rindex(")")]
+        f = s[s.rindex(")") + 2:].split()
+        tab[int(name)] = (int(f[1]), comm, sum(int(x) for x in f[11:15]))
+    return tab
+
+
+def tree(roots, tab=None):
+    """The processes under roots (roots included): {pid: (comm, ticks)}."""
+    tab = tab if tab is not None else proc_table()
+    kids = {}
+    for pid, (ppid, _, _) in tab.items():
+        kids.setdefault(ppid, []).append(pid)
+    out, todo = {}, [r for r in roots if r in tab]
+    while todo:
+        pid = todo.pop()
+        if pid in out:
+            continue
+        out[pid] = tab[pid][1:]
+        todo.extend(kids.get(pid, []))
+    return out
+
+
+def busy_ticks():
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:]]
+    return sum(v[:8]) - v[3] - v[4]
+
+
+def hwm_kib(pid):
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
+def pss_kib(pid):
+    try:
+        with open("/proc/%d/smaps_rollup" % pid) as f:
+            for line in f:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+class Meter:
+    """CPU (server tree, client, others) and peak RSS of one workload."""
+
+    def __init__(self, target):
+        self.target = target
+        self.hwm = {}
+        self.pss_max = 0
+        self.res = None
+        self._stop = threading.Event()
+        self._thread = None
+
+    def _sample(self):
+        pss = 0
+        for pid, (comm, _) in tree(self.target.roots()).items():
+            kib = hwm_kib(pid)
+            if kib is not None and kib >= self.hwm.get(pid, (0, ""))[0]:
+                self.hwm[pid] = (kib, comm)
+            pss += pss_kib(pid)
+        self.pss_max = max(self.pss_max, pss)
+
+    def _split(self, t1):
+        """Server CPU seconds by role (web server, registry)."""
+        roles = {}
+        for pid, (comm, ticks) in t1.items():
+            role = self.target.role_of(pid, comm)
+            roles[role] = roles.get(role, 0) + ticks - \
+                self.t0.get(pid, ("", 0))[1]
+        for pid, (comm, ticks) in self.t0.items():
+            if pid not in t1:
+                role = self.target.role_of(pid, comm)
+                roles[role] = roles.get(role, 0) - ticks
+        return {"front": roles.get("front", 0) / CLK,
+                "registry": (roles.get("worker", 0) +
+                             roles.get("supervisor", 0)) / CLK}
+
+    def _loop(self):
+        while not self._stop.wait(0.25):
+            self._sample()
+
+    def start(self):
+        t0 = tree(self.target.roots())
+        for pid in t0:
+            try:
+                with open("/proc/%d/clear_refs" % pid, "w") as f:
+                    f.write("5")
+            except OSError:
+                pass
+        self.t0 = t0
+        self.c0 = os.times()
+        self.b0 = busy_ticks()
+        self.w0 = time.monotonic()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+        self._thread.start()
+
+    def stop(self):
+        wall = time.monotonic() - self.w0
+        c1 = os.times()
+        b1 = busy_ticks()
+        t1 = tree(self.target.roots())
+        self._stop.set()
+        self._thread.join()
+        self._sample()
+        server = (sum(t for _, t in t1.values()) -
+                  sum(t for _, t in self.t0.values())) / CLK
+        client = sum(c1[i] - self.c0[i] for i in range(4))
+        system = (b1 - self.b0) / CLK
+        rss = self.target.rss_roles(self.hwm)
+        rss["pss_total"] = self.pss_max / 1024.0
+        self.res = {"server_cpu": server, "client_cpu": client,
+                    "other_cpu": max(0.0, system - server - client),
+                    "cpu_split": self._split(t1), "wall": wall,
+                    "rss": rss}
+
+
+# --- Registries --------------------------------------------------------------
+
+class TargetError(Exception):
+    pass
+
+
+class Target:
+    kind = None
+    name = None
+    url = None
+    static = False
+
+    def roots(self):
+        raise NotImplementedError
+
+    def rss_roles(self, hwm):
+        """Peak RSS by role (MiB) and every process's own."""
+        roles = {}
+        procs = []
+        for pid, (kib, comm) in sorted(hwm.items()):
+            role = self.role_of(pid, comm)
+            procs.append({"pid": pid, "comm": comm, "role": role,
+                          "mib": kib / 1024.0})
+            roles.setdefault(role, []).append(kib / 1024.0)
+        return {"worker_max": max(roles.get("worker", [0])),
+                "front_max": max(roles["front"]) if "front" in roles
+                else None,
+                "total": sum(p["mib"] for p in procs),
+                "procs": procs}
+
+
+class Specreg(Target):
+    kind = "specreg"
+    static = True
+
+    def __init__(self, frontend, env, logdir):
+        self.frontend = frontend
+        self.name = "specreg+" + frontend
+        self.logf = open(os.path.join(logdir, "serve-%s.log" % frontend),
+                         "a")
+        self.p = subprocess.Popen(
+            ["sh", os.path.join(HERE, "serve.sh"), frontend],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=self.logf, env=env, text=True, bufsize=1)
+        self._read_info()
+
+    def _read_info(self):
+        info = {}
+        for line in self.p.stdout:
+            line = line.strip()
+            if line == "ready":
+                self.info = info
+                self.url = info["url"]
+                return
+            k, _, v = line.partition("=")
+            info[k] = v
+        rc = self.p.wait()
+        raise TargetError("serve.sh %s exited %d (log: %s)" %
+                          (self.frontend, rc, self.logf.name))
+
+    def roots(self):
+        return [int(self.info[k]) for k in ("pool", "front")
+                if self.info.get(k)]
+
+    def role_of(self, pid, comm):
+        if comm == "specreg":
+            return "supervisor" if str(pid) == self.info.get("pool") \
+                else "worker"
+        return "front"
+
+    def restart(self, sendfile):
+        self.p.stdin.write("restart %s\n" % sendfile)
+        self.p.stdin.flush()
+        self._read_info()
+
+    def www(self):
+        return os.path.join(self.info["t"], "www")
+
+    def stop(self):
+        try:
+            self.p.stdin.close()
+            self.p.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.p.kill()
+            self.p.wait()
+        self.logf.close()
+
+
+def free_port():
+    for _ in range(50):
+        port = random.randint(20000, 29999)
+        s = socket.socket()
+        try:
+            s.bind(("127.0.0.1", port))
+            return port
+        except OSError:
+            continue
+        finally:
+            s.close()
+    raise TargetError("no free port")
+
+
+DIST_CONFIG = """\
+version: 0.1
+log:
+  level: warn
+  formatter: text
+  accesslog:
+    disabled: true
+storage:
+  filesystem:
+    rootdirectory: %(data)s
+  delete:
+    enabled: true
+  cache:
+    blobdescriptor: inmemory
+  maintenance:
+    uploadpurging:
+      enabled: false
+http:
+  addr: 127.0.0.1:%(port)d
+"""
+
+
+class Distribution(Target):
+    """docker-registry (CNCF distribution) with its own config."""
+    kind = "distribution"
+    name = "distribution"
+
+    def __init__(self, rundir, logdir):
+        self.dir = rundir
+        os.makedirs(os.path.join(rundir, "data"))
+        for _ in range(5):
+            port = free_port()
+            cfg = os.path.join(rundir, "config.yml")
+            with open(cfg, "w") as f:
+                f.write(DIST_CONFIG % {"data": os.path.join(rundir, "data"),
+                                       "port": port})
+            self.logf = open(os.path.join(logdir, "distribution.log"), "a")
+            self.p = subprocess.Popen(["docker-registry", "serve", cfg],
+                                      stdin=subprocess.DEVNULL,
+                                      stdout=self.logf, stderr=self.logf)
+            self.url = "http://127.0.0.1:%d" % port
+            if wait_v2(self.url, self.p):
+                return
+            self.stop()
+        raise TargetError("docker-registry did not start (log: %s)" %
+                          self.logf.name)
+
+    def roots(self):
+        return [self.p.pid]
+
+    def role_of(self, pid, comm):
+        return "worker"
+
+    def stop(self):
+        if self.p.poll() is None:
+            self.p.terminate()
+            try:
+                self.p.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.p.kill()
+                self.p.wait()
+        self.logf.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def wait_v2(url, proc, secs=20):
+    end = time.monotonic() + secs
+    while time.monotonic() < end:
+        if proc.poll() is not None:
+            return False
+        try:
+            with urllib.request.urlopen(url + "/v2/", timeout=2) as r:
+                if r.status == 200:
+                    return True
+        except OSError:
+            pass
+        time.sleep(0.1)
+    return False
+
+
+# --- Data ---------------------------------------------------------------------
+
+class Data:
+    """The blobs the clients send, all cut from one random file."""
+
+    def __init__(self, work, cfg):
+        n, size = cfg["blob_n"], cfg["blob_size"]
+        self.path = os.path.join(work, "data-%dx%d.bin" % (n, size))
+        meta = self.path + ".json"
+        if not (os.path.exists(meta) and
+                os.path.getsize(self.path) == n * size):
+            log("writing %d MiB of random data" % (n * size // MiB))
+            digests = []
+            with open(self.path, "wb") as f:
+                for _ in range(n):
+                    h = hashlib.sha256()
+                    left = size
+                    while left:
+                        b = os.urandom(min(left, 16 * MiB))
+                        h.update(b)
+                        f.write(b)
+                        left -= len(b)
+                    digests.append("sha256:" + h.hexdigest())
+            with open(meta, "w") as f:
+                json.dump(digests, f)
+        with open(meta) as f:
+            digests = json.load(f)
+        self.blobs = [(i * size, size, d) for i, d in enumerate(digests)]
+        with open(self.path, "rb") as f:
+            rs = cfg["race_size"]
+            h = hashlib.sha256()
+            left = rs
+            while left:
+                b = f.read(min(left, 16 * MiB))
+                h.update(b)
+                left -= len(b)
+            self.race = (0, rs, "sha256:" + h.hexdigest())
+            ss = cfg["small_size"]
+            f.seek(0)
+            blob = f.read(cfg["small_n"] * ss)
+        self.small = [("sha256:" + hashlib.sha256(blob[i:i + ss]).hexdigest(),
+                       blob[i:i + ss]) for i in range(0, len(blob), ss)]
+
+
+class Static:
+    """blob 0's bytes as a static file: the front ends' large-file GET."""
+
+    def __init__(self, data):
+        off, size, digest = data.blobs[0]
+        self.path = data.path + ".static"
+        if not os.path.exists(self.path) or \
+                os.path.getsize(self.path) != size:
+            with open(data.path, "rb") as src, open(self.path, "wb") as dst:
+                src.seek(off)
+                dst.write(src.read(size))
+        self.blobs = [(0, size, digest)] * len(data.blobs)
+
+
+def make_oci(work, cfg):
+    """An OCI layout with cfg["oci_layers"] random tar+gzip layers."""
+    n, size = cfg["oci_layers"], cfg["oci_size"]
+    d = os.path.join(work, "oci-%dx%d" % (n, size))
+    if os.path.exists(os.path.join(d, "index.json")):
+        return d
+    log("writing a %d-layer OCI image" % n)
+    shutil.rmtree(d, ignore_errors=True)
+    bdir = os.path.join(d, "blobs", "sha256")
+    os.makedirs(bdir)
+
+    def put(body):
+        hexd = hashlib.sha256(body).hexdigest()
+        with open(os.path.join(bdir, hexd), "wb") as f:
+            f.write(body)
+        return {"digest": "sha256:" + hexd, "size": len(body)}
+
+    layers, diffs = [], []
+    for i in range(n):
+        raw = io.BytesIO()
+        with tarfile.open(fileobj=raw, mode="w") as tf:
+            ti = tarfile.TarInfo("layer%d/data.bin" % i)
+            ti.size = size
+            ti.mtime = 0
+            tf.addfile(ti, io.BytesIO(os.urandom(size)))
+        tar = raw.getvalue()
+        diffs.append("sha256:" + hashlib.sha256(tar).hexdigest())
+        layers.append(dict(mediaType=load.OCI_LAYER,
+                           **put(gzip.compress(tar, 1, mtime=0))))
+    config = json.dumps({"architecture": "amd64", "os": "linux",
+                         "config": {}, "rootfs": {"type": "layers",
+                                                  "diff_ids": diffs}}).encode()
+    manifest = json.dumps({"schemaVersion": 2,
+                           "mediaType": load.OCI_MANIFEST,
+                           "config": dict(mediaType=load.OCI_CONFIG,
+                                          **put(config)),
+                           "layers": layers}).encode()
+    index = {"schemaVersion": 2, "manifests": [dict(
+        mediaType=load.OCI_MANIFEST, **put(manifest),
+        annotations={"org.opencontainers.image.ref.name": "latest"})]}
+    with open(os.path.join(d, "oci-layout"), "w") as f:
+        json.dump({"imageLayoutVersion": "1.0.0"}, f)
+    with open(os.path.join(d, "index.json"), "w") as f:
+        json.dump(index, f)
+    return d
+
+
+def oci_bytes(d):
+    bdir = os.path.join(d, "blobs", "sha256")
+    return sum(os.path.getsize(os.path.join(bdir, x))
+               for x in os.listdir(bdir))
+
+
+# --- skopeo ---------------------------------------------------------------------
+
+NS_SCRIPT = ('mount -t tmpfs tmpfs /run && mount -t tmpfs tmpfs /var/lib && '
+             'mkdir /var/lib/containers && exec "$@"')
+
+
+def skopeo_cmd(args, scratch):
+    """skopeo confined: its blob-info cache must not outlive the run.
+
+    As root: a private mount namespace with empty /var/lib (so an empty
+    /var/lib/containers) and /run.  Otherwise HOME and XDG_* point into
+    scratch, where rootless skopeo keeps its cache.
+    """
+    os.makedirs(scratch, exist_ok=True)
+    env = dict(os.environ, TMPDIR=scratch)
+    if os.geteuid() == 0:
+        cmd = ["unshare", "--mount", "--propagation", "private", "sh",
+               "-c", NS_SCRIPT, "sh", "skopeo"] + args
+    else:
+        env.update(HOME=scratch, XDG_DATA_HOME=scratch + "/share",
+                   XDG_RUNTIME_DIR=scratch + "/run",
+                   XDG_CONFIG_HOME=scratch + "/config")
+        cmd = ["skopeo"] + args
+    return cmd, env
+
+
+def w_skopeo(target, meter, work, oci, push):
+    host = target.url.split("//", 1)[1]
+    ref = "docker://%s/bench/skopeo:latest" % host
+    scratch = os.path.join(work, "skopeo-scratch")
+    out = os.path.join(work, "skopeo-pulled")
+    shutil.rmtree(scratch, ignore_errors=True)
+    shutil.rmtree(out, ignore_errors=True)
+    if push:
+        args = ["copy", "--quiet", "--dest-tls-verify=false",
+                "oci:%s:latest" % oci, ref]
+    else:
+        args = ["copy", "--quiet", "--src-tls-verify=false", ref,
+                "oci:%s:latest" % out]
+    cmd, env = skopeo_cmd(args, scratch)
+    meter.start()
+    t0 = time.monotonic()
+    p = run(cmd, env=env)
+    secs = time.monotonic() - t0
+    meter.stop()
+    errors = []
+    if p.returncode != 0:
+        errors.append("skopeo %s: rc %d: %s" % (args[0], p.returncode,
+                                                 p.stderr[-500:]))
+    elif not push:
+        want = set(os.listdir(os.path.join(oci, "blobs", "sha256")))
+        got = set(os.listdir(os.path.join(out, "blobs", "sha256")))
+        if not want <= got:
+            errors.append("pulled layout lacks %d blobs" % len(want - got))
+    shutil.rmtree(scratch, ignore_errors=True)
+    shutil.rmtree(out, ignore_errors=True)
+    return {"amount": oci_bytes(oci), "seconds": secs, "errors": errors}
+
+
+# --- Ceilings ---------------------------------------------------------------------
+
+def ceiling_sha256(cfg):
+    p = run(["openssl", "speed", "-evp", "sha256", "-bytes", "16384",
+             "-seconds", str(cfg["sha_secs"]), "-mr"])
+    for line in p.stdout.splitlines():
+        if line.startswith("+F:"):
+            return float(line.split(":")[3]) / 1e6
+    return None
+
+
+def ceiling_dd(work, cfg):
+    path = os.path.join(work, "dd.tmp")
+    os.sync()
+    t0 = time.monotonic()
+    p = run(["dd", "if=/dev/zero", "of=" + path, "bs=1M",
+             "count=%d" % cfg["dd_mib"], "conv=fdatasync"])
+    secs = time.monotonic() - t0
+    os.unlink(path)
+    return cfg["dd_mib"] * MiB / secs / 1e6 if p.returncode == 0 else None
+
+
+# --- The run -------------------------------------------------------------------------
+
+class Bench:
+    def __init__(self, args, cfg):
+        self.args = args
+        self.cfg = cfg
+        self.work = args.work
+        self.records = []
+        self.logdir = os.path.join(args.out, "logs")
+        os.makedirs(self.logdir, exist_ok=True)
+        self.rundir = os.path.join(self.work, "run")
+        os.makedirs(self.rundir, exist_ok=True)
+        self.templates = self.make_templates()
+        self.data = Data(self.work, cfg)
+        self.static = Static(self.data)
+        self.oci = make_oci(self.work, cfg) \
+            if self.wants("skopeo_push") else None
+
+    def wants(self, w):
+        return w in self.args.workloads
+
+    def make_templates(self):
+        """lib.sh's templates without access logs (as deploy/ runs)."""
+        tdir = os.path.join(self.work, "templates")
+        idir = os.path.join(tdir, "tests", "integration")
+        os.makedirs(idir, exist_ok=True)
+        src = os.path.join(SRC, "tests", "integration")
+        for name in os.listdir(src):
+            if not name.endswith(".conf.in"):
+                continue
+            with open(os.path.join(src, name)) as f:
+                lines = f.read().splitlines()
+            out = []
+            for line in lines:
+                s = line.strip()
+                if s.startswith("accesslog."):
+                    continue
+                if s.startswith("CustomLog"):
+                    continue
+                if s.startswith("access_log"):
+                    line = line[:len(line) - len(line.lstrip())] + \
+                        "access_log off;"
+                line = line.replace(', "mod_accesslog"', "")
+                out.append(line)
+            if name.startswith("apache"):
+                # Static files for the static-GET ceiling.
+                out += ['<Directory "@T@/www">', "\tRequire all granted",
+                        "</Directory>"]
+            with open(os.path.join(idir, name), "w") as f:
+                f.write("\n".join(out) + "\n")
+        return tdir
+
+    def serve_env(self, frontend):
+        env = dict(os.environ)
+        env.update(SPECREG_BIN=self.args.specreg,
+                   BENCH_TEMPLATES=self.templates,
+                   SPECREG_WORKERS=str(self.args.workers),
+                   TMPDIR=self.rundir,
+                   SPECREG_SENDFILE=DEFAULT_SENDFILE.get(frontend, ""))
+        env.pop("SPECREG_NO_SKIP", None)
+        return env
+
+    def start_targets(self, rnd):
+        targets = []
+        for fe in self.args.frontends:
+            try:
+                t = Specreg(fe, self.serve_env(fe), self.logdir)
+            except TargetError as e:
+                log("round %d: %s" % (rnd, e))
+                continue
+            os.link(self.static.path, os.path.join(t.www(), "big.bin"))
+            targets.append(t)
+        if self.args.distribution:
+            try:
+                targets.append(Distribution(
+                    os.path.join(self.rundir, "dist-%d" % rnd),
+                    self.logdir))
+            except TargetError as e:
+                log("round %d: %s" % (rnd, e))
+        return targets
+
+    def record(self, rnd, target, workload, unit, res, meter=None):
+        rec = {"round": rnd, "target": target, "workload": workload,
+               "unit": unit, "amount": res.get("amount", 0),
+               "seconds": res.get("seconds"), "errors": res.get("errors", [])}
+        for k, v in res.items():
+            if k not in rec:
+                rec[k] = v
+        if meter is not None and meter.res is not None:
+            rec.update(meter.res)
+        secs = rec["seconds"] or 0
+        if unit == "B":
+            rec["rate"] = rec["amount"] / secs / 1e6 if secs else None
+            rec["cpu_per"] = rec["server_cpu"] / (rec["amount"] / 1e9) \
+                if "server_cpu" in rec and rec["amount"] else None
+        else:
+            rec["rate"] = rec["amount"] / secs if secs else None
+            rec["cpu_per"] = 1e3 * rec["server_cpu"] / rec["amount"] \
+                if "server_cpu" in rec and rec["amount"] else None
+        self.records.append(rec)
+        self.save()
+        status = "ok" if not rec["errors"] else \
+            "ERRORS: " + "; ".join(str(e) for e in rec["errors"][:3])
+        log("round %d %-22s %-16s %10.1f %s/s  cpu %s  %s" % (
+            rnd, target, workload, rec["rate"] or 0,
+            "MB" if unit == "B" else "req",
+            "%.3f" % rec["cpu_per"] if rec.get("cpu_per") else "-",
+            status))
+
+    def save(self):
+        with open(os.path.join(self.args.out, "records.json"), "w") as f:
+            json.dump({"meta": self.meta, "records": self.records}, f,
+                      indent=1)
+
+    def ceilings(self, rnd, targets):
+        cfg = self.cfg
+        v = ceiling_sha256(cfg)
+        self.record(rnd, "machine", "ceil_sha256", "B",
+                    {"amount": v * 1e6 if v else 0, "seconds": 1.0,
+                     "errors": [] if v else ["openssl speed failed"]})
+        v = ceiling_dd(self.work, cfg)
+        self.record(rnd, "machine", "ceil_dd_fdatasync", "B",
+                    {"amount": v * 1e6 if v else 0, "seconds": 1.0,
+                     "errors": [] if v else ["dd failed"]})
+        for t in targets:
+            if not t.static:
+                continue
+            self.quiesce()
+            m = Meter(t)
+            res = load.wrk(t.url + "/small.txt", m, 2, cfg["req_conns"],
+                           cfg["req_secs"])
+            self.record(rnd, t.name, "ceil_static_small", "req", res, m)
+            self.quiesce()
+            m = Meter(t)
+            res = load.w_pull(t.url, self.static, m, None, cfg["pull_conc"],
+                              path_of=lambda b: "/big.bin")
+            self.record(rnd, t.name, "ceil_static_big", "B", res, m)
+
+    @staticmethod
+    def quiesce():
+        os.sync()
+        time.sleep(0.3)
+
+    def workload(self, rnd, t, w):
+        cfg, data = self.cfg, self.data
+        self.quiesce()
+        m = Meter(t)
+        unit = "B"
+        if w in ("push_mono", "push_chunked"):
+            res = load.w_push_large(t.url, data, m, "bench/large",
+                                    cfg["push_conc"], w == "push_chunked")
+        elif w in ("pull", "pull_nosendfile"):
+            res = load.w_pull(t.url, data, m, "bench/large",
+                              cfg["pull_conc"])
+        elif w == "push_small":
+            unit = "req"
+            res = load.w_push_small(t.url, data, m, "bench/small",
+                                    cfg["small_conc"])
+        elif w == "manifest_put":
+            unit = "req"
+            res = load.w_manifest_put(t.url, data, m, "bench/man",
+                                      cfg["mput_n"], cfg["mput_conc"])
+        elif w == "manifest_get":
+            unit = "req"
+            res = self.check_then(t, "/v2/bench/man/manifests/t0",
+                                  {"Accept": load.OCI_MANIFEST}, 200)
+            if not res["errors"]:
+                res = load.wrk(t.url + "/v2/bench/man/manifests/t0", m, 2,
+                               cfg["req_conns"], cfg["req_secs"],
+                               ["Accept: " + load.OCI_MANIFEST])
+        elif w == "tags_list":
+            unit = "req"
+            res = self.check_then(t, "/v2/bench/man/tags/list", {}, 200,
+                                  tags=cfg["mput_n"])
+            if not res["errors"]:
+                res = load.wrk(t.url + "/v2/bench/man/tags/list", m, 2,
+                               cfg["req_conns"], cfg["req_secs"])
+        elif w == "blob_head":
+            unit = "req"
+            path = "/v2/bench/large/blobs/" + data.blobs[0][2]
+            res = self.check_then(t, path, {}, 200, method="HEAD")
+            if not res["errors"]:
+                res = load.ab_head(t.url + path, m, cfg["req_conns"],
+                                   cfg["req_secs"],
+                                   os.path.join(self.work, "ab.csv"))
+        elif w in ("race_same", "race_repos"):
+            n = cfg["race_n"]
+            repos = ["bench/race"] * n if w == "race_same" else \
+                ["bench/race%d" % i for i in range(n)]
+            res = load.w_race(t.url, data, m, repos)
+        elif w in ("skopeo_push", "skopeo_pull"):
+            res = w_skopeo(t, m, self.work, self.oci, w == "skopeo_push")
+        else:
+            raise ValueError(w)
+        self.record(rnd, t.name, w, unit, res, m)
+
+    @staticmethod
+    def check_then(t, path, headers, want, method="GET", tags=None):
+        """One request by hand before the load tool hammers it."""
+        conn = load.Conn(t.url)
+        errors = []
+        try:
+            st, h, b = conn.request(method, path, headers=headers)
+            if st != want:
+                errors.append("%s %s: %d %s" % (method, path, st, b[:200]))
+            elif tags is not None and \
+                    len(json.loads(b).get("tags") or []) != tags:
+                errors.append("tags/list: %d tags, not %d" %
+                              (len(json.loads(b).get("tags") or []), tags))
+        except Exception as e:          # noqa: BLE001 - report it
+            errors.append("%s %s: %r" % (method, path, e))
+        conn.close()
+        return {"errors": errors, "amount": 0, "seconds": 0}
+
+    def round(self, rnd):
+        log("round %d: starting registries" % rnd)
+        targets = self.start_targets(rnd)
+        try:
+            self.ceilings(rnd, targets)
+            ws = [w for w in WORKLOADS if self.wants(w) and
+                  w != "pull_nosendfile"]
+            for i, w in enumerate(ws):
+                k = (rnd + i) % len(targets)
+                order = targets[k:] + targets[:k]
+                for t in order:
+                    self.workload(rnd, t, w)
+            if self.wants("pull_nosendfile"):
+                for t in targets:
+                    if t.kind == "specreg":
+                        t.restart("off")
+                        self.workload(rnd, t, "pull_nosendfile")
+        finally:
+            for t in targets:
+                t.stop()
+                log("round %d: stopped %s" % (rnd, t.name))
+
+    def main(self):
+        for rnd in range(1, self.cfg["rounds"] + 1):
+            self.round(rnd)
+        self.meta["finished"] = time.strftime("%Y-%m-%d %H:%M:%S %Z")
+        self.save()
+
+
+def versions(specreg):
+    def first(cmd, pat=None):
+        try:
+            p = run(cmd)
+        except OSError:
+            return None
+        out = (p.stdout + p.stderr).strip().splitlines()
+        for line in out:
+            if pat is None or pat in line:
+                return line.strip()
+        return None
+
+    def deb(pkg):
+        p = run(["dpkg-query", "-W", "-f=${Version}", pkg]) \
+            if shutil.which("dpkg-query") else None
+        return p.stdout.strip() if p and p.returncode == 0 else None
+
+    cpu = "?"
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    with open("/proc/meminfo") as f:
+        mem = int(f.readline().split()[1]) / 1024 / 1024
+    git = run(["git", "-C", SRC, "describe", "--always", "--dirty"])
+    return {
+        "machine": "%d vCPU %s, %.1f GiB RAM, kernel %s" % (
+            os.cpu_count(), cpu, mem, platform.release()),
+        "os": first(["sh", "-c", ". /etc/os-release && "
+                     "echo \"$PRETTY_NAME\""]),
+        "specreg": first([specreg, "-V"]),
+        "specreg_git": git.stdout.strip() if git.returncode == 0 else None,
+        "distribution": first(["docker-registry", "--version"]),
+        "lighttpd": first(["lighttpd", "-v"]),
+        "nginx": first(["nginx", "-v"]),
+        "apache2": first(["apache2", "-v"], "version"),
+        "mod_fcgid": deb("libapache2-mod-fcgid"),
+        "skopeo": first(["skopeo", "--version"]),
+        "wrk": first(["wrk", "-v"]),
+        "ab": first(["ab", "-V"], "Version"),
+        "openssl": first(["openssl", "version"]),
+        "python": platform.python_version(),
+        "cc": first(["cc", "--version"]),
+        "load": os.getloadavg()[0],
+    }
+
+
+def parse_args():
+    ap = argparse.ArgumentParser(prog="bench/run")
+    ap.add_argument("--quick", action="store_true",
+                    help="a small subset (CI): one round, small sizes")
+    ap.add_argument("--specreg", required=True, help="the binary")
+    ap.add_argument("--work", required=True, help="scratch directory")
+    ap.add_argument("--out", help="results directory")
+    ap.add_argument("--rounds", type=int)
+    ap.add_argument("--frontends",
+                    help="comma-separated: lighttpd,nginx,apache-fcgid,"
+                    "apache-proxy")
+    ap.add_argument("--workloads", help="comma-separated subset of " +
+                    ",".join(WORKLOADS))
+    ap.add_argument("--workers", type=int, default=16,
+                    help="specreg's pool size (default 16)")
+    ap.add_argument("--no-distribution", dest="distribution",
+                    action="store_false")
+    ap.add_argument("--no-chart", action="store_true")
+    ap.add_argument("--report-only", metavar="RECORDS_JSON",
+                    help="redo results.txt and the chart from a run")
+    return ap.parse_args()
+
+
+def main():
+    args = parse_args()
+    if args.report_only:
+        with open(args.report_only) as f:
+            saved = json.load(f)
+        out = args.out or os.path.dirname(os.path.abspath(args.report_only))
+        os.makedirs(out, exist_ok=True)
+        report.write(out, saved["meta"], saved["records"],
+                     chart=not args.no_chart)
+        return 0
+    cfg = dict(QUICK if args.quick else FULL)
+    if args.rounds:
+        cfg["rounds"] = args.rounds
+    args.frontends = (args.frontends or cfg["frontends"]).split(",")
+    args.workloads = args.workloads.split(",") if args.workloads else \
+        list(WORKLOADS)
+    if not shutil.which("skopeo"):
+        log("skopeo is not installed: no skopeo workloads")
+        args.workloads = [w for w in args.workloads
+                          if not w.startswith("skopeo")]
+    bad = [w for w in args.workloads if w not in WORKLOADS]
+    if bad:
+        log("unknown workloads: %s" % ",".join(bad))
+        return 2
+    stamp = time.strftime("%Y-%m-%d-%H%M")
+    if not args.out:
+        args.out = os.path.join(SRC, "bench", "results", stamp) \
+            if not args.quick else os.path.join(args.work, "quick-" + stamp)
+    os.makedirs(args.out, exist_ok=True)
+    os.makedirs(args.work, exist_ok=True)
+    os.chmod(args.work, 0o755)
+    b = Bench(args, cfg)
+    b.meta = {"started": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+              "quick": args.quick, "config": cfg,
+              "frontends": args.frontends, "workers": args.workers,
+              "workloads": args.workloads, "versions": versions(args.specreg)}
+    b.main()
+    failed = report.write(args.out, b.meta, b.records,
+                          chart=not args.no_chart)
+    log("results in %s" % args.out)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

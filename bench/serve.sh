@@ -1,0 +1,62 @@
+#!/bin/sh
+# bench/serve.sh FRONTEND: run specreg behind FRONTEND for bench/bench.py.
+#
+# It reuses the integration harness (tests/integration/lib.sh): free
+# port, pool ("specreg serve --listen"), front end from its template,
+# clean-up on exit.  The templates come from $BENCH_TEMPLATES (bench.py
+# copies tests/integration/*.conf.in there with the access logs turned
+# off, as in deploy/); lib.sh reads them from $top_srcdir/tests/integration.
+#
+# Protocol: once the registry answers, print "key=value" lines (url,
+# port, t, data, pool, front, frontend, sendfile) and "ready".  Then
+# read commands from stdin, one per line:
+#	restart SENDFILE	restart the front end and the pool with
+#				[registry] sendfile = SENDFILE (same port,
+#				same storage); prints the new pids, "ready"
+# End of stdin stops everything and removes the private directory.
+#
+# Environment: SPECREG_BIN, BENCH_TEMPLATES, SPECREG_WORKERS, TMPDIR and
+# anything else lib.sh reads.
+
+self=$(cd "$(dirname "$0")" && pwd)
+src=$(cd "$self/.." && pwd)
+SPECREG_FRONTEND=${1:?usage: serve.sh FRONTEND}
+: "${BENCH_TEMPLATES:?}"
+top_srcdir=$BENCH_TEMPLATES
+export SPECREG_FRONTEND top_srcdir
+
+. "$src/tests/integration/lib.sh"
+
+serve_report() {
+	echo "url=$URL"
+	echo "port=$PORT"
+	echo "t=$T"
+	echo "data=$DATA"
+	echo "pool=$SPECREG_PID"
+	echo "front=$FRONT_PID"
+	echo "frontend=$SPECREG_FRONTEND"
+	echo "sendfile=${SPECREG_SENDFILE:-$FRONT_SENDFILE}"
+	echo "ready"
+}
+
+# serve_restart SENDFILE: everything again, on the same port and data.
+serve_restart() {
+	stop_frontend
+	stop_pool
+	SPECREG_SENDFILE=$1
+	write_config
+	[ "$FRONT_SPAWNS" = 1 ] || start_pool
+	"start_frontend_$LIB_FE" || harness_error "cannot restart on $PORT"
+	wait_ready
+}
+
+start_registry
+head -c 512 /dev/zero | tr '\0' x >"$T/www/small.txt"
+serve_report
+while read -r cmd arg; do
+	case $cmd in
+	restart)	serve_restart "$arg"; serve_report ;;
+	*)		echo "error=unknown command $cmd" ;;
+	esac
+done
+exit 0
