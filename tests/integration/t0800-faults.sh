@@ -51,7 +51,7 @@ stop_pool
 	cat "$T/fsck.out" >&2
 	fail "fsck found problems after the kills"
 }
-sed 's/^/# fsck: /' "$T/fsck.out"
+grep 'problems' "$T/fsck.out" | sed 's/^.*fsck: /# fsck: /'
 
 # Independently of fsck: every blob is named by its content.
 nblobs=0

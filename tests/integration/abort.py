@@ -1,0 +1,139 @@
+#!/usr/bin/env python3
+"""tests/integration/abort.py: requests whose body never arrives whole.
+
+  abort.py http HOST:PORT METHOD URI LENGTH FILE [-H 'K: V']... [--chunked]
+      Send METHOD URI with "Content-Length: LENGTH" (or chunked, without
+      the last chunk) and the bytes of FILE, which are fewer, then close
+      the connection without reading an answer.
+  abort.py fcgi ADDR METHOD URI LENGTH FILE [--eof] [-p K=V]...
+      Talk FastCGI to specreg directly (ADDR: a socket path or
+      host:port).  CONTENT_LENGTH is LENGTH (none if LENGTH is "-"),
+      FILE is the body.  Without --eof the connection is closed after
+      FILE, with no end-of-stdin record: what a front end does when its
+      client goes away.  With --eof stdin is ended properly and the
+      answer's status is printed.
+
+Only the standard library; exit status 0 unless something local broke.
+"""
+
+import socket
+import struct
+import sys
+import time
+
+
+def connect(addr):
+    if addr.startswith("/"):
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.connect(addr)
+    else:
+        host, port = addr.rsplit(":", 1)
+        s = socket.create_connection((host, int(port)))
+    return s
+
+
+def opts(argv):
+    """Split ["-H", "K: V", "--eof", ...] into (headers, flags)."""
+    hdrs, flags, i = [], set(), 0
+    while i < len(argv):
+        if argv[i] in ("-H", "-p"):
+            hdrs.append(argv[i + 1])
+            i += 2
+        else:
+            flags.add(argv[i])
+            i += 1
+    return hdrs, flags
+
+
+def http(addr, method, uri, length, body, rest):
+    hdrs, flags = opts(rest)
+    s = connect(addr)
+    head = ["%s %s HTTP/1.1" % (method, uri), "Host: %s" % addr,
+            "Connection: close"]
+    if "--chunked" in flags:
+        head.append("Transfer-Encoding: chunked")
+        body = b"%x\r\n" % len(body) + body + b"\r\n"
+    else:
+        head.append("Content-Length: %s" % length)
+    head += hdrs
+    s.sendall(("\r\n".join(head) + "\r\n\r\n").encode() + body)
+    # Let the front end pass on what it got before the connection goes.
+    time.sleep(0.5)
+    s.shutdown(socket.SHUT_RDWR)
+    s.close()
+    return 0
+
+
+def record(rtype, content, rid=1):
+    pad = (8 - len(content) % 8) % 8
+    return struct.pack("!BBHHBB", 1, rtype, rid, len(content), pad, 0) + \
+        content + b"\0" * pad
+
+
+def nv(name, value):
+    out = b""
+    for x in (name, value):
+        n = len(x)
+        out += bytes([n]) if n < 128 else struct.pack("!I", n | 1 << 31)
+    return out + name + value
+
+
+def fcgi(addr, method, uri, length, body, rest):
+    params, flags = opts(rest)
+    env = {"GATEWAY_INTERFACE": "CGI/1.1", "REQUEST_METHOD": method,
+           "REQUEST_URI": uri, "QUERY_STRING": uri.partition("?")[2],
+           "SERVER_PROTOCOL": "HTTP/1.1", "SERVER_NAME": "127.0.0.1",
+           "SERVER_PORT": "80", "REMOTE_ADDR": "127.0.0.1",
+           "HTTP_HOST": "127.0.0.1",
+           "CONTENT_TYPE": "application/octet-stream"}
+    if length != "-":
+        env["CONTENT_LENGTH"] = length
+    for p in params:
+        k, _, v = p.partition("=")
+        env[k] = v
+    s = connect(addr)
+    pairs = b"".join(nv(k.encode(), v.encode()) for k, v in env.items())
+    out = record(1, struct.pack("!HB5x", 1, 0))
+    out += record(4, pairs) + record(4, b"")
+    for i in range(0, len(body), 65535):
+        out += record(5, body[i:i + 65535])
+    if "--eof" not in flags:
+        s.sendall(out)
+        time.sleep(0.2)
+        s.close()
+        return 0
+    s.sendall(out + record(5, b""))
+    resp = b""
+    while True:
+        hdr = s.recv(8, socket.MSG_WAITALL)
+        if len(hdr) < 8:
+            break
+        _, rtype, _, clen, pad, _ = struct.unpack("!BBHHBB", hdr)
+        data = s.recv(clen + pad, socket.MSG_WAITALL)[:clen] if \
+            clen + pad else b""
+        if rtype == 6:
+            resp += data
+        if rtype == 3:
+            break
+    s.close()
+    status = "200"
+    for line in resp.split(b"\r\n\r\n")[0].split(b"\r\n"):
+        if line.lower().startswith(b"status:"):
+            status = line.split()[1].decode()
+    print(status)
+    sys.stderr.write(resp.decode("latin-1") + "\n")
+    return 0
+
+
+def main(argv):
+    if len(argv) < 7 or argv[1] not in ("http", "fcgi"):
+        sys.stderr.write(__doc__)
+        return 2
+    with open(argv[6], "rb") as f:
+        body = f.read()
+    fn = http if argv[1] == "http" else fcgi
+    return fn(argv[2], argv[3], argv[4], argv[5], body, argv[7:])
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
