@@ -26,7 +26,7 @@ static const struct {
 	{ "/blobs/uploads/*", "/v2/a/blobs/uploads/x", 0, "a", "x" },
 	{ "/blobs/uploads/", "/v2/a/b/blobs/uploads/", 0, "a/b", NULL },
 	{ "/blobs/uploads/", "/v2/blobs/uploads/", -1, NULL, NULL },
-	{ "/tags/list", "/v2//tags/list", 0, "", NULL },
+	{ "/tags/list", "/v2//tags/list", -1, NULL, NULL },
 	{ "/tags/list", "/v2/a/tags/list/", -1, NULL, NULL },
 	{ "/tags/list", "/v3/a/tags/list", -1, NULL, NULL },
 	{ "/referrers/*", "/v2/a/referrers/sha256:00", 0, "a", "sha256:00" },
