@@ -43,6 +43,9 @@ blob_sendfile(struct request *req, const struct digest *d)
 	} else
 		err = store_blob_local_path(req->store, d, &path);
 	if (err == REG_OK) {
+		/* nginx adds its own to what it serves, and would repeat ours. */
+		if (req->conf->sendfile == SENDFILE_X_SENDFILE)
+			resp_header(req, "Accept-Ranges", "bytes");
 		resp_status(req, 200);
 		resp_header(req, req->conf->sendfile == SENDFILE_X_ACCEL ?
 		    "X-Accel-Redirect" : "X-Sendfile", path.buf);
@@ -76,12 +79,12 @@ h_blob_get(struct request *req)
 	}
 	resp_header(req, "Content-Type", "application/octet-stream");
 	resp_header(req, "Docker-Content-Digest", d.str);
-	resp_header(req, "Accept-Ranges", "bytes");
 	resp_header(req, "Cache-Control", "max-age=31536000");
 	if (req->method == M_GET &&
 	    req->conf->sendfile != SENDFILE_OFF &&
 	    (err = blob_sendfile(req, &d)) != REG_E_NOENT)
 		return (err);
+	resp_header(req, "Accept-Ranges", "bytes");
 	resp_status(req, r == 1 ? 206 : 200);
 	if (r == 1)
 		resp_headerf(req, "Content-Range", "bytes %" PRIu64 "-%"

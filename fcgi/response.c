@@ -89,9 +89,12 @@ void
 resp_length(struct request *req, uint64_t len)
 {
 	resp_headerf(req, "Content-Length", "%" PRIu64, len);
-	/* Apache's mod_proxy_fcgi drops Content-Length on HEAD. */
-	if (req->method == M_HEAD)
-		resp_headerf(req, "X-Blob-Length", "%" PRIu64, len);
+	/*
+	 * Apache's mod_proxy_fcgi drops Content-Length (re-chunking GET
+	 * bodies, leaving HEAD without one); its config restores it from
+	 * this with mod_headers (deploy/apache-proxy-fcgi.conf).
+	 */
+	resp_headerf(req, "X-Blob-Length", "%" PRIu64, len);
 	req->resp_has_length = 1;
 }
 
