@@ -317,6 +317,140 @@ start_frontend_lighttpd() {
 	harness_error "lighttpd did not start"
 }
 
+# --- Apache (mod_fcgid, mod_proxy_fcgi) and nginx ---------------------------
+#
+# Templates tests/integration/NAME.conf.in follow deploy/apache-fcgid.conf,
+# deploy/apache-proxy-fcgi.conf and deploy/nginx.conf.  As root, the
+# servers' workers (and under mod_fcgid specreg itself) run as www-data
+# (or nobody): the pool's Unix socket gets their group, and what
+# specreg writes under mod_fcgid ($DATA, $T/tmp) becomes theirs.
+
+: "${APACHE_MODULES:=/usr/lib/apache2/modules}"
+FRONT_USER=
+FRONT_GROUP=
+
+# front_user: set FRONT_USER and FRONT_GROUP.
+front_user() {
+	if [ "$(id -u)" != 0 ]; then
+		FRONT_USER=$(id -un)
+	elif id www-data >/dev/null 2>&1; then
+		FRONT_USER=www-data
+	else
+		FRONT_USER=nobody
+	fi
+	FRONT_GROUP=$(id -gn "$FRONT_USER")
+}
+
+# front_own PATH...: as root, give PATH... to FRONT_USER.
+front_own() {
+	[ "$(id -u)" = 0 ] || return 0
+	chown -R "$FRONT_USER:$FRONT_GROUP" "$@" ||
+	    harness_error "cannot chown $* to $FRONT_USER"
+}
+
+# front_conf NAME BACKEND: write $T/NAME.conf from NAME.conf.in.
+front_conf() {
+	_fc_be=$(printf '%s\n' "$2" | sed 's/[|&\\]/\\&/g')
+	sed -e "s|@T@|$T|g" -e "s|@PORT@|$PORT|g" -e "s|@DATA@|$DATA|g" \
+	    -e "s|@BACKEND@|$_fc_be|g" -e "s|@BIN@|$SPECREG_BIN|g" \
+	    -e "s|@MODULES@|$APACHE_MODULES|g" \
+	    -e "s|@USER@|$FRONT_USER|g" -e "s|@GROUP@|$FRONT_GROUP|g" \
+	    "$top_srcdir/tests/integration/$1.conf.in" >"$T/$1.conf" ||
+	    harness_error "cannot write $1.conf"
+}
+
+# front_socket: let the workers connect to the pool's socket (0660).
+front_socket() {
+	case $FCGI_ADDR in
+	/*)	front_own "$FCGI_ADDR" ;;
+	esac
+}
+
+# need_apache MODULE...: skip unless apache2 and these modules exist.
+need_apache() {
+	need_cmd apache2
+	for _na_m in "$@"; do
+		[ -f "$APACHE_MODULES/mod_$_na_m.so" ] ||
+		    skip "$APACHE_MODULES/mod_$_na_m.so is not installed"
+	done
+	front_user
+}
+
+# apache_start NAME: check and start $T/NAME.conf in the foreground.
+apache_start() {
+	mkdir -p "$T/run" || harness_error "cannot create $T/run"
+	FRONT_LOGS="$T/apache.out $T/apache-error.log"
+	apache2 -t -f "$T/$1.conf" >>"$T/apache.out" 2>&1 ||
+	    harness_error "$1.conf: $(cat "$T/apache.out")"
+	TMPDIR=$T/tmp apache2 -f "$T/$1.conf" -DFOREGROUND \
+	    </dev/null >>"$T/apache.out" 2>&1 &
+	FRONT_PID=$!
+	wait_listening "127.0.0.1:$PORT" "$FRONT_PID" && return 0
+	grep -q 'Address already in use' "$T/apache.out" \
+	    "$T/apache-error.log" 2>/dev/null && return 1
+	harness_error "apache2 did not start"
+}
+
+# Apache + mod_fcgid: spawns "specreg serve" on demand, one request at
+# a time per process, with SPECREG_CONFIG pointing at $T/specreg.ini.
+setup_frontend_apache_fcgid() {
+	need_apache mpm_event authz_core fcgid xsendfile
+	FRONT_SENDFILE=x-sendfile
+	FRONT_SPAWNS=1
+}
+
+start_frontend_apache_fcgid() {
+	front_own "$DATA" "$T/tmp"
+	front_conf apache-fcgid ""
+	apache_start apache-fcgid
+}
+
+# Apache + mod_proxy_fcgi in front of the pool.
+setup_frontend_apache_proxy() {
+	need_apache mpm_event authz_core proxy proxy_fcgi headers xsendfile
+	FRONT_SENDFILE=x-sendfile
+}
+
+start_frontend_apache_proxy() {
+	case $FCGI_ADDR in
+	/*)	_ap_be="unix:$FCGI_ADDR|fcgi://localhost/" ;;
+	*)	_ap_be="fcgi://$FCGI_ADDR/" ;;
+	esac
+	front_socket
+	front_conf apache-proxy "$_ap_be"
+	apache_start apache-proxy
+}
+
+# nginx in front of the pool; blobs through X-Accel-Redirect.
+setup_frontend_nginx() {
+	need_cmd nginx
+	[ -f /etc/nginx/fastcgi_params ] ||
+	    skip "/etc/nginx/fastcgi_params is missing"
+	front_user
+	FRONT_SENDFILE=x-accel-redirect
+}
+
+start_frontend_nginx() {
+	case $FCGI_ADDR in
+	/*)	_ng_be="unix:$FCGI_ADDR" ;;
+	*)	_ng_be=$FCGI_ADDR ;;
+	esac
+	front_socket
+	front_conf nginx "$_ng_be"
+	mkdir -p "$T/tmp/nginx" || harness_error "cannot create $T/tmp/nginx"
+	FRONT_LOGS="$T/nginx.out $T/nginx-error.log"
+	nginx -t -p "$T/" -c "$T/nginx.conf" -e "$T/nginx-error.log" \
+	    >>"$T/nginx.out" 2>&1 ||
+	    harness_error "nginx.conf: $(cat "$T/nginx.out")"
+	nginx -p "$T/" -c "$T/nginx.conf" -e "$T/nginx-error.log" \
+	    -g 'daemon off;' </dev/null >>"$T/nginx.out" 2>&1 &
+	FRONT_PID=$!
+	wait_listening "127.0.0.1:$PORT" "$FRONT_PID" && return 0
+	grep -q 'Address already in use' "$T/nginx.out" \
+	    "$T/nginx-error.log" 2>/dev/null && return 1
+	harness_error "nginx did not start"
+}
+
 # --- Requests --------------------------------------------------------------
 
 # expect_status CODE CURL-ARGS...: run curl with the response in
