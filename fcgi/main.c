@@ -29,9 +29,9 @@ usage(int status)
 	    "  serve [--listen addr:port|path] [--workers n]\n"
 	    "                 serve FastCGI (on fd 0 when spawned by a web server)\n"
 	    "  prune [--dry-run] [--untagged]\n"
-	    "                 remove stale uploads, expired tags, unreferenced\n"
-	    "                 blobs (and with --untagged, manifests no tag reaches)\n"
-	    "  fsck [--repair] check every blob, manifest and tag; exit 1 on problems\n"
+	    "                 remove stale uploads, expired tags, old blobs\n"
+	    "                 no tag reaches (--untagged: manifests too)\n"
+	    "  fsck [--repair] check blobs, manifests and tags (exit 1)\n"
 	    "  check-config   parse and validate the configuration, then exit\n"
 	    "options:\n"
 	    "  -c file        configuration (default: $SPECREG_CONFIG, specreg.ini\n"
@@ -105,7 +105,8 @@ main(int argc, char *argv[])
 	struct conf	 conf;
 	const char	*path = NULL, *cmd, *listen = NULL, *dbg;
 	uint64_t	 workers = 0;
-	int		 ch, debug = 0, dry_run = 0, untagged = 0, repair = 0;
+	int		 ch, debug = 0, dry_run = 0, untagged = 0;
+	int		 repair = 0;
 
 	while ((ch = getopt_long(argc, argv, "+c:dhV", main_opts,
 	    NULL)) != -1) {

@@ -8,6 +8,10 @@
  * dies (backing off when they die young) and on SIGTERM or SIGINT
  * passes the signal on and waits.
  *
+ * With [storage] prune-interval set, the supervisor also forks a
+ * "specreg prune" run (store_prune.c, safe while workers serve) every
+ * that many seconds, skipping a turn while the last one still runs.
+ *
  * A worker that gets SIGTERM while idle in accept() exits at once; a
  * busy one finishes its request first.  libfcgi's FCGX_Init() installs
  * a SIGTERM handler that only sets a flag, so ours replaces it.
@@ -29,10 +33,13 @@
 
 #include <fcgiapp.h>
 
+#include "common/buf.h"
 #include "common/log.h"
+#include "common/util.h"
 #include "common/xmalloc.h"
 #include "fcgi/request.h"
 #include "fcgi/serve.h"
+#include "storage/prune.h"
 #include "storage/store.h"
 
 #define SERVE_BACKLOG	1024
@@ -41,12 +48,52 @@
 static volatile sig_atomic_t	serve_busy;
 static volatile sig_atomic_t	serve_quit;
 
+/* HTTP_* parameters joined for the request in progress (one at a time). */
+static char	*fcgi_joined[8];
+static size_t	 fcgi_njoined;
+
+/*
+ * nginx before 1.23 passes a header sent on several lines (Go clients
+ * send one Accept line per media type) as as many parameters of one
+ * name, and FCGX_GetParam() finds only the first.  Join them with ", "
+ * as HTTP does (RFC 9110, 5.3); Apache and lighttpd join them already.
+ */
 static const char *
 fcgi_param(void *arg, const char *name)
 {
-	FCGX_Request	*fr = arg;
+	FCGX_Request	 *fr = arg;
+	struct buf	  v = BUF_INIT;
+	size_t		  i, len = strlen(name), n = 0;
+	char		**e;
 
-	return (FCGX_GetParam(name, fr->envp));
+	if (strncmp(name, "HTTP_", 5) != 0)
+		return (FCGX_GetParam(name, fr->envp));
+	for (i = 0; i < fcgi_njoined; i++)
+		if (strncmp(fcgi_joined[i], name, len) == 0 &&
+		    fcgi_joined[i][len] == '=')
+			return (fcgi_joined[i] + len + 1);
+	for (e = fr->envp; e != NULL && *e != NULL; e++) {
+		if (strncmp(*e, name, len) != 0 || (*e)[len] != '=')
+			continue;
+		if (n++ == 0)
+			buf_addf(&v, "%s=", name);
+		else
+			buf_addstr(&v, ", ");
+		buf_addstr(&v, *e + len + 1);
+	}
+	if (n < 2 || fcgi_njoined == nitems(fcgi_joined)) {
+		buf_release(&v);
+		return (FCGX_GetParam(name, fr->envp));
+	}
+	fcgi_joined[fcgi_njoined++] = buf_detach(&v, NULL);
+	return (fcgi_joined[fcgi_njoined - 1] + len + 1);
+}
+
+static void
+fcgi_joined_clear(void)
+{
+	while (fcgi_njoined > 0)
+		free(fcgi_joined[--fcgi_njoined]);
 }
 
 static ssize_t
@@ -144,6 +191,7 @@ worker_loop(const struct conf *conf, struct store *store, int fd)
 		request_init(&req, conf, store, &io);
 		request_run(&req);
 		request_release(&req);
+		fcgi_joined_clear();
 		FCGX_Finish_r(&fr);
 		serve_busy = 0;
 	}
@@ -151,11 +199,62 @@ worker_loop(const struct conf *conf, struct store *store, int fd)
 }
 
 static volatile sig_atomic_t	super_stop;
+static volatile sig_atomic_t	super_prune_due;
+static unsigned			super_prune_every;
 
 static void
 super_sigterm(int sig)
 {
 	super_stop = sig;
+}
+
+/* Re-armed here, so a tick that lands outside waitpid() is late, not lost. */
+static void
+super_sigalrm(int sig)
+{
+	(void)sig;
+	super_prune_due = 1;
+	alarm(super_prune_every);
+}
+
+/* Fork a prune run; 0 if none started. */
+static pid_t
+super_prune(const struct conf *conf, struct store *store)
+{
+	struct prune_opts	opts;
+	struct prune_stats	stats;
+	pid_t			pid;
+
+	if ((pid = fork()) == -1) {
+		log_warn("fork");
+		return (0);
+	}
+	if (pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGINT, SIG_DFL);
+		prune_opts_init(&opts);
+		opts.upload_expiration = conf->upload_expiration;
+		opts.expiration = conf->expiration;
+		opts.grace = conf->prune_grace;
+		_exit(store_prune(store, &opts, &stats) == REG_OK ?
+		    EXIT_SUCCESS : EXIT_FAILURE);
+	}
+	log_info("prune %ld started", (long)pid);
+	return (pid);
+}
+
+static void
+super_prune_start(void)
+{
+	struct sigaction	sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	/* No SA_RESTART: the alarm must interrupt waitpid(). */
+	sa.sa_handler = super_sigalrm;
+	sigaction(SIGALRM, &sa, NULL);
+	alarm(super_prune_every);
 }
 
 static pid_t
@@ -222,7 +321,7 @@ static int
 super_loop(const struct conf *conf, struct store *store, int fd)
 {
 	struct sigaction	 sa;
-	pid_t			*kids, pid;
+	pid_t			*kids, pid, pruner = 0;
 	time_t			*born;
 	unsigned		 backoff = 0;
 	uint64_t		 i;
@@ -239,10 +338,27 @@ super_loop(const struct conf *conf, struct store *store, int fd)
 	born = xcalloc(conf->workers, sizeof(*born));
 	log_info("serving on %s with %llu workers", conf->listen,
 	    (unsigned long long)conf->workers);
+	if ((super_prune_every = (unsigned)conf->prune_interval) != 0)
+		super_prune_start();
 	while (!super_stop) {
 		super_refill(conf, store, fd, kids, born, &backoff);
+		if (super_prune_due && !super_stop) {
+			super_prune_due = 0;
+			if (pruner == 0)
+				pruner = super_prune(conf, store);
+			else
+				log_warnx("prune %ld still runs; skipping "
+				    "a turn", (long)pruner);
+		}
 		if ((pid = waitpid(-1, &status, 0)) == -1)
 			continue;
+		if (pid == pruner) {
+			pruner = 0;
+			if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+				log_warnx("prune %ld failed (status %d)",
+				    (long)pid, status);
+			continue;
+		}
 		for (i = 0; i < conf->workers; i++)
 			if (kids[i] == pid)
 				kids[i] = 0;
@@ -252,6 +368,11 @@ super_loop(const struct conf *conf, struct store *store, int fd)
 			    (long)pid, status);
 	}
 	log_info("signal %d: stopping the workers", (int)super_stop);
+	alarm(0);
+	if (pruner > 0) {
+		kill(pruner, SIGTERM);
+		waitpid(pruner, &status, 0);
+	}
 	super_wait_all(kids, conf->workers);
 	free(kids);
 	free(born);

@@ -25,7 +25,7 @@
 
 struct prune_opts {
 	uint64_t	upload_expiration;	/* seconds untouched */
-	uint64_t	expiration;		/* tags; 0: they never expire */
+	uint64_t	expiration;		/* tags; 0: never */
 	uint64_t	grace;			/* unreferenced blobs */
 	int		untagged;		/* drop unreachable manifests */
 	int		dry_run;		/* log what would go, only */
@@ -42,9 +42,9 @@ struct prune_stats {
 	uint64_t	repos;
 	uint64_t	blobs;
 	uint64_t	tmp;
-	uint64_t	bytes;		/* blobs, uploads and temporaries */
+	uint64_t	bytes;		/* freed */
 	uint64_t	kept;		/* blobs marked as reachable */
-	uint64_t	missing;	/* referenced, but missing or unparsable */
+	uint64_t	missing;	/* referenced but missing, or bad */
 };
 
 /* Defaults of [storage]: uploads and grace an hour, no expiration. */
@@ -103,7 +103,7 @@ struct fsck_stats {
 	uint64_t	stale;
 };
 
-enum reg_err	store_fsck(struct store *, int repair, fsck_report_fn, void *,
-		    struct fsck_stats *);
+enum reg_err	store_fsck(struct store *, int repair, fsck_report_fn,
+		    void *, struct fsck_stats *);
 
 #endif

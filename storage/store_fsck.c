@@ -57,7 +57,7 @@ struct fsck {
 	struct fsck_stats	*stats;
 	time_t			 stale_before;
 	const char		*repo;		/* the link walk's */
-	int			 again;		/* a link was removed */
+	int			 again;		/* a link went */
 };
 
 static void __attribute__((__format__(__printf__, 3, 4)))
@@ -242,7 +242,8 @@ static enum reg_err
 link_check(struct fsck *f, const struct digest *d, struct buf *why)
 {
 	struct manifest_parsed	 mp;
-	struct buf		 path = BUF_INIT, mt = BUF_INIT, body = BUF_INIT;
+	struct buf		 path = BUF_INIT, mt = BUF_INIT;
+	struct buf		 body = BUF_INIT;
 	enum reg_err		 rc;
 
 	buf_reset(why);
@@ -396,7 +397,8 @@ static enum reg_err
 tag_repair(struct fsck *f, const char *tag)
 {
 	struct stor_lock	*lk;
-	struct buf		 path = BUF_INIT, b = BUF_INIT, good = BUF_INIT;
+	struct buf		 path = BUF_INIT, b = BUF_INIT;
+	struct buf		 good = BUF_INIT;
 	size_t			 bad;
 	enum reg_err		 rc;
 

@@ -113,9 +113,9 @@ struct prune {
 	const char		*verb;
 	time_t			 epoch;
 	int			 drop_links;
-	time_t			 link_before;	/* older links are candidates */
+	time_t			 link_before;	/* older: candidates */
 	time_t			 blob_before;
-	struct sset		 marked;	/* digests of reachable blobs */
+	struct sset		 marked;	/* reachable blob digests */
 	struct sset		 kept;		/* "<repo>@<digest>" */
 	struct prune_repo	*repos;
 	size_t			 nrepos;
@@ -532,8 +532,9 @@ mark_manifest(struct prune *p, size_t ri, const struct digest *d)
 {
 	struct manifest_parsed	 mp;
 	const char		*name = p->repos[ri].name;
-	struct buf		 key = BUF_INIT, mt = BUF_INIT, body = BUF_INIT;
-	struct buf		 path = BUF_INIT, detail = BUF_INIT;
+	struct buf		 key = BUF_INIT, mt = BUF_INIT;
+	struct buf		 body = BUF_INIT, path = BUF_INIT;
+	struct buf		 detail = BUF_INIT;
 	enum reg_err		 rc;
 
 	kept_key(name, d, &key);
@@ -604,7 +605,7 @@ link_fresh(struct prune *p, const char *name, const struct digest *d,
 	if ((rc = path_mtime(p, &path, &lm, NULL)) == REG_OK) {
 		layout_blob(&path, d);
 		if ((rc = path_mtime(p, &path, &bm, NULL)) == REG_E_NOENT) {
-			bm = 0;		/* broken: the link alone decides */
+			bm = 0;	/* no blob: the link alone decides */
 			rc = REG_OK;
 		}
 		*fresh = lm >= p->link_before || bm >= p->link_before;

@@ -329,8 +329,9 @@ kind_push(enum kind k, struct dlist *keep)
 {
 	struct buf	kids[2] = { BUF_INIT, BUF_INIT }, desc = BUF_INIT;
 	struct digest	d, di;
-	const char	*mt = k == K_DOCKER_LIST ? MT_DOCKER_V2 : MT_OCI_MANIFEST;
+	const char	*mt;
 
+	mt = k == K_DOCKER_LIST ? MT_DOCKER_V2 : MT_OCI_MANIFEST;
 	switch (k) {
 	case K_DOCKER:
 	case K_OCI:
@@ -397,7 +398,8 @@ START_TEST(test_mark_kinds)
 	ck_assert(!link_exists(REPO, &u));
 	ck_assert_int_eq(store_tag_get(st, REPO, "t", &te, &n), REG_OK);
 	free(te);
-	ck_assert_uint_eq(ps.manifests, 2);	/* the image and its artifact */
+	/* The untagged image and its artifact. */
+	ck_assert_uint_eq(ps.manifests, 2);
 	ck_assert_uint_eq(ps.blobs, gone.n);
 	ck_assert_uint_eq(ps.missing, 0);
 	ck_assert_uint_eq(ps.kept, keep.n);
@@ -635,7 +637,8 @@ START_TEST(test_tmp_files)
 {
 	struct prune_stats	ps;
 	struct digest		d;
-	struct buf		desc = BUF_INIT, path = BUF_INIT, dir = BUF_INIT;
+	struct buf		desc = BUF_INIT, path = BUF_INIT;
+	struct buf		dir = BUF_INIT;
 	struct stor_stat	ss;
 
 	blob_new(OCI_LAYER, &d, &desc);
@@ -696,7 +699,7 @@ START_TEST(test_push_during_mark)
 {
 	struct prune_opts	opts;
 	struct prune_stats	ps;
-	struct late		lt = { BUF_INIT, BUF_INIT, BUF_INIT, { 0 }, _i };
+	struct late		lt = { BUF_INIT, BUF_INIT, BUF_INIT, { 0 }, 0 };
 	struct dlist		cl = { .n = 0 }, u = { .n = 0 }, g = { .n = 0 };
 	struct digest		d;
 	struct buf		desc = BUF_INIT;
@@ -712,6 +715,7 @@ START_TEST(test_push_during_mark)
 	dl_add(&g, &d);
 	age_all();
 	lt.d = cl.d[1];
+	lt.what = _i;
 	prune_opts_init(&opts);
 	opts.untagged = 1;
 	opts.after_mark = late_push;
@@ -811,7 +815,8 @@ START_TEST(test_fsck_repair)
 	ck_assert_int_eq(stor_put(st->sd, path.buf, tag.buf, tag.len), REG_OK);
 	fsck(0, 3, &fs);		/* blob; tag c: two lines */
 	ck_assert_uint_eq(fs.repaired, 0);
-	fsck(1, 3 + 1, &fs);		/* and the link, once the layer went */
+	/* And the link, once the layer went. */
+	fsck(1, 3 + 1, &fs);
 	ck_assert_uint_eq(fs.repaired, fs.problems);
 	fsck(0, 0, &fs);
 	ck_assert(!blob_exists(&a.d[1]));
