@@ -353,6 +353,7 @@ front_conf() {
 	_fc_be=$(printf '%s\n' "$2" | sed 's/[|&\\]/\\&/g')
 	sed -e "s|@T@|$T|g" -e "s|@PORT@|$PORT|g" -e "s|@DATA@|$DATA|g" \
 	    -e "s|@BACKEND@|$_fc_be|g" -e "s|@BIN@|$SPECREG_BIN|g" \
+	    -e "s|@TOP@|$top_srcdir|g" \
 	    -e "s|@MODULES@|$APACHE_MODULES|g" \
 	    -e "s|@USER@|$FRONT_USER|g" -e "s|@GROUP@|$FRONT_GROUP|g" \
 	    "$top_srcdir/tests/integration/$1.conf.in" >"$T/$1.conf" ||
@@ -437,6 +438,18 @@ start_frontend_nginx() {
 	esac
 	front_socket
 	front_conf nginx "$_ng_be"
+	# The shipped server block, with the test's port, pool and root.
+	sed -e "s|^\([ 	]*listen\) 80;|\1 127.0.0.1:$PORT;|" \
+	    -e "s|unix:/run/specreg/fcgi.sock|$_ng_be|" \
+	    -e "s|/var/lib/specreg/|$DATA/|" \
+	    "$top_srcdir/deploy/nginx.conf" >"$T/nginx-site.conf" ||
+	    harness_error "cannot write nginx-site.conf"
+	grep -q "listen 127.0.0.1:$PORT;" "$T/nginx-site.conf" &&
+	    grep -q "alias $DATA/;" "$T/nginx-site.conf" &&
+	    ! grep -v '^[[:space:]]*#' "$T/nginx-site.conf" |
+	    grep -q -e /run/specreg/ -e /var/lib/specreg/ ||
+	    harness_error "deploy/nginx.conf no longer has 'listen 80;'," \
+	    "'unix:/run/specreg/fcgi.sock' and '/var/lib/specreg/'"
 	mkdir -p "$T/tmp/nginx" || harness_error "cannot create $T/tmp/nginx"
 	FRONT_LOGS="$T/nginx.out $T/nginx-error.log"
 	nginx -t -p "$T/" -c "$T/nginx.conf" -e "$T/nginx-error.log" \
@@ -449,6 +462,47 @@ start_frontend_nginx() {
 	grep -q 'Address already in use' "$T/nginx.out" \
 	    "$T/nginx-error.log" 2>/dev/null && return 1
 	harness_error "nginx did not start"
+}
+
+# lighttpd in front of a spawn-fcgi pool: deploy/lighttpd-spawn-fcgi.conf
+# as shipped (it reads its settings from the environment).  spawn-fcgi
+# forks the workers and exits; their PIDs are in $T/pool.pids.  A shell
+# keeps specreg's log: spawn-fcgi points stderr at /dev/null.
+setup_frontend_lighttpd_spawn() {
+	need_cmd lighttpd spawn-fcgi
+	FRONT_SENDFILE=x-sendfile
+	FRONT_SPAWNS=1
+}
+
+start_frontend_lighttpd_spawn() {
+	FCGI_ADDR=$T/fcgi.sock
+	rm -f "$FCGI_ADDR" "$T/pool.pids"
+	FRONT_LOGS="$T/spawn-fcgi.out $T/lighttpd.out"
+	# shellcheck disable=SC2016
+	DEBUG=1 spawn-fcgi -s "$FCGI_ADDR" -F "${SPECREG_WORKERS:-4}" \
+	    -P "$T/pool.pids" -- /bin/sh -c \
+	    'exec "$0" -c "$1" serve 2>>"$2"' \
+	    "$SPECREG_BIN" "$T/specreg.ini" "$T/specreg.log" \
+	    </dev/null >>"$T/spawn-fcgi.out" 2>&1 ||
+	    harness_error "spawn-fcgi: $(cat "$T/spawn-fcgi.out")"
+	SPECREG_BIND=127.0.0.1 SPECREG_PORT=$PORT SPECREG_STATE=$T \
+	    SPECREG_DATA=$DATA SPECREG_SOCKET=$FCGI_ADDR \
+	    lighttpd -D -f "$top_srcdir/deploy/lighttpd-spawn-fcgi.conf" \
+	    </dev/null >>"$T/lighttpd.out" 2>&1 &
+	FRONT_PID=$!
+	wait_listening "127.0.0.1:$PORT" "$FRONT_PID" && return 0
+	grep -q 'Address already in use' "$T/lighttpd.out" && return 1
+	harness_error "lighttpd did not start"
+}
+
+stop_frontend_lighttpd_spawn() {
+	[ -z "$FRONT_PID" ] || stop_pid "$FRONT_PID"
+	[ -s "$T/pool.pids" ] || return 0
+	for _sf_p in $(cat "$T/pool.pids"); do
+		stop_pid "$_sf_p" ||
+		    echo "specreg $_sf_p (spawn-fcgi) ignored SIGTERM; killed" >&2
+	done
+	rm -f "$T/pool.pids"
 }
 
 # --- Requests --------------------------------------------------------------
