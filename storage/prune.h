@@ -2,9 +2,9 @@
  * storage/prune.h: store maintenance, safe while workers serve.
  *
  * store_prune() (store_prune.c) removes stale uploads, expired tags,
- * optionally unreachable manifests, unreferenced blobs past a grace
- * period and stale temporary files; its locking protocol is at the top
- * of store_prune.c.  store_fsck() (store_fsck.c) re-hashes every blob
+ * manifests no tag reaches (with "untagged", or once older than the
+ * expiration), unreferenced blobs past a grace period and stale
+ * temporary files; its locking protocol is at the top of store_prune.c.  store_fsck() (store_fsck.c) re-hashes every blob
  * and checks every manifest link, reference and tag line.
  *
  * Both log their progress with log_info() (stderr) and return REG_OK

@@ -831,6 +831,30 @@ START_TEST(test_fsck_repair)
 }
 END_TEST
 
+/* A sha512 blob is hashed with sha512. */
+START_TEST(test_fsck_sha512)
+{
+	struct fsck_stats	 fs;
+	struct memsrc		 m = { "sha512 content", 14, 0 };
+	struct buf		 detail = BUF_INIT;
+	struct digest		 d;
+	char			 uuid[UUID_LEN + 1];
+	uint64_t		 size;
+
+	digest_of(DIGEST_SHA512, m.p, m.len, &d);
+	ck_assert_int_eq(store_upload_start(st, REPO, uuid), REG_OK);
+	ck_assert_int_eq(store_upload_finish(st, REPO, uuid, &d, UINT64_MAX,
+	    memsrc_read, &m, &size, &detail), REG_OK);
+	fsck(0, 0, &fs);
+	ck_assert_uint_eq(fs.blobs, 1);
+	corrupt(&d);
+	fsck(1, 1, &fs);
+	ck_assert_uint_eq(fs.repaired, 1);
+	ck_assert(!blob_exists(&d));
+	buf_release(&detail);
+}
+END_TEST
+
 static Suite *
 prune_suite(void)
 {
@@ -851,6 +875,7 @@ prune_suite(void)
 	tcase_add_loop_test(tc, test_push_during_mark, 0, 3);
 	tcase_add_test(tc, test_fsck_clean);
 	tcase_add_test(tc, test_fsck_repair);
+	tcase_add_test(tc, test_fsck_sha512);
 	suite_add_tcase(s, tc);
 	return (s);
 }
