@@ -377,13 +377,15 @@ need_apache() {
 	front_user
 }
 
-# apache_start NAME: check and start $T/NAME.conf in the foreground.
+# apache_start NAME: check and start $T/NAME.conf in the foreground,
+# with TMPDIR (mod_fcgid's spool) $FRONT_TMPDIR, default $T/tmp.
 apache_start() {
 	mkdir -p "$T/run" || harness_error "cannot create $T/run"
 	FRONT_LOGS="$T/apache.out $T/apache-error.log"
 	apache2 -t -f "$T/$1.conf" >>"$T/apache.out" 2>&1 ||
 	    harness_error "$1.conf: $(cat "$T/apache.out")"
-	TMPDIR=$T/tmp apache2 -f "$T/$1.conf" -DFOREGROUND \
+	TMPDIR=${FRONT_TMPDIR:-$T/tmp} env -u SPECREG_CONFIG \
+	    apache2 -f "$T/$1.conf" -DFOREGROUND \
 	    </dev/null >>"$T/apache.out" 2>&1 &
 	FRONT_PID=$!
 	wait_listening "127.0.0.1:$PORT" "$FRONT_PID" && return 0
@@ -503,6 +505,39 @@ stop_frontend_lighttpd_spawn() {
 		    echo "specreg $_sf_p (spawn-fcgi) ignored SIGTERM; killed" >&2
 	done
 	rm -f "$T/pool.pids"
+}
+
+# Shared hosting (t0610): a host's Apache with mod_fcgid and mod_rewrite
+# serving a user's ~/public_html (SHARED_HOME, default $T/home/user)
+# with AllowOverride All.  The user installs specreg.fcgi there with
+# deploy/htaccess.example as .htaccess and specreg.ini next to the
+# binary (a copy of $T/specreg.ini: keep $DATA in the home); specreg
+# finds it without -c or SPECREG_CONFIG.  As root, the user is nobody.
+setup_frontend_apache_shared() {
+	need_apache mpm_event authz_core mime rewrite fcgid
+	if [ "$(id -u)" = 0 ]; then
+		FRONT_USER=nobody
+		FRONT_GROUP=$(id -gn nobody)
+	fi
+	: "${SHARED_HOME:=$T/home/user}"
+	FRONT_SPAWNS=1
+}
+
+start_frontend_apache_shared() {
+	_sh_web=$SHARED_HOME/public_html
+	mkdir -p "$_sh_web" "$DATA" "$T/tmp/fcgid" ||
+	    harness_error "cannot create $_sh_web"
+	cp "$SPECREG_BIN" "$_sh_web/specreg.fcgi" &&
+	    cp "$T/specreg.ini" "$_sh_web/specreg.ini" &&
+	    cp "$top_srcdir/deploy/htaccess.example" "$_sh_web/.htaccess" &&
+	    chmod 755 "$_sh_web/specreg.fcgi" &&
+	    chmod 600 "$_sh_web/specreg.ini" ||
+	    harness_error "cannot install specreg into $_sh_web"
+	front_own "$SHARED_HOME" "$DATA" "$T/tmp/fcgid"
+	front_conf apache-shared ""
+	sed -i "s|@HOME@|$SHARED_HOME|g" "$T/apache-shared.conf"
+	FRONT_TMPDIR=$T/tmp/fcgid
+	apache_start apache-shared
 }
 
 # --- Requests --------------------------------------------------------------
