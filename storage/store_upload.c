@@ -191,7 +191,9 @@ upload_pump(struct upload *u, struct stor_writer *w, uint64_t limit,
 		if ((n = src(chunk, UPLOAD_CHUNK, arg)) == -1)
 			return (REG_E_BODY_INCOMPLETE);
 		if (n == 0)
-			return (REG_OK);
+			/* A chunk shorter than its Content-Range is cut. */
+			return (limit == UINT64_MAX || got == limit ? REG_OK :
+			    REG_E_SIZE_INVALID);
 		if (n < 0 || (size_t)n > UPLOAD_CHUNK) {
 			log_warnx("upload %s: source returned %zd", u->uuid,
 			    n);
@@ -238,6 +240,28 @@ upload_write(struct upload *u, uint64_t limit, store_source_fn src,
 	return (stor_commit(w));
 }
 
+/*
+ * Create the empty data file along with the first state: saving the
+ * state syncs the upload directory, which makes the data file's name
+ * durable too, so that the append or finish that fills it needs no
+ * directory sync of its own (the writer syncs the directory only for a
+ * file it creates).  One fsync less per blob.
+ */
+static enum reg_err
+upload_create_data(struct upload *u)
+{
+	struct stor_writer	*w;
+	struct buf		 path = BUF_INIT;
+	enum reg_err		 rc;
+
+	layout_upload_data(&path, u->uuid);
+	rc = stor_writer(u->st->sd, path.buf, 0, &w);
+	buf_release(&path);
+	if (rc == REG_OK)
+		stor_abort(w);
+	return (rc);
+}
+
 enum reg_err
 store_upload_start(struct store *st, const char *name,
     char uuid[UUID_LEN + 1])
@@ -256,7 +280,8 @@ store_upload_start(struct store *st, const char *name,
 	buf_release(&path);
 	if (rc != REG_OK)
 		return (rc);
-	if ((rc = upload_state_save(&u, name)) != REG_OK)
+	if ((rc = upload_create_data(&u)) != REG_OK ||
+	    (rc = upload_state_save(&u, name)) != REG_OK)
 		(void)upload_remove(&u);
 	upload_close(&u);
 	return (rc);
