@@ -105,7 +105,7 @@ main(int argc, char *argv[])
 	struct conf	 conf;
 	const char	*path = NULL, *cmd, *listen = NULL, *dbg;
 	uint64_t	 workers = 0;
-	int		 ch, debug = 0, dry_run = 0, untagged = 0;
+	int		 ch, debug = 0, dry_run = 0, untagged = 0, rc;
 	int		 repair = 0;
 
 	while ((ch = getopt_long(argc, argv, "+c:dhV", main_opts,
@@ -172,14 +172,17 @@ main(int argc, char *argv[])
 
 	if (strcmp(cmd, "check-config") == 0) {
 		printf("%s: ok\n", path);
-		return (EXIT_SUCCESS);
+		rc = EXIT_SUCCESS;
+	} else if (strcmp(cmd, "serve") == 0)
+		rc = serve_main(&conf);
+	else if (strcmp(cmd, "prune") == 0)
+		rc = main_prune(&conf, dry_run, untagged);
+	else if (strcmp(cmd, "fsck") == 0)
+		rc = main_fsck(&conf, repair);
+	else {
+		fprintf(stderr, "specreg: unknown command \"%s\"\n", cmd);
+		usage(EXIT_FAILURE);
 	}
-	if (strcmp(cmd, "serve") == 0)
-		return (serve_main(&conf));
-	if (strcmp(cmd, "prune") == 0)
-		return (main_prune(&conf, dry_run, untagged));
-	if (strcmp(cmd, "fsck") == 0)
-		return (main_fsck(&conf, repair));
-	fprintf(stderr, "specreg: unknown command \"%s\"\n", cmd);
-	usage(EXIT_FAILURE);
+	conf_release(&conf);
+	return (rc);
 }

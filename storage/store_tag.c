@@ -68,7 +68,8 @@ strv_page(struct strv *sv, const char *last, size_t n, char ***out,
 {
 	size_t	first = 0, count, i;
 
-	qsort(sv->v, sv->n, sizeof(*sv->v), strv_cmp);
+	if (sv->n > 0)
+		qsort(sv->v, sv->n, sizeof(*sv->v), strv_cmp);
 	if (last != NULL)
 		while (first < sv->n && strcmp(sv->v[first], last) <= 0)
 			first++;
