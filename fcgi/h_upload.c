@@ -142,7 +142,9 @@ chunk_range(struct request *req, uint64_t *expect, uint64_t *limit)
 	*expect = *limit = UINT64_MAX;
 	if (req->content_range == NULL)
 		return (REG_OK);
-	if (content_range_parse(req->content_range, &start, &end) == -1)
+	/* Offsets past 2^63 fit no off_t (and no disk). */
+	if (content_range_parse(req->content_range, &start, &end) == -1 ||
+	    end >= INT64_MAX)
 		return (req_fail(req, REG_E_UPLOAD_RANGE,
 		    "bad Content-Range"));
 	*expect = start;

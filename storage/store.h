@@ -82,8 +82,9 @@ enum reg_err	store_upload_status(struct store *, const char *name,
  * (Content-Range), or UINT64_MAX for a streamed chunk.  A different
  * offset is REG_E_UPLOAD_RANGE; a body that ends early is
  * REG_E_BODY_INCOMPLETE and leaves the committed offset unchanged.
- * "limit" caps the bytes accepted (UINT64_MAX: none), else
- * REG_E_SIZE_INVALID.  On REG_OK "*offset" is the new committed size.
+ * "limit" is the chunk's length from Content-Range (UINT64_MAX: not
+ * known): a body longer or shorter than that is REG_E_SIZE_INVALID and
+ * commits nothing.  On REG_OK "*offset" is the new committed size.
  */
 enum reg_err	store_upload_append(struct store *, const char *name,
 		    const char *uuid, uint64_t expect, uint64_t limit,

@@ -325,6 +325,12 @@ START_TEST(test_limit)
 	    memsrc_read, &m, &off), REG_E_SIZE_INVALID);
 	ck_assert_int_eq(store_upload_status(st, REPO, uuid, &off), REG_OK);
 	ck_assert_uint_eq(off, 0);
+	/* Shorter than the Content-Range said: cut on the way, refused. */
+	m = (struct memsrc){ "123", 3, 0, 0, 0 };
+	ck_assert_int_eq(store_upload_append(st, REPO, uuid, 0, 5,
+	    memsrc_read, &m, &off), REG_E_SIZE_INVALID);
+	ck_assert_int_eq(store_upload_status(st, REPO, uuid, &off), REG_OK);
+	ck_assert_uint_eq(off, 0);
 	m = (struct memsrc){ "12345", 5, 0, 0, 0 };
 	ck_assert_int_eq(store_upload_append(st, REPO, uuid, 0, 5,
 	    memsrc_read, &m, &off), REG_OK);
