@@ -69,7 +69,8 @@ clients_mounts()
 		mount --bind "$CL/ns/varlib" /var/lib/containers ||
 		    fail "bind /var/lib/containers"
 	else
-		mount -t overlay overlay -o "lowerdir=/var/lib,upperdir=$CL/ns/up,workdir=$CL/ns/work" /var/lib ||
+		mount -t overlay overlay -o "lowerdir=/var/lib" \
+		    -o "upperdir=$CL/ns/up,workdir=$CL/ns/work" /var/lib ||
 		    fail "overlay on /var/lib"
 	fi
 	cp /etc/hosts "$CL/ns/hosts" || fail "copy /etc/hosts"
@@ -103,7 +104,8 @@ clients_registries()
 
 clients_setup()
 {
-	[ "${SPECREG_CLIENTS_NS:-}" = 1 ] || fail "clients_reexec was not called"
+	[ "${SPECREG_CLIENTS_NS:-}" = 1 ] ||
+	    fail "clients_reexec was not called"
 	CL=$T/cl
 	mkdir -p "$CL/conf" "$CL/tmp" "$CL/storage" "$CL/run/networks" \
 	    "$CL/run/events" "$CL/run/libpod-tmp" || fail "mkdir $CL"
@@ -140,7 +142,8 @@ EOF
 	BUILDAH=buildah
 	SKOPEO="skopeo --registries-conf $CONTAINERS_REGISTRIES_CONF"
 	# The storage really is ours before anything is written to it.
-	cl_ok podman info --format '{{.Store.GraphRoot}} {{.Store.GraphDriverName}}'
+	cl_ok podman info \
+	    --format '{{.Store.GraphRoot}} {{.Store.GraphDriverName}}'
 	[ "$(cat "$CL/out")" = "$CL/storage vfs" ] ||
 	    fail "podman storage is $(cat "$CL/out")"
 }

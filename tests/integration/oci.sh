@@ -12,6 +12,7 @@
 #   expect_err CODE OCI ARGS  expect_status CODE plus an errors[] entry OCI
 #   expect_4xx ARGS...        any 4xx, JSON errors if specreg answered
 #   expect_not5xx ARGS...     anything but a 5xx or a transport error
+#   log_has_no_status RE      specreg.log shows no response status RE
 #   hdr_is NAME VALUE         response header NAME equals VALUE
 #   hdr_nonempty NAME         response header NAME is present
 #   abs_url LOCATION          resolve a Location value against $URL
@@ -50,9 +51,8 @@ call()
 # Fail unless the body is an OCI error document naming code $1.
 err_code_is()
 {
-	jq -e --arg c "$1" \
-	    '(.errors | type == "array") and ([.errors[].code] | index($c) != null)' \
-	    "$T/body" >/dev/null 2>&1 ||
+	jq -e --arg c "$1" '(.errors | type == "array") and
+	    ([.errors[].code] | index($c) != null)' "$T/body" >/dev/null 2>&1 ||
 	    fail "expected OCI error $1, body: $(head -c 400 "$T/body")"
 }
 
@@ -104,6 +104,18 @@ expect_not5xx()
 	case $STATUS in
 	000|5??) fail "got $STATUS for: $*" ;;
 	esac
+}
+
+# log_has_no_status RE: no request in specreg.log was answered with a
+# status matching the extended regex RE.  The log must show requests
+# ("GET /v2/ 200 in=0 0.1ms"), or the check would prove nothing.
+log_has_no_status()
+{
+	grep -Eq ' [1-5][0-9][0-9] in=[0-9]' "$T/specreg.log" ||
+	    fail "specreg.log shows no requests: cannot check statuses"
+	if grep -E " ($1) in=[0-9]" "$T/specreg.log" >&2; then
+		fail "specreg answered $1"
+	fi
 }
 
 hdr_is()
@@ -165,9 +177,9 @@ blob_push()
 	_bp_d=$(digest_of "$2")
 	upload_start "$1"
 	expect_status 201 -X PUT -H 'Content-Type: application/octet-stream' \
-	    -H 'Expect:' --data-binary "@$2" "$(add_query "$UPLOAD" "digest=$_bp_d")"
-	[ "$(header Docker-Content-Digest)" = "$_bp_d" ] ||
-	    fail "blob_push: Docker-Content-Digest '$(header Docker-Content-Digest)'"
+	    -H 'Expect:' --data-binary "@$2" \
+	    "$(add_query "$UPLOAD" "digest=$_bp_d")"
+	hdr_is Docker-Content-Digest "$_bp_d"
 	echo "$_bp_d"
 }
 
@@ -208,8 +220,8 @@ manifest_put()
 # Fail unless the last body has exactly the bytes of FILE.
 body_is_file()
 {
-	cmp -s "$T/body" "$1" ||
-	    fail "body differs from $1 ($(size_of "$T/body") vs $(size_of "$1") bytes)"
+	cmp -s "$T/body" "$1" || fail "body differs from $1" \
+	    "($(size_of "$T/body") vs $(size_of "$1") bytes)"
 }
 
 OCI=application/vnd.oci.image.manifest.v1+json
@@ -231,7 +243,8 @@ mkblobs()
 	_i=1
 	while [ "$_i" -le "$2" ]; do
 		randfile "$T/$1.l$_i" $((_i * 1000 + 17))
-		blob_push "${R:?}" "$T/$1.l$_i" >/dev/null || fail "push layer $1"
+		blob_push "${R:?}" "$T/$1.l$_i" >/dev/null ||
+		    fail "push layer $1"
 		_i=$((_i + 1))
 	done
 }

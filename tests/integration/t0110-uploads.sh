@@ -180,7 +180,8 @@ expect_err 404 BLOB_UPLOAD_UNKNOWN -X PUT "$bogus?digest=$dw"
 expect_err 404 BLOB_UPLOAD_UNKNOWN -X DELETE "$bogus"
 
 note "cross-repository mount"
-expect_status 201 -X POST -H 'Content-Length: 0' "$V2/test/dst/blobs/uploads/?mount=$da&from=$R"
+expect_status 201 -X POST -H 'Content-Length: 0' \
+    "$V2/test/dst/blobs/uploads/?mount=$da&from=$R"
 hdr_is Docker-Content-Digest "$da"
 case $(header Location) in
 *"/v2/test/dst/blobs/$da") ;;
@@ -189,13 +190,15 @@ esac
 expect_status 200 "$V2/test/dst/blobs/$da"
 body_is_file "$T/a"
 note "mount without from"
-expect_status 201 -X POST -H 'Content-Length: 0' "$V2/test/dst2/blobs/uploads/?mount=$db"
+expect_status 201 -X POST -H 'Content-Length: 0' \
+    "$V2/test/dst2/blobs/uploads/?mount=$db"
 hdr_is Docker-Content-Digest "$db"
 note "mount of an unknown blob falls back to an upload"
 randfile "$T/u" 2000
 du=$(digest_of "$T/u")
 for q in "mount=$du&from=$R" "mount=$du"; do
-	expect_status 202 -X POST -H 'Content-Length: 0' "$V2/test/dst/blobs/uploads/?$q"
+	expect_status 202 -X POST -H 'Content-Length: 0' \
+	    "$V2/test/dst/blobs/uploads/?$q"
 	hdr_nonempty Location
 	hdr_nonempty Docker-Upload-UUID
 	UPLOAD=$(abs_url "$(header Location)")

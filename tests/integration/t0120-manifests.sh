@@ -322,7 +322,8 @@ expect_err 404 MANIFEST_UNKNOWN -X DELETE "$V2/$R/manifests/t1"
 manifest_put "$R" t3 "$OCI" "$T/del.json"
 expect_status 202 -X DELETE "$V2/$R/manifests/$ddel"
 for ref in t2 t3 "$ddel"; do
-	expect_err 404 MANIFEST_UNKNOWN -H "Accept: $OCI" "$V2/$R/manifests/$ref"
+	expect_err 404 MANIFEST_UNKNOWN -H "Accept: $OCI" \
+	    "$V2/$R/manifests/$ref"
 done
 expect_status 200 "$V2/$R/tags/list"
 jq -e '.tags | (index("t1") == null and index("t2") == null and

@@ -23,7 +23,7 @@ nonce=$(od -An -N6 -tx1 /dev/urandom | tr -d ' ')
 note "start the upstream (distribution) on 127.0.0.1"
 UP=$T/upstream
 mkdir -p "$UP/data"
-for try in 1 2 3 4 5; do
+for _ in 1 2 3 4 5; do
 	UPORT=$(free_port)
 	cat >"$UP/config.yml" <<EOF
 version: 0.1
@@ -44,7 +44,8 @@ EOF
 	fi
 	UPID=
 done
-[ -n "$UPID" ] || harness_error "docker-registry did not start: $(tail "$UP/app.log")"
+[ -n "$UPID" ] ||
+    harness_error "docker-registry did not start: $(tail "$UP/app.log")"
 UPSTREAM=127.0.0.1:$UPORT
 expect_status 200 "http://$UPSTREAM/v2/"
 
@@ -186,8 +187,6 @@ jq -e '.config.Labels.origin == "specreg-both"' "$T/both/$cfg" >/dev/null ||
 cl_fail $SKOPEO inspect --no-tags docker://docker.io/test/none:latest
 
 note "specreg never answered a mirror pull with 401 or 5xx"
-if grep -E ' (401|5[0-9][0-9]) in=' "$T/specreg.log" >&2; then
-	fail "specreg answered 401 or 5xx"
-fi
+log_has_no_status '401|5[0-9][0-9]'
 
 exit 0
