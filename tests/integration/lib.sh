@@ -317,10 +317,11 @@ start_frontend_lighttpd() {
 	harness_error "lighttpd did not start"
 }
 
-# --- Apache (mod_fcgid, mod_proxy_fcgi) and nginx ---------------------------
+# --- Apache (mod_fcgid, mod_proxy_fcgi), nginx, spawn-fcgi, shared host ----
 #
-# Templates tests/integration/NAME.conf.in follow deploy/apache-fcgid.conf,
-# deploy/apache-proxy-fcgi.conf and deploy/nginx.conf.  As root, the
+# These run the shipped deploy/ files: tests/integration/NAME.conf.in
+# holds only what a distribution's main config would (paths in $T,
+# modules, user) and includes or wraps the deploy file.  As root, the
 # servers' workers (and under mod_fcgid specreg itself) run as www-data
 # (or nobody): the pool's Unix socket gets their group, and what
 # specreg writes under mod_fcgid ($DATA, $T/tmp) becomes theirs.
