@@ -113,7 +113,10 @@ conf_error(struct conf_parse *cp, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "%s:%d: %s\n", cp->name, cp->line, msg);
+	if (cp->line > 0)
+		fprintf(stderr, "%s:%d: %s\n", cp->name, cp->line, msg);
+	else
+		fprintf(stderr, "%s: %s\n", cp->name, msg);
 	cp->failed = 1;
 }
 
@@ -231,8 +234,12 @@ conf_reader(char *str, int num, void *arg)
 		return (NULL);
 	nl = strchr(cp->text, '\n');
 	len = nl != NULL ? (size_t)(nl - cp->text) + 1 : strlen(cp->text);
-	if (len > (size_t)num - 1)
-		len = (size_t)num - 1;
+	if (len > (size_t)num - 1) {
+		/* inih would silently split it: refuse instead. */
+		cp->line++;
+		conf_error(cp, "line longer than %d bytes", num - 2);
+		return (NULL);
+	}
 	memcpy(str, cp->text, len);
 	str[len] = '\0';
 	cp->text += len;

@@ -320,6 +320,24 @@ START_TEST(test_conf_load_substitutes)
 }
 END_TEST
 
+/* inih splits long lines; a long secret must not be cut silently. */
+START_TEST(test_conf_long_line)
+{
+	struct conf	 c;
+	struct buf	 text = BUF_INIT;
+	size_t		 i;
+
+	buf_addstr(&text, "[registry]\nsecret = ");
+	for (i = 0; i < 300; i++)
+		buf_addch(&text, 'a' + (int)(i % 26));
+	buf_addstr(&text, "\n[storage]\nroot = /tmp/x\n");
+	conf_init(&c);
+	ck_assert_int_eq(conf_load_string(&c, "long.ini", text.buf), -1);
+	conf_release(&c);
+	buf_release(&text);
+}
+END_TEST
+
 START_TEST(test_conf_load_file)
 {
 	struct conf	 c;
@@ -372,6 +390,7 @@ main(void)
 	tcase_add_test(tc, test_conf_users);
 	tcase_add_test(tc, test_conf_write_only_not_restricted);
 	tcase_add_test(tc, test_conf_load_file);
+	tcase_add_test(tc, test_conf_long_line);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("substitute");
 	tcase_add_loop_test(tc, test_conf_substitute, 0, nitems(subs));
