@@ -107,7 +107,7 @@ static const struct {
 	/* Enumerations. */
 	{ ROOT "[registry]\nsendfile = on\n", 4 },
 	{ ROOT SECRET "[user \"a\"]\npassword = p\naccess = admin\n", 7 },
-	/* Whole-file checks come last, on line 0. */
+	/* Whole-file checks come last, without a line. */
 	{ "[registry]\npublic-url = http://x\n", 0 },
 	{ ROOT "[storage]\nroot =\n", 0 },
 	{ ROOT "[registry]\npublic-url = ftp://x\n", 0 },
@@ -133,7 +133,10 @@ START_TEST(test_conf_cases)
 		ck_assert_uint_eq(err.len, 0);
 	} else {
 		ck_assert_msg(rc == -1, "case %d accepted", _i);
-		buf_addf(&want, "t.ini:%d: ", cases[_i].line);
+		if (cases[_i].line > 0)
+			buf_addf(&want, "t.ini:%d: ", cases[_i].line);
+		else
+			buf_addstr(&want, "t.ini: ");
 		ck_assert_msg(strncmp(err.buf, want.buf, want.len) == 0,
 		    "case %d: expected \"%s\", got \"%s\"", _i, want.buf,
 		    err.buf);
