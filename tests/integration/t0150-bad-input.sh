@@ -150,13 +150,14 @@ esac
 
 note "absurd Range values on a blob"
 blob="$V2/$R/blobs/$dblob"
-for r in "bytes=100-" "bytes=-0" "bytes=99999999999999999999999-" \
-    "bytes=18446744073709551615-" "bytes=200-300"; do
+for r in "bytes=100-" "bytes=-0" "bytes=18446744073709551615-" \
+    "bytes=200-300"; do
 	expect_status 416 -H "Range: $r" "$blob"
 done
 # Syntactically broken ranges may be ignored (RFC 9110) or refused.
 for r in "bytes=abc" "bytes=5-2" "bytes=--1" "bytes=0-1,5-4" "items=0-5" \
-    "bytes=" "bytes=-99999999999999999999999" "bytes=1-2-3" "bytes = 0-5"; do
+    "bytes=" "bytes=-99999999999999999999999" "bytes=1-2-3" "bytes = 0-5" \
+    "bytes=99999999999999999999999-"; do
 	expect_not5xx -H "Range: $r" "$blob"
 	case $STATUS in
 	200)	body_is_file "$T/blob" ;;
