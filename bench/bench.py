@@ -52,6 +52,27 @@ WORKLOADS = ["push_mono", "push_chunked", "pull", "push_small",
 DEFAULT_SENDFILE = {"lighttpd": "x-sendfile", "nginx": "x-accel-redirect",
                     "apache-fcgid": "x-sendfile",
                     "apache-proxy": "x-sendfile"}
+# Variants of a front end's configuration, run for some workloads only.
+# lighttpd-spool: lighttpd spools every body (stream-request-body 0)
+# instead of streaming those with a Content-Length (lib.sh, deploy/);
+# lighttpd-stream1: streams them without back-pressure; nginx-buf16k:
+# nginx's default client_body_buffer_size instead of deploy/'s 1m.
+VARIANTS = {
+    "lighttpd-spool": ("lighttpd", "tests/integration/lighttpd.conf.in",
+                       [("server.stream-request-body\t= 2",
+                         "server.stream-request-body\t= 0")],
+                       ("push_mono", "race_same", "race_repos")),
+    "lighttpd-stream1": ("lighttpd",
+                         "tests/integration/lighttpd.conf.in",
+                         [("server.stream-request-body\t= 2",
+                           "server.stream-request-body\t= 1")],
+                         ("push_mono", "race_same", "race_repos")),
+    "nginx-buf16k": ("nginx", "deploy/nginx.conf",
+                     [("client_body_buffer_size 1m;",
+                       "client_body_buffer_size 16k;")],
+                     ("push_mono", "push_chunked", "race_same",
+                      "race_repos")),
+}
 
 
 T0 = time.monotonic()
@@ -214,6 +235,7 @@ class Target:
     name = None
     url = None
     static = False
+    workloads = None        # None: every workload
 
     def roots(self):
         raise NotImplementedError
@@ -237,14 +259,20 @@ class Target:
 class Specreg(Target):
     kind = "specreg"
     static = True
+    workloads = None
 
     def __init__(self, frontend, env, logdir):
         self.frontend = frontend
         self.name = "specreg+" + frontend
+        base = frontend
+        if frontend in VARIANTS:
+            base = VARIANTS[frontend][0]
+            self.workloads = VARIANTS[frontend][3]
+            self.static = False
         self.logf = open(os.path.join(logdir, "serve-%s.log" % frontend),
                          "a")
         self.p = subprocess.Popen(
-            ["sh", os.path.join(HERE, "serve.sh"), frontend],
+            ["sh", os.path.join(HERE, "serve.sh"), base],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
             stderr=self.logf, env=env, text=True, bufsize=1)
         self._read_info()
@@ -598,11 +626,16 @@ class Bench:
     def wants(self, w):
         return w in self.args.workloads
 
-    def make_templates(self):
-        """lib.sh's templates without access logs (as deploy/ runs)."""
-        tdir = os.path.join(self.work, "templates")
+    def make_templates(self, variant=None):
+        """A tree of what lib.sh reads (its templates, deploy/), with the
+        access logs off (as deploy/ runs) and a variant's changes."""
+        tdir = os.path.join(self.work, "templates" +
+                            ("-" + variant if variant else ""))
+        shutil.rmtree(tdir, ignore_errors=True)
+        shutil.copytree(os.path.join(SRC, "deploy"),
+                        os.path.join(tdir, "deploy"))
         idir = os.path.join(tdir, "tests", "integration")
-        os.makedirs(idir, exist_ok=True)
+        os.makedirs(idir)
         src = os.path.join(SRC, "tests", "integration")
         for name in os.listdir(src):
             if not name.endswith(".conf.in"):
@@ -612,30 +645,39 @@ class Bench:
             out = []
             for line in lines:
                 s = line.strip()
-                if s.startswith("accesslog."):
-                    continue
-                if s.startswith("CustomLog"):
+                if s.startswith("accesslog.") or s.startswith("CustomLog"):
                     continue
                 if s.startswith("access_log"):
                     line = line[:len(line) - len(line.lstrip())] + \
                         "access_log off;"
-                line = line.replace(', "mod_accesslog"', "")
-                out.append(line)
+                out.append(line.replace(', "mod_accesslog"', ""))
             if name.startswith("apache"):
                 # Static files for the static-GET ceiling.
                 out += ['<Directory "@T@/www">', "\tRequire all granted",
                         "</Directory>"]
             with open(os.path.join(idir, name), "w") as f:
                 f.write("\n".join(out) + "\n")
+        if variant:
+            path = os.path.join(tdir, VARIANTS[variant][1])
+            with open(path) as f:
+                text = f.read()
+            for old, new in VARIANTS[variant][2]:
+                if old not in text:
+                    raise SystemExit("bench: %s has no %r" % (path, old))
+                text = text.replace(old, new)
+            with open(path, "w") as f:
+                f.write(text)
         return tdir
 
     def serve_env(self, frontend):
         env = dict(os.environ)
         env.update(SPECREG_BIN=self.args.specreg,
-                   BENCH_TEMPLATES=self.templates,
+                   BENCH_TEMPLATES=self.make_templates(frontend)
+                   if frontend in VARIANTS else self.templates,
                    SPECREG_WORKERS=str(self.args.workers),
                    TMPDIR=self.rundir,
-                   SPECREG_SENDFILE=DEFAULT_SENDFILE.get(frontend, ""))
+                   SPECREG_SENDFILE=DEFAULT_SENDFILE.get(
+                       VARIANTS.get(frontend, (frontend,))[0], ""))
         env.pop("SPECREG_NO_SKIP", None)
         return env
 
@@ -647,7 +689,8 @@ class Bench:
             except TargetError as e:
                 log("round %d: %s" % (rnd, e))
                 continue
-            os.link(self.static.path, os.path.join(t.www(), "big.bin"))
+            if t.static:
+                os.link(self.static.path, os.path.join(t.www(), "big.bin"))
             targets.append(t)
         if self.args.distribution:
             try:
@@ -795,17 +838,19 @@ class Bench:
         log("round %d: starting registries" % rnd)
         targets = self.start_targets(rnd)
         try:
-            self.ceilings(rnd, targets)
+            if self.args.ceilings:
+                self.ceilings(rnd, targets)
             ws = [w for w in WORKLOADS if self.wants(w) and
                   w != "pull_nosendfile"]
             for i, w in enumerate(ws):
                 k = (rnd + i) % len(targets)
                 order = targets[k:] + targets[:k]
                 for t in order:
-                    self.workload(rnd, t, w)
+                    if t.workloads is None or w in t.workloads:
+                        self.workload(rnd, t, w)
             if self.wants("pull_nosendfile"):
                 for t in targets:
-                    if t.kind == "specreg":
+                    if t.kind == "specreg" and t.workloads is None:
                         t.restart("off")
                         self.workload(rnd, t, "pull_nosendfile")
         finally:
@@ -880,8 +925,8 @@ def parse_args():
     ap.add_argument("--out", help="results directory")
     ap.add_argument("--rounds", type=int)
     ap.add_argument("--frontends",
-                    help="comma-separated: lighttpd,nginx,apache-fcgid,"
-                    "apache-proxy")
+                    help="comma-separated: lighttpd, nginx, apache-fcgid, "
+                    "apache-proxy, and the variants " + ", ".join(VARIANTS))
     ap.add_argument("--workloads", help="comma-separated subset of " +
                     ",".join(WORKLOADS))
     ap.add_argument("--workers", type=int, default=16,
@@ -889,6 +934,8 @@ def parse_args():
     ap.add_argument("--no-distribution", dest="distribution",
                     action="store_false")
     ap.add_argument("--no-chart", action="store_true")
+    ap.add_argument("--no-ceilings", dest="ceilings", action="store_false",
+                    help="skip the ceilings (experiments only)")
     ap.add_argument("--report-only", metavar="RECORDS_JSON",
                     help="redo results.txt and the chart from a run")
     return ap.parse_args()

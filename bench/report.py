@@ -361,7 +361,8 @@ def make_chart(out, runs, meta):
             for w in ws:
                 base = "pull" if w == "pull_nosendfile" else w
                 f.write("%s %s\n" % (w, " ".join(
-                    "%.4f" % (med(ratios(runs, t, w, key, base)) or 0)
+                    "%.4f" % med(ratios(runs, t, w, key, base))
+                    if ratios(runs, t, w, key, base) else "NaN"
                     for t in fronts)))
             f.write("\n\n")
     v = meta["versions"]

@@ -52,6 +52,9 @@ serve_restart() {
 
 start_registry
 head -c 512 /dev/zero | tr '\0' x >"$T/www/small.txt"
+# deploy/nginx.conf sets no root: nginx serves static files from its
+# prefix's html/.
+ln -s www "$T/html"
 serve_report
 while read -r cmd arg; do
 	case $cmd in
