@@ -148,6 +148,14 @@ case $(header Range) in
 *)	fail "after a bad chunk the upload is at $(header Range)" ;;
 esac
 
+note "a final PUT whose Content-Range does not match its body"
+for cr in 0-200 0-49 5-104 abc; do
+	upload_start "$R"
+	expect_4xx -X PUT -H "Content-Range: $cr" \
+	    -H 'Content-Type: application/octet-stream' \
+	    --data-binary "@$T/blob" "$(add_query "$UPLOAD" "digest=$dblob")"
+done
+
 note "absurd Range values on a blob"
 blob="$V2/$R/blobs/$dblob"
 for r in "bytes=100-" "bytes=-0" "bytes=18446744073709551615-" \
