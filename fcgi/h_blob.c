@@ -80,8 +80,13 @@ h_blob_get(struct request *req)
 	resp_header(req, "Content-Type", "application/octet-stream");
 	resp_header(req, "Docker-Content-Digest", d.str);
 	resp_header(req, "Cache-Control", "max-age=31536000");
+	/*
+	 * A Range header specreg ignores (malformed, several ranges) stays
+	 * here: the web server would apply it its own way (nginx: 416).
+	 */
 	if (req->method == M_GET &&
 	    req->conf->sendfile != SENDFILE_OFF &&
+	    (req->range == NULL || r == 1) &&
 	    (err = blob_sendfile(req, &d)) != REG_E_NOENT)
 		return (err);
 	resp_header(req, "Accept-Ranges", "bytes");

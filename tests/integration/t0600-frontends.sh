@@ -225,6 +225,13 @@ range_is "$((n - 3))-$((n + 100))" "$((n - 3))" "$((n - 1))"
 expect_status 416 -H "Range: bytes=$n-" "$blob"
 hdr_is Content-Range "bytes */$n"
 
+note "a Range specreg ignores gets the whole blob, whatever the front end"
+for r in 'bytes=5-2' 'bytes=0-1,5-6' 'items=0-5'; do
+	expect_status 200 -H "Range: $r" "$blob"
+	hdr_is Docker-Content-Digest "$dch"
+	body_is "$T/chunked"
+done
+
 note "who did the Range: specreg (sendfile off) or the front end"
 probe="/v2/fe/probe/blobs/$dch"
 expect_status 206 -H 'Range: bytes=10-19' "$URL$probe"
