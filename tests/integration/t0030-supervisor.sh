@@ -8,6 +8,7 @@
 . "${top_srcdir:?}/tests/integration/lib.sh"
 SPECREG_LISTEN=tcp
 SPECREG_WORKERS=3
+need_pool
 start_registry
 
 # workers: the supervisor's children, one pid a line.
