@@ -85,13 +85,13 @@ upload_translate(struct request *req, enum reg_err err)
 /* Finish "uuid" with the request body as its last chunk. */
 static enum reg_err
 upload_complete(struct request *req, const char *uuid,
-    const struct digest *d, uint64_t expect)
+    const struct digest *d, uint64_t expect, uint64_t limit)
 {
 	enum reg_err	err;
 	uint64_t	size;
 
 	err = store_upload_finish(req->store, req->name, uuid, d, expect,
-	    req_read, req, &size, &req->detail);
+	    limit, req_read, req, &size, &req->detail);
 	if (err != REG_OK)
 		return (upload_translate(req, err));
 	return (blob_created(req, d));
@@ -114,7 +114,8 @@ h_upload_start(struct request *req)
 	if ((err = store_upload_start(req->store, req->name, uuid)) != REG_OK)
 		return (err);
 	if (monolithic)
-		return (upload_complete(req, uuid, &d, UINT64_MAX));
+		return (upload_complete(req, uuid, &d, UINT64_MAX,
+		    UINT64_MAX));
 	return (upload_reply(req, 202, uuid, 0));
 }
 
@@ -185,7 +186,7 @@ h_upload_finish(struct request *req)
 	if (!found)
 		return (req_fail(req, REG_E_DIGEST_INVALID,
 		    "digest parameter required"));
-	return (upload_complete(req, uuid, &d, expect));
+	return (upload_complete(req, uuid, &d, expect, limit));
 }
 
 enum reg_err

@@ -90,7 +90,8 @@ enum reg_err	store_upload_append(struct store *, const char *name,
 		    const char *uuid, uint64_t expect, uint64_t limit,
 		    store_source_fn, void *, uint64_t *offset);
 /*
- * Append a last chunk (source may be NULL), check the whole upload
+ * Append a last chunk (source may be NULL; "expect" and "limit" as for
+ * store_upload_append()), check the whole upload
  * against "want" (REG_E_DIGEST_INVALID, after which the upload is gone)
  * and move it into the blob store.  Returns only when the blob is
  * complete and visible; concurrent finishes of the same digest all
@@ -98,8 +99,8 @@ enum reg_err	store_upload_append(struct store *, const char *name,
  */
 enum reg_err	store_upload_finish(struct store *, const char *name,
 		    const char *uuid, const struct digest *want,
-		    uint64_t expect, store_source_fn, void *, uint64_t *size,
-		    struct buf *detail);
+		    uint64_t expect, uint64_t limit, store_source_fn, void *,
+		    uint64_t *size, struct buf *detail);
 enum reg_err	store_upload_cancel(struct store *, const char *name,
 		    const char *uuid);
 

@@ -376,8 +376,8 @@ out:
 
 enum reg_err
 store_upload_finish(struct store *st, const char *name, const char *uuid,
-    const struct digest *want, uint64_t expect, store_source_fn src,
-    void *arg, uint64_t *size, struct buf *detail)
+    const struct digest *want, uint64_t expect, uint64_t limit,
+    store_source_fn src, void *arg, uint64_t *size, struct buf *detail)
 {
 	struct upload	u;
 	struct digest	got;
@@ -389,7 +389,7 @@ store_upload_finish(struct store *st, const char *name, const char *uuid,
 		rc = REG_E_UPLOAD_RANGE;
 		goto out;
 	}
-	if ((rc = upload_write(&u, UINT64_MAX, src, arg)) != REG_OK ||
+	if ((rc = upload_write(&u, limit, src, arg)) != REG_OK ||
 	    (rc = upload_digest(&u, want, &got)) != REG_OK)
 		goto out;
 	if (!digest_equal(&got, want)) {

@@ -106,7 +106,7 @@ blob_put(const char *data, size_t len, struct digest *d)
 
 	digest_of(DIGEST_SHA256, data, len, d);
 	ck_assert_int_eq(store_upload_start(st, REPO, uuid), REG_OK);
-	ck_assert_int_eq(store_upload_finish(st, REPO, uuid, d, UINT64_MAX,
+	ck_assert_int_eq(store_upload_finish(st, REPO, uuid, d, UINT64_MAX, UINT64_MAX,
 	    memsrc_read, &m, &size, &detail), REG_OK);
 	ck_assert_uint_eq(size, len);
 	buf_release(&detail);
@@ -843,7 +843,7 @@ START_TEST(test_fsck_sha512)
 
 	digest_of(DIGEST_SHA512, m.p, m.len, &d);
 	ck_assert_int_eq(store_upload_start(st, REPO, uuid), REG_OK);
-	ck_assert_int_eq(store_upload_finish(st, REPO, uuid, &d, UINT64_MAX,
+	ck_assert_int_eq(store_upload_finish(st, REPO, uuid, &d, UINT64_MAX, UINT64_MAX,
 	    memsrc_read, &m, &size, &detail), REG_OK);
 	fsck(0, 0, &fs);
 	ck_assert_uint_eq(fs.blobs, 1);

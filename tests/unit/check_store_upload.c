@@ -89,7 +89,7 @@ finish(struct store *s, const char *uuid, const char *data, size_t len,
 	struct buf	detail = BUF_INIT;
 	enum reg_err	rc;
 
-	rc = store_upload_finish(s, REPO, uuid, want, UINT64_MAX,
+	rc = store_upload_finish(s, REPO, uuid, want, UINT64_MAX, UINT64_MAX,
 	    data == NULL ? NULL : memsrc_read, &m, size, &detail);
 	buf_release(&detail);
 	return (rc);
@@ -247,7 +247,7 @@ START_TEST(test_wrong_digest)
 	ck_assert_int_eq(digest_parse(w, strlen(w), &d), 0);
 	ck_assert_int_eq(store_upload_start(st, REPO, uuid), REG_OK);
 	ck_assert_int_eq(append(st, REPO, uuid, 0, "some ", 5, &off), REG_OK);
-	ck_assert_int_eq(store_upload_finish(st, REPO, uuid, &d, 5,
+	ck_assert_int_eq(store_upload_finish(st, REPO, uuid, &d, 5, UINT64_MAX,
 	    memsrc_read, &m, &size, &detail), REG_E_DIGEST_INVALID);
 	ck_assert_ptr_nonnull(strstr(detail.buf, w));
 	ck_assert_int_eq(store_blob_stat(st, &d, &size), REG_E_NOENT);
@@ -270,11 +270,11 @@ START_TEST(test_wrong_offset)
 	ck_assert_int_eq(append(st, REPO, uuid, 0, "abc", 3, &off), REG_OK);
 	ck_assert_int_eq(append(st, REPO, uuid, 0, "abc", 3, &off),
 	    REG_E_UPLOAD_RANGE);
-	ck_assert_int_eq(store_upload_finish(st, REPO, uuid, &d, 2, NULL,
+	ck_assert_int_eq(store_upload_finish(st, REPO, uuid, &d, 2, UINT64_MAX, NULL,
 	    NULL, &size, &detail), REG_E_UPLOAD_RANGE);
 	ck_assert_int_eq(store_upload_status(st, REPO, uuid, &off), REG_OK);
 	ck_assert_uint_eq(off, 3);
-	ck_assert_int_eq(store_upload_finish(st, REPO, uuid, &d, 3, NULL,
+	ck_assert_int_eq(store_upload_finish(st, REPO, uuid, &d, 3, UINT64_MAX, NULL,
 	    NULL, &size, &detail), REG_OK);
 	assert_blob(&d, "abc", 3);
 	buf_release(&detail);
@@ -300,7 +300,7 @@ START_TEST(test_incomplete_body)
 	/* The same in a finish: the upload stays as it was. */
 	m = (struct memsrc){ "xyz", 3, 0, 0, 1 };
 	digest_of(DIGEST_SHA256, "abcxyz", 6, &d);
-	ck_assert_int_eq(store_upload_finish(st, REPO, uuid, &d, UINT64_MAX,
+	ck_assert_int_eq(store_upload_finish(st, REPO, uuid, &d, UINT64_MAX, UINT64_MAX,
 	    memsrc_read, &m, &size, NULL), REG_E_BODY_INCOMPLETE);
 	ck_assert_int_eq(store_upload_status(st, REPO, uuid, &off), REG_OK);
 	ck_assert_uint_eq(off, 3);
@@ -318,7 +318,8 @@ START_TEST(test_limit)
 {
 	char		uuid[UUID_LEN + 1];
 	struct memsrc	m = { "12345", 5, 0, 0, 0 };
-	uint64_t	off;
+	struct digest	d;
+	uint64_t	off, size;
 
 	ck_assert_int_eq(store_upload_start(st, REPO, uuid), REG_OK);
 	ck_assert_int_eq(store_upload_append(st, REPO, uuid, 0, 4,
@@ -335,6 +336,17 @@ START_TEST(test_limit)
 	ck_assert_int_eq(store_upload_append(st, REPO, uuid, 0, 5,
 	    memsrc_read, &m, &off), REG_OK);
 	ck_assert_uint_eq(off, 5);
+	/* The final chunk's Content-Range binds as well. */
+	digest_of(DIGEST_SHA256, "1234567", 7, &d);
+	m = (struct memsrc){ "67", 2, 0, 0, 0 };
+	ck_assert_int_eq(store_upload_finish(st, REPO, uuid, &d, 5, 3,
+	    memsrc_read, &m, &size, NULL), REG_E_SIZE_INVALID);
+	ck_assert_int_eq(store_upload_status(st, REPO, uuid, &off), REG_OK);
+	ck_assert_uint_eq(off, 5);
+	m = (struct memsrc){ "67", 2, 0, 0, 0 };
+	ck_assert_int_eq(store_upload_finish(st, REPO, uuid, &d, 5, 2,
+	    memsrc_read, &m, &size, NULL), REG_OK);
+	ck_assert_uint_eq(size, 7);
 }
 END_TEST
 
@@ -376,7 +388,7 @@ START_TEST(test_other_repo)
 	ck_assert_int_eq(append(st, "other", uuid, 3, "x", 1, &off),
 	    REG_E_NOENT);
 	ck_assert_int_eq(store_upload_finish(st, "library/test/sub", uuid,
-	    &d, UINT64_MAX, NULL, NULL, &size, NULL), REG_E_NOENT);
+	    &d, UINT64_MAX, UINT64_MAX, NULL, NULL, &size, NULL), REG_E_NOENT);
 	ck_assert_int_eq(store_upload_cancel(st, "library", uuid),
 	    REG_E_NOENT);
 	ck_assert_int_eq(store_upload_status(st, REPO, uuid, &off), REG_OK);
@@ -465,7 +477,7 @@ child_finish(int go, const char *uuid, const struct digest *d)
 		_exit(3);
 	if ((s = store_open("filesystem", root)) == NULL)
 		_exit(2);
-	ok = store_upload_finish(s, REPO, uuid, d, BIG_SIZE, NULL, NULL,
+	ok = store_upload_finish(s, REPO, uuid, d, BIG_SIZE, UINT64_MAX, NULL, NULL,
 	    &size, &detail) == REG_OK && size == BIG_SIZE &&
 	    store_blob_stat(s, d, &seen) == REG_OK && seen == BIG_SIZE;
 	store_close(s);
