@@ -680,12 +680,31 @@ lib_dump_logs() {
 	done >&2
 }
 
+# lib_sanitizer_reports: print what ASan, LSan and UBSan said about any
+# specreg process of this test (in $T/san/, or on stderr in a log);
+# false if they said anything.
+lib_sanitizer_reports() {
+	_sr_bad=0
+	for _sr_f in "$T"/san/*; do
+		[ -s "$_sr_f" ] || continue
+		echo "--- sanitizer report ${_sr_f#"$T"/}" >&2
+		cat "$_sr_f" >&2
+		_sr_bad=1
+	done
+	for _sr_f in "$T/specreg.log" $FRONT_LOGS; do
+		grep -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' \
+		    "$_sr_f" >&2 2>/dev/null && _sr_bad=1
+	done
+	[ "$_sr_bad" = 0 ]
+}
+
 lib_cleanup() {
 	_lc_rc=$1
 	trap - EXIT INT TERM
 	[ -s "$T/.abort" ] && _lc_rc=$(cat "$T/.abort")
 	stop_frontend
 	stop_pool
+	lib_sanitizer_reports || _lc_rc=1
 	case $_lc_rc in
 	0|77)	;;
 	*)	lib_dump_logs ;;
@@ -705,6 +724,12 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/specreg-$(basename "$0" .sh).XXXXXX") ||
 chmod 755 "$T"
 DATA=$T/data
 mkdir "$DATA" "$T/tmp" "$T/www" || harness_error "cannot populate $T"
+# An --enable-asan specreg (workers too, whoever they run as) reports
+# to $T/san/, which lib_cleanup checks.
+mkdir -m 1777 "$T/san" || harness_error "cannot create $T/san"
+ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}log_path=$T/san/asan
+UBSAN_OPTIONS=${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}log_path=$T/san/ubsan
+export ASAN_OPTIONS UBSAN_OPTIONS
 trap 'lib_cleanup $?' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
