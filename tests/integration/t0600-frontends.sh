@@ -1,7 +1,6 @@
 #!/bin/sh
 # tests/integration/t0600-frontends.sh: what the front end chosen by
-# SPECREG_FRONTEND (lighttpd, nginx, apache-proxy, apache-fcgid; see
-# tests/run-frontends) must pass through to specreg and back, for the
+# SPECREG_FRONTEND (see tests/run-frontends) must pass through to specreg and back, for the
 # traps in ../shared/notes/fastcgi-servers.md:
 #   - a chunked PATCH and a monolithic PUT of more than 2 MiB (above
 #     mod_fcgid's 128 KiB FcgidMaxRequestLen and 64 KiB in-memory
@@ -15,7 +14,9 @@
 #   - blob GET with Range returns the right bytes, with sendfile off
 #     (specreg does Range) and with the front end's own sendfile
 #     (X-Sendfile or X-Accel-Redirect: the front end does Range, and
-#     keeps Docker-Content-Digest).
+#     keeps Docker-Content-Digest); a Range specreg ignores gives the
+#     whole blob everywhere.
+# Every front end of lib.sh runs it, lighttpd-spawn included.
 # Runs twice unless SPECREG_SENDFILE is set: sendfile off, then the
 # front end's default.
 if [ -z "${SPECREG_SENDFILE:-}" ]; then
