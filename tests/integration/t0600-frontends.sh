@@ -1,7 +1,7 @@
 #!/bin/sh
 # tests/integration/t0600-frontends.sh: what the front end chosen by
-# SPECREG_FRONTEND (see tests/run-frontends) must pass through to specreg and back, for the
-# traps in ../shared/notes/fastcgi-servers.md:
+# SPECREG_FRONTEND (see tests/run-frontends) must pass through to
+# specreg and back, for the traps in ../shared/notes/fastcgi-servers.md:
 #   - a chunked PATCH and a monolithic PUT of more than 2 MiB (above
 #     mod_fcgid's 128 KiB FcgidMaxRequestLen and 64 KiB in-memory
 #     buffer, nginx's 1 MiB client_max_body_size) arrive intact;
