@@ -19,6 +19,7 @@ Only the standard library; exit status 0 unless something local broke.
 import socket
 import struct
 import sys
+import threading
 import time
 
 
@@ -70,6 +71,19 @@ def record(rtype, content, rid=1):
         content + b"\0" * pad
 
 
+def send_quietly(s, data):
+    try:
+        s.sendall(data)
+    except OSError:
+        pass    # answered and closed before it read everything
+
+
+def records(rtype, content):
+    """A stream (params, stdin) in records of at most 65535 bytes."""
+    return b"".join(record(rtype, content[i:i + 65535])
+                    for i in range(0, len(content), 65535))
+
+
 def nv(name, value):
     out = b""
     for x in (name, value):
@@ -94,18 +108,23 @@ def fcgi(addr, method, uri, length, body, rest):
     s = connect(addr)
     pairs = b"".join(nv(k.encode(), v.encode()) for k, v in env.items())
     out = record(1, struct.pack("!HB5x", 1, 0))
-    out += record(4, pairs) + record(4, b"")
-    for i in range(0, len(body), 65535):
-        out += record(5, body[i:i + 65535])
+    out += records(4, pairs) + record(4, b"")
+    out += records(5, body)
     if "--eof" not in flags:
         s.sendall(out)
         time.sleep(0.2)
         s.close()
         return 0
-    s.sendall(out + record(5, b""))
+    # Send while reading: specreg may answer before it read everything.
+    sender = threading.Thread(target=send_quietly,
+                              args=(s, out + record(5, b"")), daemon=True)
+    sender.start()
     resp = b""
     while True:
-        hdr = s.recv(8, socket.MSG_WAITALL)
+        try:
+            hdr = s.recv(8, socket.MSG_WAITALL)
+        except OSError:
+            break
         if len(hdr) < 8:
             break
         _, rtype, _, clen, pad, _ = struct.unpack("!BBHHBB", hdr)
