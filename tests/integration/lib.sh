@@ -404,7 +404,14 @@ setup_frontend_apache_fcgid() {
 }
 
 start_frontend_apache_fcgid() {
-	front_own "$DATA" "$T/tmp"
+	# specreg's stderr would go to Apache's error log: tests read
+	# $T/specreg.log, so mod_fcgid runs it through a wrapper.
+	if ! printf '#!/bin/sh\nexec %s "$@" 2>>%s\n' "'$SPECREG_BIN'" \
+	    "'$T/specreg.log'" >"$T/specreg-fcgid" ||
+	    ! chmod 755 "$T/specreg-fcgid" || ! touch "$T/specreg.log"; then
+		harness_error "cannot write $T/specreg-fcgid"
+	fi
+	front_own "$DATA" "$T/tmp" "$T/specreg.log"
 	front_conf apache-fcgid ""
 	apache_start apache-fcgid
 }
