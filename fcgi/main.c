@@ -159,8 +159,10 @@ main(int argc, char *argv[])
 	conf_init(&conf);
 	if (path == NULL)
 		path = conf_default_path(NULL);
-	if (conf_load(&conf, path) != 0)
+	if (conf_load(&conf, path) != 0) {
+		conf_release(&conf);
 		return (EXIT_FAILURE);
+	}
 	conf.debug = debug;
 	if (listen != NULL) {
 		free(conf.listen);
@@ -181,6 +183,7 @@ main(int argc, char *argv[])
 		rc = main_fsck(&conf, repair);
 	else {
 		fprintf(stderr, "specreg: unknown command \"%s\"\n", cmd);
+		conf_release(&conf);
 		usage(EXIT_FAILURE);
 	}
 	conf_release(&conf);
