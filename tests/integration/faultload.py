@@ -447,16 +447,28 @@ def proc_children(ppid):
     return kids
 
 
-def proc_workers(bin_real):
-    """Every specreg process (mod_fcgid: no supervisor of ours)."""
+def proc_workers(bin_real, data):
+    """The specreg processes serving this storage root (mod_fcgid,
+    spawn-fcgi: no supervisor of ours).  Each holds the root open; the
+    same binary may be serving other tests at the same time."""
     out = []
     for p in os.listdir("/proc"):
-        if p.isdigit():
+        if not p.isdigit():
+            continue
+        try:
+            if os.readlink("/proc/%s/exe" % p) != bin_real:
+                continue
+            fds = os.listdir("/proc/%s/fd" % p)
+        except OSError:
+            continue
+        for fd in fds:
             try:
-                if os.readlink("/proc/%s/exe" % p) == bin_real:
-                    out.append(int(p))
+                f = os.readlink("/proc/%s/fd/%s" % (p, fd))
             except OSError:
-                pass
+                continue
+            if f == data or f.startswith(data + "/"):
+                out.append(int(p))
+                break
     return out
 
 
@@ -517,7 +529,7 @@ class Killer(threading.Thread):
     def workers(self):
         if self.args.supervisor:
             return proc_children(self.args.supervisor)
-        return proc_workers(self.bin)
+        return proc_workers(self.bin, self.data)
 
     def old_workers(self):
         """Workers older than a second: the supervisor backs off when
