@@ -2,6 +2,9 @@
 # Concurrency through the worker pool (SPECREG_WORKERS, default 8 here):
 #  1. One upload fed by many sequential PATCHes, which land on several
 #     workers (checked with the worker pids in specreg's debug log).
+#     Halfway, two slow blob readers occupy workers: mod_fcgid hands
+#     sequential requests to the process it used last, and only this
+#     makes it move the rest of the PATCHes to another one.
 #  2. Two clients race PUTs of different manifests to one tag (50 each;
 #     200 with SPECREG_LONG=1) while a third reads it: every PUT is a
 #     201, every GET whole and self-consistent, and the tag ends as one
@@ -17,6 +20,8 @@
 
 : "${SPECREG_WORKERS:=8}"
 export SPECREG_WORKERS
+SPECREG_SENDFILE=off
+export SPECREG_SENDFILE
 start_registry
 oci_init
 R=test/concurrency
@@ -60,8 +65,19 @@ pusher()
 	echo "$_post $_patch $_put $_head $(hdr "$_o.h3" Content-Length)" >"$_o"
 }
 
+# slow_reader: GET $BIG at 2 MiB/s, keeping the worker that serves
+# it busy for about 8 s (specreg streams it: sendfile is off here).
+slow_reader()
+{
+	curl -s -m 120 -o /dev/null --limit-rate 2M "$V2/$R/blobs/$DBIG"
+}
+
 note "one upload, 64 sequential PATCHes across the workers"
 start=$(date +%s)
+randfile "$T/big" $((16 * 1024 * 1024))
+push_blob "$R" "$T/big" >/dev/null
+DBIG=$(digest_of "$T/big")
+npids=
 randfile "$T/chunky" $((64 * 65536 + 123))
 dchunky=$(digest_of "$T/chunky")
 upload_start "$R"
@@ -77,8 +93,18 @@ while [ "$i" -lt 64 ]; do
 	    --data-binary "@$T/chunk" "$UPLOAD"
 	hdr_is Range "0-$end"
 	upload_follow
+	if [ "$i" = 31 ]; then
+		slow_reader &
+		npids="$npids $!"
+		slow_reader &
+		npids="$npids $!"
+		sleep 1
+	fi
 	off=$((end + 1))
 	i=$((i + 1))
+done
+for p in $npids; do
+	wait "$p"
 done
 tail -c 123 "$T/chunky" >"$T/chunk"
 expect_status 201 -X PUT -H "Content-Range: $off-$((off + 122))" \
