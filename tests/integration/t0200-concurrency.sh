@@ -2,9 +2,10 @@
 # Concurrency through the worker pool (SPECREG_WORKERS, default 8 here):
 #  1. One upload fed by many sequential PATCHes, which land on several
 #     workers (checked with the worker pids in specreg's debug log).
-#     Halfway, two slow blob readers occupy workers: mod_fcgid hands
-#     sequential requests to the process it used last, and only this
-#     makes it move the rest of the PATCHes to another one.
+#     Halfway, a request blocked on another upload's lock occupies a
+#     worker: mod_fcgid hands sequential requests to the process it
+#     used last, and only this makes it move the rest of the PATCHes
+#     to another one.
 #  2. Two clients race PUTs of different manifests to one tag (50 each;
 #     200 with SPECREG_LONG=1) while a third reads it: every PUT is a
 #     201, every GET whole and self-consistent, and the tag ends as one
@@ -20,8 +21,6 @@
 
 : "${SPECREG_WORKERS:=8}"
 export SPECREG_WORKERS
-SPECREG_SENDFILE=off
-export SPECREG_SENDFILE
 start_registry
 oci_init
 R=test/concurrency
@@ -65,18 +64,32 @@ pusher()
 	echo "$_post $_patch $_put $_head $(hdr "$_o.h3" Content-Length)" >"$_o"
 }
 
-# slow_reader: GET $BIG at 2 MiB/s, keeping the worker that serves
-# it busy for about 8 s (specreg streams it: sendfile is off here).
-slow_reader()
+# occupy: leave one worker blocked for about 3 s.  A second upload's
+# lock is held here with flock(1) while a PATCH to that upload waits
+# for it in whichever worker took it.
+occupy()
 {
-	curl -s -m 120 -o /dev/null --limit-rate 2M "$V2/$R/blobs/$DBIG"
+	_main=$UPLOAD
+	upload_start "$R"
+	# shellcheck disable=SC2153 # UUID is set by upload_start
+	_lock=$DATA/uploads/$UUID/lock
+	[ -f "$_lock" ] || fail "no upload lock at $_lock"
+	rm -f "$C/locked"
+	flock -x "$_lock" sh -c ": >'$C/locked'; sleep 3" &
+	npids="$npids $!"
+	while [ ! -e "$C/locked" ]; do
+		sleep 0.1
+	done
+	curl -s -m 60 -o /dev/null -X PATCH -H 'Expect:' \
+	    -H 'Content-Type: application/octet-stream' \
+	    --data-binary "@$T/chunk" "$UPLOAD" &
+	npids="$npids $!"
+	sleep 0.5
+	UPLOAD=$_main
 }
 
 note "one upload, 64 sequential PATCHes across the workers"
 start=$(date +%s)
-randfile "$T/big" $((16 * 1024 * 1024))
-push_blob "$R" "$T/big" >/dev/null
-DBIG=$(digest_of "$T/big")
 npids=
 randfile "$T/chunky" $((64 * 65536 + 123))
 dchunky=$(digest_of "$T/chunky")
@@ -93,13 +106,7 @@ while [ "$i" -lt 64 ]; do
 	    --data-binary "@$T/chunk" "$UPLOAD"
 	hdr_is Range "0-$end"
 	upload_follow
-	if [ "$i" = 31 ]; then
-		slow_reader &
-		npids="$npids $!"
-		slow_reader &
-		npids="$npids $!"
-		sleep 1
-	fi
+	[ "$i" != 31 ] || occupy
 	off=$((end + 1))
 	i=$((i + 1))
 done
