@@ -77,6 +77,7 @@ conf_init(struct conf *c)
 	c->upload_expiration = 3600;
 	c->prune_grace = 3600;
 	c->workers = 4;
+	c->upstream_timeout = 30;
 }
 
 void
@@ -97,6 +98,13 @@ conf_release(struct conf *c)
 		free(c->users[i].password);
 	}
 	free(c->users);
+	for (i = 0; i < c->nupstreams; i++) {
+		free(c->upstreams[i].host);
+		free(c->upstreams[i].url);
+		free(c->upstreams[i].username);
+		free(c->upstreams[i].password);
+	}
+	free(c->upstreams);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -163,6 +171,85 @@ conf_user_key(struct conf_parse *cp, struct conf_user *u, const char *key,
 		conf_error(cp, "unknown key \"%s\" in user section", key);
 }
 
+/* A registry host name: letters, digits, '.', '-', an optional :port. */
+static int
+upstream_host_valid(const char *h, size_t len)
+{
+	size_t	i;
+
+	if (len == 0 || len > 253)
+		return (0);
+	for (i = 0; i < len; i++)
+		if (strchr("abcdefghijklmnopqrstuvwxyz0123456789.-:", h[i]) ==
+		    NULL)
+			return (0);
+	return (1);
+}
+
+/* The upstream of "host" (len bytes), added on first sight. */
+static struct conf_upstream *
+conf_upstream_get(struct conf *c, const char *host, size_t len)
+{
+	size_t	i;
+
+	for (i = 0; i < c->nupstreams; i++)
+		if (strlen(c->upstreams[i].host) == len &&
+		    memcmp(c->upstreams[i].host, host, len) == 0)
+			return (&c->upstreams[i]);
+	c->upstreams = xreallocarray(c->upstreams, c->nupstreams + 1,
+	    sizeof(*c->upstreams));
+	memset(&c->upstreams[c->nupstreams], 0, sizeof(*c->upstreams));
+	c->upstreams[c->nupstreams].host = xstrndup(host, len);
+	return (&c->upstreams[c->nupstreams++]);
+}
+
+static void
+conf_replace(char **sp, const char *value)
+{
+	free(*sp);
+	*sp = xstrdup(value);
+}
+
+/* [upstream]: "timeout", "HOST = URL", "HOST.username", "HOST.password". */
+static void
+conf_upstream_key(struct conf_parse *cp, const char *key, const char *value)
+{
+	struct conf_upstream	*u;
+	const char		*dot;
+	size_t			 len;
+
+	if (strcmp(key, "timeout") == 0) {
+		if (parse_u64(value, 1, 3600, &cp->conf->upstream_timeout) ==
+		    -1)
+			conf_error(cp, "timeout must be a number from 1 to "
+			    "3600");
+		return;
+	}
+	dot = strrchr(key, '.');
+	if (dot != NULL && (strcmp(dot, ".username") == 0 ||
+	    strcmp(dot, ".password") == 0))
+		len = (size_t)(dot - key);
+	else {
+		dot = NULL;
+		len = strlen(key);
+	}
+	if (!upstream_host_valid(key, len)) {
+		conf_error(cp, "bad upstream host name \"%s\"", key);
+		return;
+	}
+	u = conf_upstream_get(cp->conf, key, len);
+	if (dot == NULL) {
+		len = strlen(value);
+		while (len > 0 && value[len - 1] == '/')
+			len--;
+		free(u->url);
+		u->url = xstrndup(value, len);
+	} else if (strcmp(dot, ".username") == 0)
+		conf_replace(&u->username, value);
+	else
+		conf_replace(&u->password, value);
+}
+
 static void
 conf_set(struct conf_parse *cp, const struct conf_key *k, const char *value)
 {
@@ -209,6 +296,10 @@ conf_handler(void *arg, const char *section, const char *key,
 
 	if ((u = conf_user_section(cp, section)) != NULL) {
 		conf_user_key(cp, u, key, value);
+		return (1);
+	}
+	if (strcmp(section, "upstream") == 0) {
+		conf_upstream_key(cp, key, value);
 		return (1);
 	}
 	for (i = 0; i < nitems(conf_keys); i++) {
@@ -278,6 +369,16 @@ conf_validate(struct conf_parse *cp)
 			    c->users[i].name);
 		if (c->users[i].access == ACCESS_READ)
 			c->restricted = 1;
+	}
+	for (i = 0; i < c->nupstreams; i++) {
+		if (c->upstreams[i].url == NULL ||
+		    !url_valid(c->upstreams[i].url))
+			conf_error(cp, "upstream \"%s\" needs an http:// or "
+			    "https:// URL", c->upstreams[i].host);
+		if ((c->upstreams[i].username == NULL) !=
+		    (c->upstreams[i].password == NULL))
+			conf_error(cp, "upstream \"%s\" needs both a "
+			    "username and a password", c->upstreams[i].host);
 	}
 	if (c->nusers > 0 && (c->secret == NULL || strlen(c->secret) < 16))
 		conf_error(cp, "users need a [registry] secret of at least "
@@ -403,5 +504,16 @@ conf_user_find(const struct conf *c, const char *name)
 	for (i = 0; i < c->nusers; i++)
 		if (strcmp(c->users[i].name, name) == 0)
 			return (&c->users[i]);
+	return (NULL);
+}
+
+const struct conf_upstream *
+conf_upstream_find(const struct conf *c, const char *host)
+{
+	size_t	i;
+
+	for (i = 0; i < c->nupstreams; i++)
+		if (strcmp(c->upstreams[i].host, host) == 0)
+			return (&c->upstreams[i]);
 	return (NULL);
 }

@@ -36,6 +36,14 @@ struct conf_user {
 	enum conf_access	 access;
 };
 
+/* [upstream]: "HOST = URL", "HOST.username", "HOST.password". */
+struct conf_upstream {
+	char			*host;		/* "docker.io", "quay.io" */
+	char			*url;		/* base URL, no trailing '/' */
+	char			*username;	/* NULL: anonymous */
+	char			*password;
+};
+
 struct conf {
 	char			*path;
 	int			 debug;
@@ -64,6 +72,11 @@ struct conf {
 	struct conf_user	*users;
 	size_t			 nusers;
 	int			 restricted;	/* a read user exists */
+
+	/* [upstream], in file order; none: no pull-through. */
+	struct conf_upstream	*upstreams;
+	size_t			 nupstreams;
+	uint64_t		 upstream_timeout;	/* seconds */
 };
 
 void	conf_init(struct conf *);
@@ -75,5 +88,7 @@ int	conf_load_string(struct conf *, const char *name, const char *text);
 /* Replace %(ZUUL_*) and %(SPECREG_*) placeholders from the environment. */
 void	conf_substitute(const char *, struct buf *);
 const struct conf_user *conf_user_find(const struct conf *, const char *);
+const struct conf_upstream *conf_upstream_find(const struct conf *,
+	    const char *host);
 
 #endif

@@ -9,6 +9,7 @@
 #include "common/digest.h"
 #include "fcgi/handlers.h"
 #include "fcgi/http.h"
+#include "fcgi/pull.h"
 #include "fcgi/response.h"
 #include "storage/store.h"
 
@@ -66,8 +67,12 @@ h_blob_get(struct request *req)
 	if ((err = blob_digest(req, &d)) != REG_OK)
 		return (err);
 	err = store_blob_stat(req->store, &d, &size);
-	if (err == REG_E_NOENT)
-		return (req_fail(req, REG_E_BLOB_UNKNOWN, "%s", d.str));
+	if (err == REG_E_NOENT) {
+		/* Not here: upstream's, if there is an upstream. */
+		if ((err = pull_blob(req, &d)) == REG_E_NOENT)
+			err = req_fail(req, REG_E_BLOB_UNKNOWN, "%s", d.str);
+		return (err);
+	}
 	if (err != REG_OK)
 		return (err);
 	len = size;

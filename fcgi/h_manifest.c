@@ -12,6 +12,7 @@
 #include "common/xmalloc.h"
 #include "fcgi/handlers.h"
 #include "fcgi/http.h"
+#include "fcgi/pull.h"
 #include "fcgi/response.h"
 #include "storage/store.h"
 
@@ -37,7 +38,10 @@ manifest_ref(struct request *req, struct digest *d, char *tag, int *is_tag)
 	return (REG_OK);
 }
 
-/* Resolve a tag to the digest the client's Accept header likes best. */
+/*
+ * Resolve a tag to the digest the client's Accept header likes best;
+ * REG_E_NOENT if the tag is not here.
+ */
 static enum reg_err
 manifest_resolve(struct request *req, const char *tag, struct digest *d)
 {
@@ -50,8 +54,7 @@ manifest_resolve(struct request *req, const char *tag, struct digest *d)
 	err = store_tag_get(req->store, req->name, tag, &te, &n);
 	if (err == REG_E_NOENT || (err == REG_OK && n == 0)) {
 		free(te);
-		return (req_fail(req, REG_E_MANIFEST_UNKNOWN, "%s:%s",
-		    req->name, tag));
+		return (REG_E_NOENT);
 	}
 	if (err != REG_OK)
 		return (err);
@@ -77,17 +80,24 @@ h_manifest_get(struct request *req)
 	enum reg_err		 err;
 	int			 is_tag;
 
-	if ((err = manifest_ref(req, &d, tag, &is_tag)) != REG_OK ||
-	    (is_tag && (err = manifest_resolve(req, tag, &d)) != REG_OK))
+	if ((err = manifest_ref(req, &d, tag, &is_tag)) != REG_OK)
 		return (err);
-	err = store_manifest_get(req->store, req->name, &d, &body, &meta);
+	if (is_tag)
+		err = manifest_resolve(req, tag, &d);
+	if (err == REG_OK)
+		err = store_manifest_get(req->store, req->name, &d, &body,
+		    &meta);
+	/* Not here: upstream's, if there is an upstream. */
 	if (err == REG_E_NOENT)
-		err = req_fail(req, REG_E_MANIFEST_UNKNOWN, "%s@%s",
-		    req->name, d.str);
+		err = pull_manifest(req, is_tag ? tag : NULL,
+		    is_tag ? NULL : &d, &body, &meta);
+	if (err == REG_E_NOENT)
+		err = req_fail(req, REG_E_MANIFEST_UNKNOWN, "%s%s%s",
+		    req->name, is_tag ? ":" : "@", is_tag ? tag : d.str);
 	if (err == REG_OK) {
 		resp_status(req, 200);
-		resp_header(req, "Docker-Content-Digest", d.str);
-		resp_headerf(req, "Etag", "\"%s\"", d.str);
+		resp_header(req, "Docker-Content-Digest", meta.digest.str);
+		resp_headerf(req, "Etag", "\"%s\"", meta.digest.str);
 		err = resp_body(req, meta.media_type, body.buf, body.len);
 	}
 	buf_release(&body);

@@ -41,6 +41,7 @@
 #include "fcgi/serve.h"
 #include "storage/prune.h"
 #include "storage/store.h"
+#include "storage/upstream.h"
 
 #define SERVE_BACKLOG	1024
 #define SERVE_MAX_KIDS	512
@@ -404,6 +405,7 @@ serve_main(const struct conf *conf)
 
 	if (FCGX_Init() != 0)
 		fatalx("FCGX_Init failed");
+	upstream_init();
 	if ((store = store_open(conf->driver, conf->root)) == NULL)
 		fatalx("cannot open %s storage at %s", conf->driver,
 		    conf->root);

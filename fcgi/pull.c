@@ -1,0 +1,209 @@
+/*
+ * fcgi/pull.c: server-side pull-through (see pull.h).
+ */
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "common/digest.h"
+#include "common/log.h"
+#include "fcgi/pull.h"
+#include "fcgi/response.h"
+#include "storage/manifest.h"
+#include "storage/upstream.h"
+
+/* A blob on its way from upstream to the client and the store. */
+struct pull_tee {
+	struct request		*req;
+	struct upstream_blob	*ub;
+	const struct digest	*want;
+	struct hasher		 hasher;
+	struct buf		 held;		/* the last chunk read */
+	int			 client_gone;
+};
+
+static enum reg_err
+pull_map(struct request *req, struct upstream_ref *r)
+{
+	return (upstream_map(req->conf, req->name, r) == 0 ? REG_OK :
+	    REG_E_NOENT);
+}
+
+/* The digest to serve: "want", else upstream's claim if true, else ours. */
+static enum reg_err
+pull_manifest_digest(struct request *req, const struct digest *want,
+    const struct upstream_manifest *m, struct digest *d)
+{
+	struct digest	claim;
+	int		has_claim;
+
+	has_claim = digest_parse(m->digest, strlen(m->digest), &claim) == 0;
+	if (want != NULL)
+		claim = *want;
+	digest_of(want != NULL || has_claim ? claim.alg : DIGEST_SHA256,
+	    m->body.buf, m->body.len, d);
+	if (want != NULL && !digest_equal(d, want))
+		return (req_fail(req, REG_E_UNAVAILABLE, "upstream sent a "
+		    "manifest that is not %s", want->str));
+	if (has_claim && !digest_equal(d, &claim)) {
+		log_warnx("upstream manifest %s: Docker-Content-Digest %s "
+		    "is wrong", req->name, claim.str);
+		digest_of(DIGEST_SHA256, m->body.buf, m->body.len, d);
+	}
+	return (REG_OK);
+}
+
+/* Keep a manifest fetched by digest; fine to fail (blobs not here). */
+static void
+pull_manifest_keep(struct request *req, const struct digest *d,
+    const struct upstream_manifest *m, const char *media_type)
+{
+	struct manifest_meta	meta;
+	struct buf		detail = BUF_INIT;
+	enum reg_err		err;
+
+	err = store_manifest_put(req->store, req->name, NULL, d, media_type,
+	    m->body.buf, m->body.len, &meta, &detail);
+	if (err != REG_OK)
+		log_debug("pulled manifest %s@%s not kept: %s %s", req->name,
+		    d->str, reg_err_info(err)->code, detail.buf);
+	buf_release(&detail);
+}
+
+enum reg_err
+pull_manifest(struct request *req, const char *tag, const struct digest *d,
+    struct buf *body, struct manifest_meta *meta)
+{
+	struct upstream_ref		 r;
+	struct upstream_manifest	 m;
+	struct manifest_parsed		 mp;
+	struct buf			 detail = BUF_INIT;
+	enum reg_err			 err;
+
+	if (pull_map(req, &r) != REG_OK)
+		return (REG_E_NOENT);
+	memset(meta, 0, sizeof(*meta));
+	err = upstream_manifest_get(&r, tag != NULL ? tag : d->str,
+	    req->accept, &m);
+	if (err == REG_E_UNAVAILABLE)
+		err = req_fail(req, err, "upstream %s", r.up->host);
+	if (err == REG_OK)
+		err = pull_manifest_digest(req, d, &m, &meta->digest);
+	if (err == REG_OK && manifest_parse(m.body.buf, m.body.len,
+	    m.content_type[0] != '\0' ? m.content_type : NULL, &mp,
+	    &detail) != REG_OK)
+		err = req_fail(req, REG_E_UNAVAILABLE, "upstream manifest: %s",
+		    detail.buf);
+	else if (err == REG_OK) {
+		snprintf(meta->media_type, sizeof(meta->media_type), "%s",
+		    mp.media_type);
+		manifest_parsed_release(&mp);
+		meta->size = m.body.len;
+		if (d != NULL)
+			pull_manifest_keep(req, d, &m, meta->media_type);
+		buf_add(body, m.body.buf, m.body.len);
+	}
+	buf_release(&detail);
+	upstream_manifest_release(&m);
+	return (err);
+}
+
+/* Send the chunk held back; a client that went away stops getting any. */
+static void
+pull_tee_flush(struct pull_tee *t)
+{
+	if (!t->client_gone && t->held.len > 0 &&
+	    resp_write(t->req, t->held.buf, t->held.len) != REG_OK)
+		t->client_gone = 1;
+	buf_reset(&t->held);
+}
+
+/*
+ * store_source_fn: upstream bytes for the upload, and one chunk behind
+ * for the client.  The last chunk goes out only when the digest checks,
+ * so a client never gets a whole wrong blob.
+ */
+static ssize_t
+pull_tee_read(void *buf, size_t len, void *arg)
+{
+	struct pull_tee	*t = arg;
+	struct digest	 got;
+	ssize_t		 n;
+
+	if ((n = upstream_blob_read(buf, len, t->ub)) < 0)
+		return (-1);
+	if (n > 0) {
+		hasher_update(&t->hasher, buf, (size_t)n);
+		pull_tee_flush(t);
+		buf_add(&t->held, buf, (size_t)n);
+		return (n);
+	}
+	if (t->want->alg == DIGEST_SHA256) {
+		hasher_final(&t->hasher, &got);
+		if (!digest_equal(&got, t->want)) {
+			log_warnx("upstream blob %s: got %s", t->want->str,
+			    got.str);
+			return (-1);
+		}
+	}
+	pull_tee_flush(t);
+	return (0);
+}
+
+static enum reg_err
+pull_blob_stream(struct request *req, const struct digest *d,
+    struct upstream_blob *ub)
+{
+	struct pull_tee	 t;
+	char		 uuid[UUID_LEN + 1];
+	uint64_t	 size;
+	enum reg_err	 err;
+
+	memset(&t, 0, sizeof(t));
+	t.req = req;
+	t.ub = ub;
+	t.want = d;
+	hasher_init(&t.hasher);
+	buf_init(&t.held);
+	if ((err = store_upload_start(req->store, req->name, uuid)) != REG_OK)
+		return (err);
+	err = store_upload_finish(req->store, req->name, uuid, d, UINT64_MAX,
+	    UINT64_MAX, pull_tee_read, &t, &size, &req->detail);
+	buf_release(&t.held);
+	if (err == REG_OK)
+		return (resp_end(req));
+	store_upload_cancel(req->store, req->name, uuid);
+	log_warnx("upstream blob %s not kept: %s", d->str,
+	    reg_err_info(err)->code);
+	return (req_fail(req, REG_E_UNAVAILABLE, "upstream blob %s", d->str));
+}
+
+enum reg_err
+pull_blob(struct request *req, const struct digest *d)
+{
+	struct upstream_ref	 r;
+	struct upstream_blob	*ub;
+	uint64_t		 size;
+	enum reg_err		 err;
+
+	if (pull_map(req, &r) != REG_OK)
+		return (REG_E_NOENT);
+	err = upstream_blob_open(&r, d, req->method == M_HEAD, &ub, &size);
+	if (err == REG_E_UNAVAILABLE)
+		return (req_fail(req, err, "upstream %s", r.up->host));
+	if (err != REG_OK)
+		return (err);
+	resp_status(req, 200);
+	resp_header(req, "Content-Type", "application/octet-stream");
+	resp_header(req, "Docker-Content-Digest", d->str);
+	if (size != UINT64_MAX)
+		resp_length(req, size);
+	if (req->method == M_HEAD)
+		err = resp_end(req);
+	else
+		err = pull_blob_stream(req, d, ub);
+	upstream_blob_close(ub);
+	return (err);
+}

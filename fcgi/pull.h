@@ -1,0 +1,36 @@
+/*
+ * fcgi/pull.h: server-side pull-through for the manifest and blob
+ * handlers ([upstream] in the configuration, storage/upstream.h).
+ *
+ * The handlers look in the store first and call these only on a local
+ * miss, so whatever was pushed here always wins.  Both return
+ * REG_E_NOENT when the repository has no upstream or the upstream has
+ * no such object (the handler renders its usual 404), and fail with
+ * REG_E_UNAVAILABLE (503) for any upstream trouble.  Upstream bytes are
+ * checked against their digest; tags from upstream are never stored.
+ */
+#ifndef SPECREG_FCGI_PULL_H
+#define SPECREG_FCGI_PULL_H
+
+#include "common/buf.h"
+#include "common/digest.h"
+#include "common/errors.h"
+#include "fcgi/request.h"
+#include "storage/store.h"
+
+/*
+ * Fetch a manifest by "tag" (d NULL) or by digest "d" (tag NULL) into
+ * "body" and "meta" (digest, media type).  A manifest fetched by digest
+ * is also kept in the store when everything it references is there.
+ */
+enum reg_err	pull_manifest(struct request *, const char *tag,
+		    const struct digest *d, struct buf *body,
+		    struct manifest_meta *meta);
+/*
+ * Answer GET or HEAD of blob "d" from upstream.  A GET streams the blob
+ * to the client and into an upload, which becomes the local blob only
+ * if its digest matches.
+ */
+enum reg_err	pull_blob(struct request *, const struct digest *d);
+
+#endif
