@@ -499,10 +499,16 @@ upstream_manifest_get(const struct upstream_ref *r, const char *ref,
 	memset(m, 0, sizeof(*m));
 	buf_init(&m->body);
 	buf_addf(&path, "/manifests/%s", ref);
-	if (accept != NULL && *accept != '\0')
-		buf_addf(&hdr, "Accept: %s", accept);
-	err = upstream_open(r, path.buf, hdr.len > 0 ? hdr.buf :
-	    UPSTREAM_ACCEPT, 0, MANIFEST_MAX, 0, &x);
+	/*
+	 * Every known type and the client's: distribution answers 404
+	 * for an OCI manifest to a bare wildcard Accept, and specreg too
+	 * serves what it has rather than nothing.
+	 */
+	buf_addstr(&hdr, UPSTREAM_ACCEPT);
+	if (accept != NULL && *accept != '\0' &&
+	    strcspn(accept, "\r\n") == strlen(accept))
+		buf_addf(&hdr, ", %s", accept);
+	err = upstream_open(r, path.buf, hdr.buf, 0, MANIFEST_MAX, 0, &x);
 	if (err == REG_OK && (err = upstream_status(r, &x, path.buf)) ==
 	    REG_OK && (err = xfer_finish(&x, r->up->host)) == REG_OK) {
 		memcpy(m->content_type, x.content_type,

@@ -1,0 +1,291 @@
+#!/bin/sh
+# specreg as a pull-through cache ([upstream]): what specreg lacks it
+# fetches from the upstream of the repository's registry host, and what
+# was pushed to specreg always wins.  Two upstreams on 127.0.0.1:
+#   docker.io  CNCF distribution (Debian's docker-registry), anonymous
+#   quay.io    a second specreg in restricted mode: the token dance, with
+#              the read user's credentials from specreg's [upstream]
+#   bad.test   the same specreg with a wrong password
+# Checked: manifests by tag and digest (headers, exact bytes), blobs
+# streamed and then served locally with the upstream gone, a manifest
+# fetched by digest kept, upstream tags not kept, a local push winning,
+# clean 404s for what nobody has, a clean 503 when the upstream is down
+# or refuses us (never its 401), skopeo copy through specreg.
+. "$top_srcdir/tests/integration/lib.sh"
+. "$top_srcdir/tests/integration/oci.sh"
+
+need_cmd docker-registry lighttpd jq
+SECRET=t0410-secret-0123456789abcdef
+WUSER=pusher
+WPASS=push-pw
+RUSER=reader
+RPASS='read pw:1'		# ' ' and ':' on purpose
+MAIN_T=$T
+UPID=
+AUTH_POOL=
+AUTH_FRONT=
+
+# stop_auth: stop the quay.io upstream (a specreg pool and lighttpd).
+stop_auth() {
+	[ -z "$AUTH_FRONT" ] || stop_pid "$AUTH_FRONT"
+	AUTH_FRONT=
+	_sa_main=$SPECREG_PID
+	SPECREG_PID=$AUTH_POOL
+	stop_pool
+	SPECREG_PID=$_sa_main
+	AUTH_POOL=
+}
+
+t0410_cleanup() {
+	_tc_rc=$1
+	T=$MAIN_T
+	[ -z "$UPID" ] || stop_pid "$UPID"
+	stop_auth
+	lib_cleanup "$_tc_rc"
+}
+trap 't0410_cleanup $?' EXIT
+
+note "start the docker.io upstream (distribution) on 127.0.0.1"
+UP=$T/upstream
+mkdir -p "$UP/data"
+for _ in 1 2 3 4 5; do
+	UPORT=$(free_port)
+	cat >"$UP/config.yml" <<EOF
+version: 0.1
+log: {level: info, formatter: text, accesslog: {disabled: false}}
+storage:
+  filesystem: {rootdirectory: $UP/data}
+  maintenance: {uploadpurging: {enabled: false}}
+http: {addr: 127.0.0.1:$UPORT}
+EOF
+	env -u REGISTRY_AUTH_FILE docker-registry serve "$UP/config.yml" \
+	    >>"$UP/access.log" 2>>"$UP/app.log" </dev/null &
+	UPID=$!
+	if wait_listening "127.0.0.1:$UPORT" "$UPID"; then
+		break
+	fi
+	UPID=
+done
+[ -n "$UPID" ] ||
+    harness_error "docker-registry did not start: $(tail "$UP/app.log")"
+UPSTREAM=http://127.0.0.1:$UPORT
+expect_status 200 "$UPSTREAM/v2/"
+
+note "start the quay.io upstream (specreg, restricted, lighttpd)"
+T=$MAIN_T/auth
+DATA=$T/data
+mkdir -p "$DATA" "$T/tmp" "$T/www"
+SAVED_FE=$SPECREG_FRONTEND
+SPECREG_FRONTEND=lighttpd
+SPECREG_INI_EXTRA="[registry]
+secret = $SECRET
+[user \"$WUSER\"]
+password = $WPASS
+access = write
+[user \"$RUSER\"]
+password = $RPASS
+access = read"
+start_registry
+AUTH=$URL
+AUTH_POOL=$SPECREG_PID
+AUTH_FRONT=$FRONT_PID
+SPECREG_PID=
+FRONT_PID=
+SPECREG_FRONTEND=$SAVED_FE
+T=$MAIN_T
+DATA=$T/data
+expect_status 401 "$AUTH/v2/org/qimg/tags/list"
+
+note "start specreg with both upstreams"
+SPECREG_INI_EXTRA="[upstream]
+docker.io = $UPSTREAM/
+quay.io = $AUTH
+quay.io.username = $RUSER
+quay.io.password = $RPASS
+bad.test = $AUTH
+bad.test.username = $RUSER
+bad.test.password = wrong
+timeout = 5"
+start_registry
+oci_init
+
+# mkimg NAME N BIG: config and N layers ($T/NAME.cfg, $T/NAME.l<i>, the
+# first BIG bytes long), OCI manifest $T/NAME.json.  Nothing is pushed.
+mkimg() {
+	printf '{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]},"config":{"Labels":{"n":"%s-%s"}}}' \
+	    "$1" "$(od -An -N8 -tx8 /dev/urandom | tr -d ' ')" >"$T/$1.cfg"
+	_mi_layers=
+	_mi_i=1
+	while [ "$_mi_i" -le "$2" ]; do
+		if [ "$_mi_i" = 1 ]; then
+			randfile "$T/$1.l1" "$3"
+		else
+			randfile "$T/$1.l$_mi_i" $((_mi_i * 1000 + 17))
+		fi
+		_mi_layers="$_mi_layers${_mi_layers:+,}$(blob_desc "$OCI_LAYER" "$T/$1.l$_mi_i")"
+		_mi_i=$((_mi_i + 1))
+	done
+	printf '{"schemaVersion":2,"mediaType":"%s","config":%s,"layers":[%s]}' \
+	    "$OCI" "$(blob_desc "$OCI_CONFIG" "$T/$1.cfg")" "$_mi_layers" \
+	    >"$T/$1.json"
+}
+
+# push_to BASE REPO FILE [CURL-ARGS]: monolithic push of a blob.
+push_to() {
+	_pt_b=$1
+	_pt_r=$2
+	_pt_f=$3
+	shift 3
+	expect_status 202 -X POST -H 'Content-Length: 0' "$@" \
+	    "$_pt_b/v2/$_pt_r/blobs/uploads/"
+	_pt_loc=$(header Location)
+	case $_pt_loc in
+	/*)	_pt_loc=$_pt_b$_pt_loc ;;
+	esac
+	expect_status 201 -X PUT -H 'Content-Type: application/octet-stream' \
+	    --data-binary "@$_pt_f" "$@" \
+	    "$(add_query "$_pt_loc" "digest=$(digest_of "$_pt_f")")"
+}
+
+# push_img BASE REPO TAG NAME N [CURL-ARGS]: blobs, then the manifest.
+push_img() {
+	_pi_b=$1
+	_pi_r=$2
+	_pi_t=$3
+	_pi_n=$4
+	_pi_c=$5
+	shift 5
+	push_to "$_pi_b" "$_pi_r" "$T/$_pi_n.cfg" "$@"
+	_pi_i=1
+	while [ "$_pi_i" -le "$_pi_c" ]; do
+		push_to "$_pi_b" "$_pi_r" "$T/$_pi_n.l$_pi_i" "$@"
+		_pi_i=$((_pi_i + 1))
+	done
+	expect_status 201 -X PUT -H "Content-Type: $OCI" \
+	    --data-binary "@$T/$_pi_n.json" "$@" \
+	    "$_pi_b/v2/$_pi_r/manifests/$_pi_t"
+}
+
+# up_requests PATH: how many requests for PATH distribution logged.
+up_requests() {
+	grep -c "\"[A-Z]* $1" "$UP/access.log"
+}
+
+# expect_blob REPO FILE: GET it through specreg, exact bytes.
+expect_blob() {
+	expect_status 200 "$V2/$1/blobs/$(digest_of "$2")"
+	body_is_file "$2"
+	hdr_is Docker-Content-Digest "$(digest_of "$2")"
+}
+
+mkimg a 2 3000017
+mkimg b 1 100
+mkimg q 2 70000
+push_img "$UPSTREAM" test/img v1 a 2
+push_img "$AUTH" org/qimg v1 q 2 -u "$WUSER:$WPASS"
+DA=$(digest_of "$T/a.json")
+DB=$(digest_of "$T/b.json")
+DQ=$(digest_of "$T/q.json")
+
+note "a manifest by tag comes from upstream, exact bytes and headers"
+expect_status 200 -H "Accept: $OCI" "$V2/test/img/manifests/v1"
+body_is_file "$T/a.json"
+hdr_is Docker-Content-Digest "$DA"
+hdr_is Content-Type "$OCI"
+hdr_is Content-Length "$(size_of "$T/a.json")"
+expect_status 200 -I "$V2/test/img/manifests/v1"
+hdr_is Docker-Content-Digest "$DA"
+
+note "upstream tags are not kept: the tag is not listed"
+expect_err 404 NAME_UNKNOWN "$V2/test/img/tags/list"
+
+note "blobs: HEAD from upstream, GET streamed through and kept"
+expect_status 200 -I "$V2/test/img/blobs/$(digest_of "$T/a.l1")"
+hdr_is Content-Length 3000017
+hdr_is Docker-Content-Digest "$(digest_of "$T/a.l1")"
+expect_blob test/img "$T/a.l1"
+expect_blob test/img "$T/a.l2"
+expect_blob test/img "$T/a.cfg"
+n=$(up_requests "/v2/test/img/blobs/$(digest_of "$T/a.l1")")
+expect_blob test/img "$T/a.l1"
+[ "$(up_requests "/v2/test/img/blobs/$(digest_of "$T/a.l1")")" = "$n" ] ||
+    fail "a kept blob was fetched from upstream again"
+# Blobs are global: any repository serves a kept blob.
+expect_blob other/repo "$T/a.l1"
+
+note "a manifest by digest comes from upstream and is kept"
+expect_status 200 -H "Accept: $OCI" "$V2/test/img/manifests/$DA"
+body_is_file "$T/a.json"
+hdr_is Docker-Content-Digest "$DA"
+hdr_is Content-Type "$OCI"
+
+if command -v skopeo >/dev/null 2>&1; then
+	note "skopeo copy through specreg gets the upstream's image"
+	HOME=$T/home skopeo copy --src-tls-verify=false \
+	    "docker://$HOSTPORT/test/img:v1" "dir:$T/sk" \
+	    >"$T/sk.out" 2>&1 || fail "skopeo copy: $(cat "$T/sk.out")"
+	cmp -s "$T/sk/manifest.json" "$T/a.json" ||
+	    fail "skopeo copy: another manifest"
+	cmp -s "$T/sk/$(digest_of "$T/a.l1" | cut -d: -f2)" "$T/a.l1" ||
+	    fail "skopeo copy: layer differs"
+fi
+
+note "what nobody has is a clean 404, with or without an upstream"
+expect_err 404 MANIFEST_UNKNOWN "$V2/test/none/manifests/v1"
+expect_err 404 MANIFEST_UNKNOWN "$V2/test/img/manifests/v2"
+expect_err 404 MANIFEST_UNKNOWN "$V2/test/img/manifests/$DB"
+expect_err 404 BLOB_UNKNOWN "$V2/test/img/blobs/$(digest_of "$T/b.l1")"
+expect_status 404 -I "$V2/test/img/blobs/$(digest_of "$T/b.l1")"
+expect_err 404 MANIFEST_UNKNOWN "$V2/ghcr.io/test/img/manifests/v1"
+
+note "a local push wins over the upstream's tag"
+push_img "$URL" test/img v1 b 1
+n=$(up_requests /v2/test/img/manifests/v1)
+expect_status 200 -H "Accept: $OCI" "$V2/test/img/manifests/v1"
+body_is_file "$T/b.json"
+hdr_is Docker-Content-Digest "$DB"
+[ "$(up_requests /v2/test/img/manifests/v1)" = "$n" ] ||
+    fail "the upstream was asked for a tag specreg has"
+expect_status 200 "$V2/test/img/tags/list"
+[ "$(jq -c .tags "$T/body")" = '["v1"]' ] ||
+    fail "tags: $(cat "$T/body")"
+
+note "the token dance: quay.io/... comes from the restricted specreg"
+expect_status 200 -H "Accept: $OCI" "$V2/quay.io/org/qimg/manifests/v1"
+body_is_file "$T/q.json"
+hdr_is Docker-Content-Digest "$DQ"
+expect_blob quay.io/org/qimg "$T/q.l1"
+expect_status 200 -I "$V2/quay.io/org/qimg/blobs/$(digest_of "$T/q.l2")"
+hdr_is Content-Length "$(size_of "$T/q.l2")"
+grep -q "GET /v2/org/qimg/manifests/v1 200 .* user=$RUSER" \
+    "$T/auth/specreg.log" ||
+    fail "the upstream did not see the read user"
+expect_err 404 MANIFEST_UNKNOWN "$V2/quay.io/org/qimg/manifests/nope"
+
+note "refused credentials upstream are our 503, never a 401"
+expect_err 503 UNAVAILABLE "$V2/bad.test/org/qimg/manifests/v1"
+hdr_absent WWW-Authenticate
+expect_err 503 UNAVAILABLE "$V2/bad.test/org/qimg/blobs/$(digest_of "$T/q.l2")"
+
+note "with the upstream down, what was kept is still served"
+stop_pid "$UPID"
+UPID=
+expect_blob test/img "$T/a.l1"
+expect_blob test/img "$T/a.l2"
+expect_status 200 -H "Accept: $OCI" "$V2/test/img/manifests/$DA"
+body_is_file "$T/a.json"
+expect_status 200 -H "Accept: $OCI" "$V2/test/img/manifests/v1"
+body_is_file "$T/b.json"
+
+note "with the upstream down, a miss is a clean 503"
+expect_err 503 UNAVAILABLE "$V2/test/img/manifests/v9"
+randfile "$T/nobody" 99
+expect_err 503 UNAVAILABLE "$V2/test/img/blobs/$(digest_of "$T/nobody")"
+expect_status 503 -I "$V2/test/img/blobs/$(digest_of "$T/nobody")"
+
+note "no upload was left behind, no 500 was answered"
+[ -z "$(ls "$DATA/uploads" 2>/dev/null)" ] ||
+    fail "uploads left: $(ls "$DATA/uploads")"
+log_has_no_status '500|401'
+
+exit 0
