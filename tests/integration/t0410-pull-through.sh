@@ -6,15 +6,17 @@
 #   quay.io    a second specreg in restricted mode: the token dance, with
 #              the read user's credentials from specreg's [upstream]
 #   bad.test   the same specreg with a wrong password
+#   liar.test  t0410-liar.py: wrong digests, wrong blob bytes, redirects
 # Checked: manifests by tag and digest (headers, exact bytes), blobs
 # streamed and then served locally with the upstream gone, a manifest
 # fetched by digest kept, upstream tags not kept, a local push winning,
 # clean 404s for what nobody has, a clean 503 when the upstream is down
-# or refuses us (never its 401), skopeo copy through specreg.
+# or refuses us (never its 401), skopeo copy through specreg, and no
+# wrong byte kept from a lying upstream.
 . "$top_srcdir/tests/integration/lib.sh"
 . "$top_srcdir/tests/integration/oci.sh"
 
-need_cmd docker-registry lighttpd jq
+need_cmd docker-registry lighttpd jq python3
 SECRET=t0410-secret-0123456789abcdef
 WUSER=pusher
 WPASS=push-pw
@@ -22,6 +24,7 @@ RUSER=reader
 RPASS='read pw:1'		# ' ' and ':' on purpose
 MAIN_T=$T
 UPID=
+LIAR=
 AUTH_POOL=
 AUTH_FRONT=
 
@@ -40,6 +43,7 @@ t0410_cleanup() {
 	_tc_rc=$1
 	T=$MAIN_T
 	[ -z "$UPID" ] || stop_pid "$UPID"
+	[ -z "$LIAR" ] || stop_pid "$LIAR"
 	stop_auth
 	lib_cleanup "$_tc_rc"
 }
@@ -70,6 +74,21 @@ done
     harness_error "docker-registry did not start: $(tail "$UP/app.log")"
 UPSTREAM=http://127.0.0.1:$UPORT
 expect_status 200 "$UPSTREAM/v2/"
+
+note "start the lying upstream"
+randfile "$T/good" 150000
+for _ in 1 2 3 4 5; do
+	LPORT=$(free_port)
+	python3 "$top_srcdir/tests/integration/t0410-liar.py" "$LPORT" \
+	    "$T/good" "$T/liar.log" </dev/null >>"$T/liar.out" 2>&1 &
+	LIAR=$!
+	if wait_listening "127.0.0.1:$LPORT" "$LIAR"; then
+		break
+	fi
+	LIAR=
+done
+[ -n "$LIAR" ] || harness_error "t0410-liar.py did not start: $(tail "$T/liar.out")"
+expect_status 200 "http://127.0.0.1:$LPORT/v2/"
 
 note "start the quay.io upstream (specreg, restricted, lighttpd)"
 T=$MAIN_T/auth
@@ -105,6 +124,7 @@ quay.io.password = $RPASS
 bad.test = $AUTH
 bad.test.username = $RUSER
 bad.test.password = wrong
+liar.test = http://127.0.0.1:$LPORT
 timeout = 5"
 start_registry
 oci_init
@@ -266,6 +286,26 @@ note "refused credentials upstream are our 503, never a 401"
 expect_err 503 UNAVAILABLE "$V2/bad.test/org/qimg/manifests/v1"
 hdr_absent WWW-Authenticate
 expect_err 503 UNAVAILABLE "$V2/bad.test/org/qimg/blobs/$(digest_of "$T/q.l2")"
+
+note "a lying upstream: its digests are not believed, its bytes not kept"
+expect_status 200 -H "Accept: $OCI" "$V2/liar.test/x/manifests/v1"
+hdr_is Docker-Content-Digest "$(digest_of "$T/body")"
+expect_err 503 UNAVAILABLE "$V2/liar.test/x/manifests/sha256:$(printf '%064d' 0)"
+randfile "$T/lie" 1000
+hex=$(digest_of "$T/lie" | cut -d: -f2)
+# Small: nothing went out yet, so a clean error.
+expect_err 503 UNAVAILABLE "$V2/liar.test/small/x/blobs/sha256:$hex"
+# Big: the last chunk is held back, so the client never gets it all.
+call "$V2/liar.test/x/blobs/sha256:$hex"
+[ "$(size_of "$T/body")" -lt 300000 ] ||
+    fail "a wrong blob went out whole ($STATUS)"
+[ -z "$(find "$DATA/blobs" -path "*$hex*")" ] ||
+    fail "a wrong blob was kept"
+# The redirect is followed; the blob is kept.
+expect_blob liar.test/x "$T/good"
+hex=$(digest_of "$T/good" | cut -d: -f2)
+[ -n "$(find "$DATA/blobs" -path "*$hex*")" ] || fail "the blob was not kept"
+grep -q '^GET /files/good$' "$T/liar.log" || fail "no redirect followed"
 
 note "with the upstream down, what was kept is still served"
 stop_pid "$UPID"

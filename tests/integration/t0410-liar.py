@@ -1,0 +1,62 @@
+"""An upstream registry that lies, for t0410-pull-through.sh.
+
+Usage: t0410-liar.py PORT GOOD-FILE LOG
+
+Listens on 127.0.0.1:PORT.  Every manifest is the same OCI manifest,
+sent with a Docker-Content-Digest that is not its digest.  The blob
+whose digest is GOOD-FILE's is served through a redirect, with GOOD-FILE's
+bytes; any other blob digest gets bytes that do not match it: 100 bytes
+for a repository named small/..., 300000 otherwise.
+"""
+import hashlib
+import http.server
+import sys
+
+PORT, GOOD, LOG = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+with open(GOOD, 'rb') as f:
+    GOOD_BYTES = f.read()
+GOOD_DIGEST = 'sha256:' + hashlib.sha256(GOOD_BYTES).hexdigest()
+MANIFEST = (b'{"schemaVersion":2,'
+            b'"mediaType":"application/vnd.oci.image.manifest.v1+json",'
+            b'"config":{"mediaType":"application/vnd.oci.image.config.v1+json",'
+            b'"digest":"sha256:' + b'1' * 64 + b'","size":2},"layers":[]}')
+
+
+class Liar(http.server.BaseHTTPRequestHandler):
+    protocol_version = 'HTTP/1.1'
+
+    def log_message(self, fmt, *args):
+        with open(LOG, 'a') as f:
+            f.write('%s %s\n' % (self.command, self.path))
+
+    def send(self, status, body, headers=()):
+        self.send_response(status)
+        for k, v in headers:
+            self.send_header(k, v)
+        self.send_header('Content-Length', str(len(body)))
+        self.end_headers()
+        if self.command != 'HEAD':
+            self.wfile.write(body)
+
+    def do_GET(self):
+        parts = self.path.split('/')
+        if self.path == '/v2/':
+            self.send(200, b'{}')
+        elif self.path == '/files/good':
+            self.send(200, GOOD_BYTES)
+        elif '/manifests/' in self.path:
+            self.send(200, MANIFEST, [
+                ('Content-Type', 'application/vnd.oci.image.manifest.v1+json'),
+                ('Docker-Content-Digest', 'sha256:' + '0' * 64)])
+        elif '/blobs/' in self.path and parts[-1] == GOOD_DIGEST:
+            self.send(307, b'', [('Location', '/files/good')])
+        elif '/blobs/' in self.path:
+            n = 100 if parts[2] == 'small' else 300000
+            self.send(200, b'x' * n)
+        else:
+            self.send(404, b'{"errors":[{"code":"NOT_FOUND","message":""}]}')
+
+    do_HEAD = do_GET
+
+
+http.server.ThreadingHTTPServer(('127.0.0.1', PORT), Liar).serve_forever()
