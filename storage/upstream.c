@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include <curl/curl.h>
 #include <json-c/json.h>
@@ -25,6 +26,8 @@
 
 #define UPSTREAM_TOKEN_MAX	(64 * 1024)
 #define UPSTREAM_MAXREDIRS	5
+#define TOKEN_CACHE		8
+#define TOKEN_TTL		60	/* seconds a token is tried again */
 
 #define UPSTREAM_ACCEPT	"Accept: " \
 	"application/vnd.oci.image.index.v1+json, " \
@@ -56,6 +59,17 @@ struct xfer {
 struct upstream_blob {
 	struct xfer		 x;
 };
+
+/*
+ * Bearer tokens this worker got, per upstream and repository, so that
+ * the blobs of one pull do not each repeat the dance.  A token that
+ * expired sooner only costs a 401 and a new dance.
+ */
+static struct token_entry {
+	char		 key[sizeof(((struct upstream_ref *)0)->name) + 256];
+	struct buf	 hdr;		/* "Authorization: Bearer ..." */
+	time_t		 until;
+} token_cache[TOKEN_CACHE];
 
 void
 upstream_init(void)
@@ -348,6 +362,63 @@ xfer_finish(struct xfer *x, const char *what)
 	return (REG_E_UNAVAILABLE);
 }
 
+static time_t
+token_now(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (ts.tv_sec);
+}
+
+/* The cache entry for "r": its own, or the one to reuse. */
+static struct token_entry *
+token_entry(const struct upstream_ref *r, int *found)
+{
+	struct token_entry	*te, *old = &token_cache[0];
+	char			 key[sizeof(te->key)];
+	size_t			 i;
+
+	snprintf(key, sizeof(key), "%s %s", r->up->host, r->name);
+	for (i = 0; i < TOKEN_CACHE; i++) {
+		te = &token_cache[i];
+		if (strcmp(te->key, key) == 0) {
+			*found = 1;
+			return (te);
+		}
+		if (te->until < old->until)
+			old = te;
+	}
+	*found = 0;
+	memcpy(old->key, key, sizeof(old->key));
+	old->until = 0;
+	return (old);
+}
+
+/* Append a cached "Authorization" header for "r" to "hdr", if any. */
+static void
+token_cached(const struct upstream_ref *r, struct buf *hdr)
+{
+	struct token_entry	*te;
+	int			 found;
+
+	te = token_entry(r, &found);
+	if (found && te->until > token_now())
+		buf_add(hdr, te->hdr.buf, te->hdr.len);
+}
+
+static void
+token_keep(const struct upstream_ref *r, const struct buf *hdr)
+{
+	struct token_entry	*te;
+	int			 found;
+
+	te = token_entry(r, &found);
+	buf_reset(&te->hdr);
+	buf_add(&te->hdr, hdr->buf, hdr->len);
+	te->until = token_now() + TOKEN_TTL;
+}
+
 /* The token in a token endpoint's JSON answer. */
 static int
 token_parse(const struct buf *body, struct buf *token)
@@ -440,6 +511,7 @@ upstream_open(const struct upstream_ref *r, const char *path,
 	int				 try;
 
 	buf_addf(&url, "%s/v2/%s%s", r->up->url, r->name, path);
+	token_cached(r, &auth);
 	for (try = 0; try < 2; try++) {
 		xfer_init(x, r->conf, url.buf, auth.len > 0 ? auth.buf : NULL,
 		    max, stream);
@@ -464,9 +536,12 @@ upstream_open(const struct upstream_ref *r, const char *path,
 		    (strcmp(ch.scheme, "basic") != 0 ||
 		    r->up->username == NULL)))
 			break;
-		if (strcmp(ch.scheme, "bearer") == 0 &&
-		    (err = token_get(r, &ch, &auth)) != REG_OK)
-			break;
+		buf_reset(&auth);
+		if (strcmp(ch.scheme, "bearer") == 0) {
+			if ((err = token_get(r, &ch, &auth)) != REG_OK)
+				break;
+			token_keep(r, &auth);
+		}
 		xfer_release(x);
 	}
 	buf_release(&auth);

@@ -126,7 +126,8 @@ bad.test.username = $RUSER
 bad.test.password = wrong
 liar.test = http://127.0.0.1:$LPORT
 timeout = 5"
-start_registry
+# One worker: its token cache is then the only one (checked below).
+SPECREG_WORKERS=1 start_registry
 oci_init
 
 # mkimg NAME N BIG: config and N layers ($T/NAME.cfg, $T/NAME.l<i>, the
@@ -281,6 +282,8 @@ grep -q "GET /v2/org/qimg/manifests/v1 200 .* user=$RUSER" \
     "$T/auth/specreg.log" ||
     fail "the upstream did not see the read user"
 expect_err 404 MANIFEST_UNKNOWN "$V2/quay.io/org/qimg/manifests/nope"
+n=$(grep -c 'GET /auth/token?.*qimg.* 200 .*user=' "$T/auth/specreg.log")
+[ "$n" = 1 ] || fail "$n token requests, not 1: the token was not reused"
 
 note "refused credentials upstream are our 503, never a 401"
 expect_err 503 UNAVAILABLE "$V2/bad.test/org/qimg/manifests/v1"
