@@ -171,7 +171,7 @@ conf_user_key(struct conf_parse *cp, struct conf_user *u, const char *key,
 		conf_error(cp, "unknown key \"%s\" in user section", key);
 }
 
-/* A registry host name: letters, digits, '.', '-', an optional :port. */
+/* A registry host name: lower-case letters, digits, '.', '-'. */
 static int
 upstream_host_valid(const char *h, size_t len)
 {
@@ -180,7 +180,7 @@ upstream_host_valid(const char *h, size_t len)
 	if (len == 0 || len > 253)
 		return (0);
 	for (i = 0; i < len; i++)
-		if (strchr("abcdefghijklmnopqrstuvwxyz0123456789.-:", h[i]) ==
+		if (strchr("abcdefghijklmnopqrstuvwxyz0123456789.-", h[i]) ==
 		    NULL)
 			return (0);
 	return (1);
