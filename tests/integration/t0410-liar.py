@@ -6,8 +6,11 @@ Listens on 127.0.0.1:PORT.  Every manifest is the same OCI manifest,
 sent with a Docker-Content-Digest that is not its digest.  The blob
 whose digest is GOOD-FILE's is served through a redirect, with GOOD-FILE's
 bytes; any other blob digest gets bytes that do not match it: 100 bytes
-for a repository named small/..., 300000 otherwise.
+for a repository named small/..., 300000 otherwise.  Repository fail/...
+answers 500; basic/... answers 401 with a Basic challenge unless it gets
+the credentials liar:lies.
 """
+import base64
 import hashlib
 import http.server
 import sys
@@ -40,7 +43,13 @@ class Liar(http.server.BaseHTTPRequestHandler):
 
     def do_GET(self):
         parts = self.path.split('/')
-        if self.path == '/v2/':
+        creds = 'Basic ' + base64.b64encode(b'liar:lies').decode()
+        if len(parts) > 2 and parts[2] == 'fail':
+            self.send(500, b'oops')
+        elif (len(parts) > 2 and parts[2] == 'basic' and
+              self.headers.get('Authorization') != creds):
+            self.send(401, b'{}', [('WWW-Authenticate', 'Basic realm="liar"')])
+        elif self.path == '/v2/':
             self.send(200, b'{}')
         elif self.path == '/files/good':
             self.send(200, GOOD_BYTES)

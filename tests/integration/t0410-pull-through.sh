@@ -6,7 +6,8 @@
 #   quay.io    a second specreg in restricted mode: the token dance, with
 #              the read user's credentials from specreg's [upstream]
 #   bad.test   the same specreg with a wrong password
-#   liar.test  t0410-liar.py: wrong digests, wrong blob bytes, redirects
+#   liar.test  t0410-liar.py: wrong digests, wrong blob bytes, redirects,
+#              a 500, a Basic challenge
 # Checked: manifests by tag and digest (headers, exact bytes), blobs
 # streamed and then served locally with the upstream gone, a manifest
 # fetched by digest kept, upstream tags not kept, a local push winning,
@@ -125,6 +126,8 @@ bad.test = $AUTH
 bad.test.username = $RUSER
 bad.test.password = wrong
 liar.test = http://127.0.0.1:$LPORT
+liar.test.username = liar
+liar.test.password = lies
 timeout = 5"
 # One worker: its token cache is then the only one (checked below).
 SPECREG_WORKERS=1 start_registry
@@ -309,6 +312,12 @@ expect_blob liar.test/x "$T/good"
 hex=$(digest_of "$T/good" | cut -d: -f2)
 [ -n "$(find "$DATA/blobs" -path "*$hex*")" ] || fail "the blob was not kept"
 grep -q '^GET /files/good$' "$T/liar.log" || fail "no redirect followed"
+# An upstream 5xx is our 503; a Basic challenge gets the credentials.
+expect_err 503 UNAVAILABLE "$V2/liar.test/fail/x/manifests/v1"
+expect_err 503 UNAVAILABLE "$V2/liar.test/fail/x/blobs/$(digest_of "$T/lie")"
+expect_status 200 "$V2/liar.test/basic/x/manifests/v1"
+[ "$(grep -c '^GET /v2/basic/x/manifests/v1$' "$T/liar.log")" = 2 ] ||
+    fail "no Basic retry: $(cat "$T/liar.log")"
 
 note "with the upstream down, what was kept is still served"
 stop_pid "$UPID"
