@@ -95,7 +95,10 @@ note "start the quay.io upstream (specreg, restricted, lighttpd)"
 T=$MAIN_T/auth
 DATA=$T/data
 mkdir -p "$DATA" "$T/tmp" "$T/www"
+# start_registry leaves what the front end set: keep the main one's.
 SAVED_FE=$SPECREG_FRONTEND
+SAVED_SENDFILE=$FRONT_SENDFILE
+SAVED_SPAWNS=$FRONT_SPAWNS
 SPECREG_FRONTEND=lighttpd
 SPECREG_INI_EXTRA="[registry]
 secret = $SECRET
@@ -112,6 +115,8 @@ AUTH_FRONT=$FRONT_PID
 SPECREG_PID=
 FRONT_PID=
 SPECREG_FRONTEND=$SAVED_FE
+FRONT_SENDFILE=$SAVED_SENDFILE
+FRONT_SPAWNS=$SAVED_SPAWNS
 T=$MAIN_T
 DATA=$T/data
 expect_status 401 "$AUTH/v2/org/qimg/tags/list"
@@ -340,6 +345,9 @@ expect_status 503 -I "$V2/test/img/blobs/$(digest_of "$T/nobody")"
 note "no upload was left behind, no 500 was answered"
 [ -z "$(ls "$DATA/uploads" 2>/dev/null)" ] ||
     fail "uploads left: $(ls "$DATA/uploads")"
-log_has_no_status '500|401'
+# apache-shared's specregs log to Apache's error log instead.
+if [ "$SPECREG_FRONTEND" != apache-shared ]; then
+	log_has_no_status '500|401'
+fi
 
 exit 0
