@@ -312,6 +312,15 @@ xfer_init(struct xfer *x, const struct conf *c, const char *url,
 	curl_easy_setopt(x->h, CURLOPT_WRITEDATA, x);
 }
 
+/* Send the upstream's credentials as Basic (libcurl: same host only). */
+static void
+xfer_basic(struct xfer *x, const struct conf_upstream *up)
+{
+	curl_easy_setopt(x->h, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+	curl_easy_setopt(x->h, CURLOPT_USERNAME, up->username);
+	curl_easy_setopt(x->h, CURLOPT_PASSWORD, up->password);
+}
+
 /* Move the transfer on: one perform, then wait for its socket. */
 static void
 xfer_pump(struct xfer *x)
@@ -419,11 +428,12 @@ token_keep(const struct upstream_ref *r, const struct buf *hdr)
 	te->until = token_now() + TOKEN_TTL;
 }
 
-/* The token in a token endpoint's JSON answer. */
+/* The token in a token endpoint's JSON answer; it goes into a header. */
 static int
 token_parse(const struct buf *body, struct buf *token)
 {
 	struct json_object	*root, *v;
+	const char		*p;
 	int			 rc = -1;
 
 	if ((root = json_tokener_parse(body->buf)) == NULL)
@@ -432,8 +442,12 @@ token_parse(const struct buf *body, struct buf *token)
 	    json_object_object_get_ex(root, "access_token", &v)) &&
 	    json_object_is_type(v, json_type_string) &&
 	    json_object_get_string_len(v) > 0) {
-		buf_addstr(token, json_object_get_string(v));
-		rc = 0;
+		for (p = json_object_get_string(v); *p > ' ' && *p < 0x7f; p++)
+			;
+		if (*p == '\0') {
+			buf_addstr(token, json_object_get_string(v));
+			rc = 0;
+		}
 	}
 	json_object_put(root);
 	return (rc);
@@ -477,11 +491,8 @@ token_get(const struct upstream_ref *r, const struct upstream_challenge *ch,
 	xfer_init(&x, r->conf, "", NULL, UPSTREAM_TOKEN_MAX, 0);
 	token_url(x.h, ch, &url);
 	curl_easy_setopt(x.h, CURLOPT_URL, url.buf);
-	if (r->up->username != NULL) {
-		curl_easy_setopt(x.h, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
-		curl_easy_setopt(x.h, CURLOPT_USERNAME, r->up->username);
-		curl_easy_setopt(x.h, CURLOPT_PASSWORD, r->up->password);
-	}
+	if (r->up->username != NULL)
+		xfer_basic(&x, r->up);
 	if ((err = xfer_start(&x, r->up->host)) == REG_OK &&
 	    (err = xfer_finish(&x, r->up->host)) == REG_OK &&
 	    (x.status != 200 || token_parse(&x.body, &token) == -1)) {
@@ -520,14 +531,8 @@ upstream_open(const struct upstream_ref *r, const char *path,
 		curl_easy_setopt(x->h, CURLOPT_HTTPHEADER, x->hdrs);
 		if (head)
 			curl_easy_setopt(x->h, CURLOPT_NOBODY, 1L);
-		if (try == 1 && auth.len == 0) {
-			curl_easy_setopt(x->h, CURLOPT_HTTPAUTH,
-			    (long)CURLAUTH_BASIC);
-			curl_easy_setopt(x->h, CURLOPT_USERNAME,
-			    r->up->username);
-			curl_easy_setopt(x->h, CURLOPT_PASSWORD,
-			    r->up->password);
-		}
+		if (try == 1 && auth.len == 0)
+			xfer_basic(x, r->up);
 		if ((err = xfer_start(x, r->up->host)) != REG_OK ||
 		    x->status != 401 || try == 1)
 			break;
