@@ -3,7 +3,6 @@
  */
 #include "config.h"
 
-#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -37,21 +36,22 @@ pull_manifest_digest(struct request *req, const struct digest *want,
     const struct upstream_manifest *m, struct digest *d)
 {
 	struct digest	claim;
-	int		has_claim;
 
-	has_claim = digest_parse(m->digest, strlen(m->digest), &claim) == 0;
-	if (want != NULL)
-		claim = *want;
-	digest_of(want != NULL || has_claim ? claim.alg : DIGEST_SHA256,
-	    m->body.buf, m->body.len, d);
-	if (want != NULL && !digest_equal(d, want))
-		return (req_fail(req, REG_E_UNAVAILABLE, "upstream sent a "
-		    "manifest that is not %s", want->str));
-	if (has_claim && !digest_equal(d, &claim)) {
+	if (want != NULL) {
+		digest_of(want->alg, m->body.buf, m->body.len, d);
+		if (!digest_equal(d, want))
+			return (req_fail(req, REG_E_UNAVAILABLE, "upstream "
+			    "sent a manifest that is not %s", want->str));
+		return (REG_OK);
+	}
+	if (digest_parse(m->digest, strlen(m->digest), &claim) == 0) {
+		digest_of(claim.alg, m->body.buf, m->body.len, d);
+		if (digest_equal(d, &claim))
+			return (REG_OK);
 		log_warnx("upstream manifest %s: Docker-Content-Digest %s "
 		    "is wrong", req->name, claim.str);
-		digest_of(DIGEST_SHA256, m->body.buf, m->body.len, d);
 	}
+	digest_of(DIGEST_SHA256, m->body.buf, m->body.len, d);
 	return (REG_OK);
 }
 
@@ -72,40 +72,54 @@ pull_manifest_keep(struct request *req, const struct digest *d,
 	buf_release(&detail);
 }
 
+/* Check what upstream sent and describe it in "meta". */
+static enum reg_err
+pull_manifest_check(struct request *req, const struct digest *want,
+    const struct upstream_manifest *m, struct manifest_meta *meta)
+{
+	struct manifest_parsed	 mp;
+	struct buf		 detail = BUF_INIT;
+	enum reg_err		 err;
+
+	if ((err = pull_manifest_digest(req, want, m, &meta->digest)) !=
+	    REG_OK)
+		return (err);
+	if (manifest_parse(m->body.buf, m->body.len,
+	    m->content_type[0] != '\0' ? m->content_type : NULL, &mp,
+	    &detail) != REG_OK) {
+		err = req_fail(req, REG_E_UNAVAILABLE, "upstream manifest: %s",
+		    detail.buf);
+		buf_release(&detail);
+		return (err);
+	}
+	snprintf(meta->media_type, sizeof(meta->media_type), "%s",
+	    mp.media_type);
+	meta->size = m->body.len;
+	manifest_parsed_release(&mp);
+	return (REG_OK);
+}
+
 enum reg_err
 pull_manifest(struct request *req, const char *tag, const struct digest *d,
     struct buf *body, struct manifest_meta *meta)
 {
 	struct upstream_ref		 r;
 	struct upstream_manifest	 m;
-	struct manifest_parsed		 mp;
-	struct buf			 detail = BUF_INIT;
 	enum reg_err			 err;
 
 	if (pull_map(req, &r) != REG_OK)
 		return (REG_E_NOENT);
 	memset(meta, 0, sizeof(*meta));
-	err = upstream_manifest_get(&r, tag != NULL ? tag : d->str,
+	err = upstream_manifest_get(&r, d != NULL ? d->str : tag,
 	    req->accept, &m);
 	if (err == REG_E_UNAVAILABLE)
 		err = req_fail(req, err, "upstream %s", r.up->host);
-	if (err == REG_OK)
-		err = pull_manifest_digest(req, d, &m, &meta->digest);
-	if (err == REG_OK && manifest_parse(m.body.buf, m.body.len,
-	    m.content_type[0] != '\0' ? m.content_type : NULL, &mp,
-	    &detail) != REG_OK)
-		err = req_fail(req, REG_E_UNAVAILABLE, "upstream manifest: %s",
-		    detail.buf);
-	else if (err == REG_OK) {
-		snprintf(meta->media_type, sizeof(meta->media_type), "%s",
-		    mp.media_type);
-		manifest_parsed_release(&mp);
-		meta->size = m.body.len;
+	if (err == REG_OK &&
+	    (err = pull_manifest_check(req, d, &m, meta)) == REG_OK) {
 		if (d != NULL)
 			pull_manifest_keep(req, d, &m, meta->media_type);
 		buf_add(body, m.body.buf, m.body.len);
 	}
-	buf_release(&detail);
 	upstream_manifest_release(&m);
 	return (err);
 }
