@@ -295,6 +295,43 @@ n=$(grep -c 'GET /auth/token?.*qimg.* 200 .*user=' "$T/auth/specreg.log")
 [ "$FRONT_SPAWNS" = 1 ] || [ "$n" = 1 ] ||
     fail "$n token requests, not 1: the token was not reused"
 
+note "restart specreg with four workers"
+stop_frontend
+stop_pool
+SPECREG_WORKERS=4 start_registry
+oci_init
+
+note "three clients pulling one blob at once all get it whole"
+randfile "$T/par" 2000003
+push_to "$UPSTREAM" test/img "$T/par"
+pd=$(digest_of "$T/par")
+pids=
+for i in 1 2 3; do
+	curl -s -o "$T/par.$i" -w '%{http_code}' "$V2/test/img/blobs/$pd" \
+	    >"$T/par.$i.code" &
+	pids="$pids $!"
+done
+# shellcheck disable=SC2086
+wait $pids
+for i in 1 2 3; do
+	[ "$(cat "$T/par.$i.code")" = 200 ] && cmp -s "$T/par.$i" "$T/par" ||
+	    fail "parallel pull $i: $(cat "$T/par.$i.code")"
+done
+expect_blob test/img "$T/par"
+# A Range on a miss: specreg sends the whole blob (200, which HTTP
+# allows); lighttpd cuts the range out of that itself (206).
+randfile "$T/rng" 5000
+head -c 10 "$T/rng" >"$T/rng.10"
+push_to "$UPSTREAM" test/img "$T/rng"
+call -H 'Range: bytes=0-9' "$V2/test/img/blobs/$(digest_of "$T/rng")"
+case $STATUS in
+200)	body_is_file "$T/rng" ;;
+206)	body_is_file "$T/rng.10" ;;
+*)	fail "Range on a miss: $STATUS" ;;
+esac
+expect_status 206 -H 'Range: bytes=0-9' "$V2/test/img/blobs/$(digest_of "$T/rng")"
+[ "$(size_of "$T/body")" = 10 ] || fail "a kept blob ignored Range"
+
 note "refused credentials upstream are our 503, never a 401"
 expect_err 503 UNAVAILABLE "$V2/bad.test/org/qimg/manifests/v1"
 hdr_absent WWW-Authenticate
