@@ -615,8 +615,10 @@ class Bench:
         self.records = []
         self.logdir = os.path.join(args.out, "logs")
         os.makedirs(self.logdir, exist_ok=True)
+        # Storage of every registry; an interrupted run leaves some.
         self.rundir = os.path.join(self.work, "run")
-        os.makedirs(self.rundir, exist_ok=True)
+        shutil.rmtree(self.rundir, ignore_errors=True)
+        os.makedirs(self.rundir)
         self.templates = self.make_templates()
         self.data = Data(self.work, cfg)
         self.static = Static(self.data)
