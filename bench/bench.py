@@ -53,18 +53,18 @@ DEFAULT_SENDFILE = {"lighttpd": "x-sendfile", "nginx": "x-accel-redirect",
                     "apache-fcgid": "x-sendfile",
                     "apache-proxy": "x-sendfile"}
 # Variants of a front end's configuration, run for some workloads only.
-# lighttpd-spool: lighttpd spools every body (stream-request-body 0)
-# instead of streaming those with a Content-Length (lib.sh, deploy/);
+# lighttpd-stream2: lighttpd streams bodies with back-pressure
+# (stream-request-body 2) instead of spooling them (lib.sh, deploy/);
 # lighttpd-stream1: streams them without back-pressure; nginx-buf16k:
 # nginx's default client_body_buffer_size instead of deploy/'s 1m.
 VARIANTS = {
-    "lighttpd-spool": ("lighttpd", "tests/integration/lighttpd.conf.in",
-                       [("server.stream-request-body\t= 2",
-                         "server.stream-request-body\t= 0")],
-                       ("push_mono", "race_same", "race_repos")),
+    "lighttpd-stream2": ("lighttpd", "tests/integration/lighttpd.conf.in",
+                         [("server.stream-request-body\t= 0",
+                           "server.stream-request-body\t= 2")],
+                         ("push_mono", "race_same", "race_repos")),
     "lighttpd-stream1": ("lighttpd",
                          "tests/integration/lighttpd.conf.in",
-                         [("server.stream-request-body\t= 2",
+                         [("server.stream-request-body\t= 0",
                            "server.stream-request-body\t= 1")],
                          ("push_mono", "race_same", "race_repos")),
     "nginx-buf16k": ("nginx", "deploy/nginx.conf",
