@@ -58,16 +58,25 @@ for p in $all; do
 	workers | grep -qx "$p" && fail "worker $p is still listed"
 done
 
-# SIGTERM while a request is in flight: a monolithic upload whose body
-# trickles in over about three seconds must still be answered 201.
+# SIGTERM while a request is in flight: the final PUT of an upload
+# waits in its worker for the upload's lock, held here for 3 s (a body
+# trickling in would not do: lighttpd spools it before specreg sees
+# it); it must still be answered 201.
 final=$(workers)
 head -c 300000 /dev/urandom >"$T/slow"
 expect_status 202 -X POST -H 'Content-Length: 0' \
     "$URL/v2/t0030/slow/blobs/uploads/"
 loc=$(header Location)
+lock=$DATA/uploads/$(header Docker-Upload-UUID)/lock
+[ -f "$lock" ] || fail "no upload lock at $lock"
 case $loc in http://*|https://*) ;; *) loc=$URL$loc ;; esac
 case $loc in *\?*) sep='&' ;; *) sep='?' ;; esac
-curl -s -m 60 -o "$T/slow.body" -w '%{http_code}' --limit-rate 100k \
+flock -x "$lock" sh -c ": >'$T/locked'; sleep 3" &
+holder=$!
+while [ ! -e "$T/locked" ]; do
+	sleep 0.1
+done
+curl -s -m 60 -o "$T/slow.body" -w '%{http_code}' \
     -T "$T/slow" "$loc${sep}digest=sha256:$(sha256_of "$T/slow")" \
     >"$T/slow.code" 2>&1 &
 slow=$!
@@ -81,6 +90,7 @@ for p in $final; do
 done
 [ -z "$(pgrep -P "$sup")" ] || fail "children of $sup remain"
 port_listening "${FCGI_ADDR##*:}" && fail "$FCGI_ADDR still listens"
+wait "$holder"
 wait "$slow"
 [ "$(cat "$T/slow.code")" = 201 ] ||
     fail "in-flight upload got $(cat "$T/slow.code"): $(cat "$T/slow.body")"
