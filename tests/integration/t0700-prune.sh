@@ -317,19 +317,21 @@ age "$DATA/blobs"
 
 note "part 1: 4 pushers, 2 pullers, prune in a loop, $PRUNE_SECONDS s"
 END=$(($(date +%s) + PRUNE_SECONDS))
-pids=
+# Each job as PID:LOG, so that a failure names its job and its output.
+jobs=
 for c in 1 2 3 4; do
 	client "$c" >"$T/client.$c.log" 2>&1 &
-	pids="$pids $!"
+	jobs="$jobs $!:client.$c.log"
 done
 for c in 1 2; do
 	puller "$c" >"$T/puller.$c.log" 2>&1 &
-	pids="$pids $!"
+	jobs="$jobs $!:puller.$c.log"
 done
 pruner >"$T/pruner.log" 2>&1 &
-pids="$pids $!"
-for p in $pids; do
-	wait "$p" || error "background job $p exited with $?"
+jobs="$jobs $!:pruner.log"
+for j in $jobs; do
+	wait "${j%%:*}" || { rc=$?; error "${j#*:} exited with $rc:" \
+	    "$(tail -5 "$T/${j#*:}" | tr '\n' ' ')"; }
 done
 [ -s "$T/errors" ] && fail "$(sort "$T/errors" | uniq -c | head -20)"
 
