@@ -273,3 +273,31 @@ docker_image()
 {
 	image "$1" "$2" "$D2" "$D2_CONFIG" "$D2_LAYER"
 }
+
+# distribution_start DIR: CNCF distribution (Debian's docker-registry)
+# on a free 127.0.0.1 port, deletes enabled, storage and logs under DIR
+# (data/, access.log, app.log); sets UPORT and UPID.
+distribution_start()
+{
+	mkdir -p "$1/data" || harness_error "cannot mkdir $1/data"
+	for _ in 1 2 3 4 5; do
+		UPORT=$(free_port)
+		cat >"$1/config.yml" <<-EOF
+		version: 0.1
+		log: {level: info, formatter: text, accesslog: {disabled: false}}
+		storage:
+		  filesystem: {rootdirectory: $1/data}
+		  delete: {enabled: true}
+		  maintenance: {uploadpurging: {enabled: false}}
+		http: {addr: 127.0.0.1:$UPORT}
+		EOF
+		# distribution reads REGISTRY_* variables as configuration:
+		# REGISTRY_AUTH_FILE would become its auth section.
+		env -u REGISTRY_AUTH_FILE docker-registry serve "$1/config.yml" \
+		    >>"$1/access.log" 2>>"$1/app.log" </dev/null &
+		UPID=$!
+		wait_listening "127.0.0.1:$UPORT" "$UPID" && return 0
+		UPID=
+	done
+	harness_error "docker-registry did not start: $(tail "$1/app.log")"
+}

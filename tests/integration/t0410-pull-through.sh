@@ -52,27 +52,7 @@ trap 't0410_cleanup $?' EXIT
 
 note "start the docker.io upstream (distribution) on 127.0.0.1"
 UP=$T/upstream
-mkdir -p "$UP/data"
-for _ in 1 2 3 4 5; do
-	UPORT=$(free_port)
-	cat >"$UP/config.yml" <<EOF
-version: 0.1
-log: {level: info, formatter: text, accesslog: {disabled: false}}
-storage:
-  filesystem: {rootdirectory: $UP/data}
-  maintenance: {uploadpurging: {enabled: false}}
-http: {addr: 127.0.0.1:$UPORT}
-EOF
-	env -u REGISTRY_AUTH_FILE docker-registry serve "$UP/config.yml" \
-	    >>"$UP/access.log" 2>>"$UP/app.log" </dev/null &
-	UPID=$!
-	if wait_listening "127.0.0.1:$UPORT" "$UPID"; then
-		break
-	fi
-	UPID=
-done
-[ -n "$UPID" ] ||
-    harness_error "docker-registry did not start: $(tail "$UP/app.log")"
+distribution_start "$UP"
 UPSTREAM=http://127.0.0.1:$UPORT
 expect_status 200 "$UPSTREAM/v2/"
 
