@@ -278,7 +278,9 @@ pool_add() {
 	randfile "$T/pool/p$_pa_n" 50000
 	_pa_c=$(upload test/prune/pool "$T/pool/p$_pa_n")
 	[ "$_pa_c" = 201 ] || error "upload p$_pa_n: HTTP $_pa_c"
-	echo $((_pa_n + 1)) >"$T/pool.n"
+	# Renamed into place: the clients read it meanwhile, and a file
+	# truncated by ">" reads empty (an arithmetic error in image_files).
+	echo $((_pa_n + 1)) >"$T/pool.n.new" && mv "$T/pool.n.new" "$T/pool.n"
 }
 
 # pruner: prune in a loop until $END, aging the store now and then.
