@@ -17,8 +17,6 @@
 struct pull_tee {
 	struct request		*req;
 	struct upstream_blob	*ub;
-	const struct digest	*want;
-	struct hasher		 hasher;
 	struct buf		 held;		/* the last chunk read */
 	int			 client_gone;
 };
@@ -136,34 +134,21 @@ pull_tee_flush(struct pull_tee *t)
 
 /*
  * store_source_fn: upstream bytes for the upload, and one chunk behind
- * for the client.  The last chunk goes out only when the digest checks,
- * so a client never gets a whole wrong blob.
+ * for the client.  The last chunk goes out only once the store has
+ * checked the digest and kept the blob (pull_blob_stream()), so a
+ * client never gets a whole wrong blob.
  */
 static ssize_t
 pull_tee_read(void *buf, size_t len, void *arg)
 {
 	struct pull_tee	*t = arg;
-	struct digest	 got;
 	ssize_t		 n;
 
-	if ((n = upstream_blob_read(buf, len, t->ub)) < 0)
-		return (-1);
-	if (n > 0) {
-		hasher_update(&t->hasher, buf, (size_t)n);
-		pull_tee_flush(t);
-		buf_add(&t->held, buf, (size_t)n);
-		return (n);
-	}
-	if (t->want->alg == DIGEST_SHA256) {
-		hasher_final(&t->hasher, &got);
-		if (!digest_equal(&got, t->want)) {
-			log_warnx("upstream blob %s: got %s", t->want->str,
-			    got.str);
-			return (-1);
-		}
-	}
+	if ((n = upstream_blob_read(buf, len, t->ub)) <= 0)
+		return (n < 0 ? -1 : 0);
 	pull_tee_flush(t);
-	return (0);
+	buf_add(&t->held, buf, (size_t)n);
+	return (n);
 }
 
 static enum reg_err
@@ -178,13 +163,13 @@ pull_blob_stream(struct request *req, const struct digest *d,
 	memset(&t, 0, sizeof(t));
 	t.req = req;
 	t.ub = ub;
-	t.want = d;
-	hasher_init(&t.hasher);
 	buf_init(&t.held);
 	if ((err = store_upload_start(req->store, req->name, uuid)) != REG_OK)
 		return (err);
 	err = store_upload_finish(req->store, req->name, uuid, d, UINT64_MAX,
 	    UINT64_MAX, pull_tee_read, &t, &size, &req->detail);
+	if (err == REG_OK)
+		pull_tee_flush(&t);
 	buf_release(&t.held);
 	if (err == REG_OK)
 		return (resp_end(req));
