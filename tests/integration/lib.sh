@@ -116,6 +116,22 @@ pid_alive() {
 	[ -n "$_pa_state" ] && [ "$_pa_state" != Z ]
 }
 
+# hold_upload_lock UUID SECONDS: hold that upload's lock in the
+# background for SECONDS, as a worker would; returns once it is held,
+# with the holder's pid in HOLDER_PID.  A request on the upload then
+# waits inside its worker.
+hold_upload_lock() {
+	_hl_lock=$DATA/uploads/$1/lock
+	[ -f "$_hl_lock" ] || fail "no upload lock at $_hl_lock"
+	rm -f "$T/lock-held"
+	flock -x "$_hl_lock" sh -c ": >'$T/lock-held'; sleep $2" &
+	# shellcheck disable=SC2034 # for the caller
+	HOLDER_PID=$!
+	while [ ! -e "$T/lock-held" ]; do
+		sleep 0.1
+	done
+}
+
 # stop_pid PID [SECONDS]: SIGTERM, then SIGKILL after SECONDS (default
 # 10).  Returns 1 if SIGKILL was needed.
 stop_pid() {

@@ -67,15 +67,10 @@ head -c 300000 /dev/urandom >"$T/slow"
 expect_status 202 -X POST -H 'Content-Length: 0' \
     "$URL/v2/t0030/slow/blobs/uploads/"
 loc=$(header Location)
-lock=$DATA/uploads/$(header Docker-Upload-UUID)/lock
-[ -f "$lock" ] || fail "no upload lock at $lock"
 case $loc in http://*|https://*) ;; *) loc=$URL$loc ;; esac
 case $loc in *\?*) sep='&' ;; *) sep='?' ;; esac
-flock -x "$lock" sh -c ": >'$T/locked'; sleep 3" &
-holder=$!
-while [ ! -e "$T/locked" ]; do
-	sleep 0.1
-done
+hold_upload_lock "$(header Docker-Upload-UUID)" 3
+holder=$HOLDER_PID
 curl -s -m 60 -o "$T/slow.body" -w '%{http_code}' \
     -T "$T/slow" "$loc${sep}digest=sha256:$(sha256_of "$T/slow")" \
     >"$T/slow.code" 2>&1 &

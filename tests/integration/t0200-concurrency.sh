@@ -65,21 +65,15 @@ pusher()
 }
 
 # occupy: leave one worker blocked for about 3 s.  A second upload's
-# lock is held here with flock(1) while a PATCH to that upload waits
+# lock is held (hold_upload_lock) while a PATCH to that upload waits
 # for it in whichever worker took it.
 occupy()
 {
 	_main=$UPLOAD
 	upload_start "$R"
 	# shellcheck disable=SC2153 # UUID is set by upload_start
-	_lock=$DATA/uploads/$UUID/lock
-	[ -f "$_lock" ] || fail "no upload lock at $_lock"
-	rm -f "$C/locked"
-	flock -x "$_lock" sh -c ": >'$C/locked'; sleep 3" &
-	npids="$npids $!"
-	while [ ! -e "$C/locked" ]; do
-		sleep 0.1
-	done
+	hold_upload_lock "$UUID" 3
+	npids="$npids $HOLDER_PID"
 	curl -s -m 60 -o /dev/null -X PATCH -H 'Expect:' \
 	    -H 'Content-Type: application/octet-stream' \
 	    --data-binary "@$T/chunk" "$UPLOAD" &
