@@ -14,11 +14,12 @@
  * manifest references, touches it and writes the manifest, so a prune
  * (exclusive) sees either none of it or all of it; the blobs it touched
  * are young enough to survive its grace period.  Referrer descriptors
- * and tags of a repository change only under its tag lock, which
- * serialises pushes against deletes.  A push writes its link before it
- * takes the lock and, under it, again if a delete removed it meanwhile:
- * pushes to one repository wait for each other's tag only.  Lock order:
- * gc, then tag.
+ * and tags of a repository change only under its tag lock: pushes hold
+ * it shared, deletes exclusively.  A push writes its link before it
+ * takes the lock and, under it, again if a delete removed it meanwhile;
+ * it rewrites its tag under that tag's own lock (store_int.h).  Pushes
+ * to one repository wait for each other only when they push one tag.
+ * Lock order: gc, then the repository's tag lock, then a tag's.
  */
 #include "config.h"
 
@@ -56,12 +57,13 @@ gc_lock_shared(struct store *st, struct stor_lock **lk)
 }
 
 static enum reg_err
-tag_lock(struct store *st, const char *name, struct stor_lock **lk)
+tags_lock(struct store *st, const char *name, enum stor_lock_mode mode,
+    struct stor_lock **lk)
 {
 	struct buf	path = BUF_INIT;
 
 	layout_tags_lock(&path, name);
-	return (store_lock_path(st, &path, STOR_LOCK_EX, lk));
+	return (store_lock_path(st, &path, mode, lk));
 }
 
 /* Checks of what a manifest references, under the gc lock. */
@@ -196,10 +198,9 @@ link_put(struct store *st, const struct buf *path,
 }
 
 /*
- * Link, then referrer descriptor and tag under the tag lock.  Every
- * stor_put() is a data and a directory sync: with the link outside the
- * lock, concurrent pushes to one repository queue for two syncs each
- * instead of four.
+ * Link, then referrer descriptor and tag under the shared tag lock.
+ * Every stor_put() is a data and a directory sync; concurrent pushes
+ * to different tags do them side by side.
  */
 static enum reg_err
 manifest_link_write(struct store *st, const char *name, const char *tag,
@@ -213,7 +214,7 @@ manifest_link_write(struct store *st, const char *name, const char *tag,
 
 	layout_manifest_link(&path, name, d);
 	if ((rc = link_put(st, &path, mp)) != REG_OK ||
-	    (rc = tag_lock(st, name, &lk)) != REG_OK) {
+	    (rc = tags_lock(st, name, STOR_LOCK_SH, &lk)) != REG_OK) {
 		buf_release(&path);
 		return (rc);
 	}
@@ -388,7 +389,7 @@ store_manifest_delete(struct store *st, const char *name,
 	if (rc == REG_E_NOENT && (rc = link_read(st, name, d,
 	    meta.media_type)) != REG_OK)
 		return (rc);
-	if ((rc = tag_lock(st, name, &lk)) != REG_OK)
+	if ((rc = tags_lock(st, name, STOR_LOCK_EX, &lk)) != REG_OK)
 		return (rc);
 	rc = store_tags_drop_locked(st, name, d);
 	if (rc == REG_OK) {

@@ -78,6 +78,7 @@
 #include "storage/manifest.h"
 #include "storage/prune.h"
 #include "storage/store.h"
+#include "storage/store_int.h"
 
 #define PRUNE_BATCH		256
 #define PRUNE_DEFAULT_AGE	3600
@@ -404,7 +405,8 @@ tag_expire(struct prune *p, struct prune_repo *r, const char *tag,
 		layout_tag(&path, r->name, tag);
 		if ((rc = path_mtime(p, &path, &mtime, NULL)) != REG_OK ||
 		    mtime >= before ||
-		    (rc = stor_remove(p->st->sd, path.buf)) != REG_OK)
+		    (rc = store_tag_remove_locked(p->st, r->name, tag)) !=
+		    REG_OK)
 			goto out;
 	}
 	log_info("prune: %s tag %s:%s (pushed %llds ago)", p->verb, r->name,

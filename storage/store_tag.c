@@ -6,8 +6,10 @@
  * newest push first and at most one per media type: as in
  * zuul-registry, one tag can name a Docker schema 2 manifest and an OCI
  * manifest at once and the handler picks one with Accept.  Tag files
- * are replaced atomically under the repository's tag lock, so readers
- * take no lock.
+ * are replaced atomically, so readers take no lock.  Writers hold the
+ * repository's tag lock: pushes shared, and each the lock of the tag it
+ * rewrites, so that pushes to different tags of one repository do not
+ * wait for each other's syncs; deletes, prune and fsck exclusively.
  *
  * A directory below repos/ is a repository when it has a "_manifests"
  * child; repository names nest ("a/b" and "a/b/c" can both exist).
@@ -147,6 +149,23 @@ out:
 	return (rc);
 }
 
+enum reg_err
+store_tag_remove_locked(struct store *st, const char *name, const char *tag)
+{
+	struct buf	path = BUF_INIT;
+	enum reg_err	rc, lrc;
+
+	layout_tag(&path, name, tag);
+	rc = stor_remove(st->sd, path.buf);
+	/* Nobody has it open: pushes open it under the shared lock. */
+	layout_tag_lock(&path, name, tag);
+	lrc = stor_remove(st->sd, path.buf);
+	if (rc == REG_OK && lrc != REG_E_NOENT)
+		rc = lrc;
+	buf_release(&path);
+	return (rc);
+}
+
 /* Replace a tag file with "te", or remove it when "n" is 0. */
 static enum reg_err
 tag_write(struct store *st, const char *name, const char *tag,
@@ -156,22 +175,22 @@ tag_write(struct store *st, const char *name, const char *tag,
 	size_t		i;
 	enum reg_err	rc;
 
+	if (n == 0) {
+		rc = store_tag_remove_locked(st, name, tag);
+		return (rc == REG_E_NOENT ? REG_OK : rc);
+	}
 	layout_tag(&path, name, tag);
 	for (i = 0; i < n; i++)
 		buf_addf(&b, "%s %s\n", te[i].digest.str, te[i].media_type);
-	if (n == 0) {
-		rc = stor_remove(st->sd, path.buf);
-		if (rc == REG_E_NOENT)
-			rc = REG_OK;
-	} else
-		rc = stor_put(st->sd, path.buf, b.buf, b.len);
+	rc = stor_put(st->sd, path.buf, b.buf, b.len);
 	buf_release(&path);
 	buf_release(&b);
 	return (rc);
 }
 
-enum reg_err
-store_tag_set_locked(struct store *st, const char *name, const char *tag,
+/* Under the tag's own lock: put "te" first, replacing its media type. */
+static enum reg_err
+tag_set(struct store *st, const char *name, const char *tag,
     const struct tag_entry *te)
 {
 	struct tag_entry	*old, *nw;
@@ -191,6 +210,24 @@ store_tag_set_locked(struct store *st, const char *name, const char *tag,
 	rc = tag_write(st, name, tag, nw, n);
 	free(old);
 	free(nw);
+	return (rc);
+}
+
+enum reg_err
+store_tag_set_locked(struct store *st, const char *name, const char *tag,
+    const struct tag_entry *te)
+{
+	struct buf		 path = BUF_INIT;
+	struct stor_lock	*lk;
+	enum reg_err		 rc;
+
+	layout_tag_lock(&path, name, tag);
+	if ((rc = stor_lock(st->sd, path.buf, STOR_LOCK_EX, 1, &lk)) ==
+	    REG_OK) {
+		rc = tag_set(st, name, tag, te);
+		stor_unlock(st->sd, lk);
+	}
+	buf_release(&path);
 	return (rc);
 }
 
@@ -271,8 +308,7 @@ store_tag_delete(struct store *st, const char *name, const char *tag)
 	layout_tags_lock(&path, name);
 	rc = stor_lock(st->sd, path.buf, STOR_LOCK_EX, 0, &lk);
 	if (rc == REG_OK) {
-		layout_tag(&path, name, tag);
-		rc = stor_remove(st->sd, path.buf);
+		rc = store_tag_remove_locked(st, name, tag);
 		stor_unlock(st->sd, lk);
 	}
 	buf_release(&path);

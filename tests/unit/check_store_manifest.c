@@ -310,6 +310,18 @@ START_TEST(test_tag_types)
 }
 END_TEST
 
+/* Does the lock file of a tag exist ("want" REG_OK) or not? */
+static void
+tag_lock_expect(const char *name, const char *tag, enum reg_err want)
+{
+	struct buf		path = BUF_INIT;
+	struct stor_stat	ss;
+
+	layout_tag_lock(&path, name, tag);
+	ck_assert_int_eq(stor_stat(st->sd, path.buf, &ss), want);
+	buf_release(&path);
+}
+
 START_TEST(test_delete)
 {
 	struct manifest_meta	 a, bm, m;
@@ -328,6 +340,8 @@ START_TEST(test_delete)
 	ck_assert_int_eq(store_manifest_delete(st, "r", &a.digest), REG_OK);
 	tag_expect("r", "t1", 1, &bm, NULL);
 	ck_assert_int_eq(store_tag_get(st, "r", "t2", &te, &n), REG_E_NOENT);
+	tag_lock_expect("r", "t2", REG_E_NOENT);	/* gone with its tag */
+	tag_lock_expect("r", "t1", REG_OK);
 	ck_assert_int_eq(store_manifest_get(st, "r", &a.digest, &b, &m),
 	    REG_E_NOENT);
 	ck_assert_int_eq(store_manifest_delete(st, "r", &a.digest),
@@ -342,6 +356,7 @@ START_TEST(test_delete)
 
 	/* Deleting a tag leaves the manifest. */
 	ck_assert_int_eq(store_tag_delete(st, "r", "t1"), REG_OK);
+	tag_lock_expect("r", "t1", REG_E_NOENT);
 	ck_assert_int_eq(store_tag_delete(st, "r", "t1"), REG_E_NOENT);
 	ck_assert_int_eq(store_tag_delete(st, "nope", "t1"), REG_E_NOENT);
 	ck_assert_int_eq(store_manifest_get(st, "r", &bm.digest, &b, &m),
@@ -418,6 +433,63 @@ START_TEST(test_tag_concurrent)
 	}
 	free(te);
 	buf_release(&b);
+}
+END_TEST
+
+/*
+ * One process pushes a manifest to new tags of a repository while
+ * another deletes that manifest over and over.  A delete drops every
+ * tag that names the manifest, so whatever tags are left must name a
+ * manifest that is there: a push whose link a delete removed between
+ * the push's link and its tag must not leave a tag behind that points
+ * at nothing.
+ */
+START_TEST(test_push_delete_race)
+{
+	struct manifest_meta	 a, m;
+	struct tag_entry	*te;
+	struct buf		 b = BUF_INIT, tag = BUF_INIT;
+	char			**tags;
+	pid_t			 pid;
+	size_t			 i, n, nte;
+	int			 status, more, fails = 0, deleted = 0;
+	enum reg_err		 rc;
+
+	oci_make(&b, "a");
+	ck_assert_int_eq(put("r", "first", &b, &a), REG_OK);
+	if ((pid = fork()) == 0) {
+		for (i = 0; i < 80; i++) {
+			buf_reset(&tag);
+			buf_addf(&tag, "t%zu", i);
+			if (put("r", tag.buf, &b, NULL) != REG_OK)
+				fails++;
+		}
+		_exit(fails == 0 ? 0 : 1);
+	}
+	ck_assert_int_ne(pid, -1);
+	while (waitpid(pid, &status, WNOHANG) == 0) {
+		rc = store_manifest_delete(st, "r", &a.digest);
+		if (rc == REG_OK)
+			deleted++;
+		else if (rc != REG_E_NOENT)
+			fails++;
+	}
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	ck_assert_int_eq(fails, 0);
+	ck_assert_int_gt(deleted, 1);	/* it did race */
+	ck_assert_int_eq(store_tags_list(st, "r", NULL, 0, &tags, &n, &more),
+	    REG_OK);
+	for (i = 0; i < n; i++) {
+		ck_assert_int_eq(store_tag_get(st, "r", tags[i], &te, &nte),
+		    REG_OK);
+		ck_assert_uint_eq(nte, 1);
+		ck_assert_msg(store_manifest_get(st, "r", &te[0].digest, &tag,
+		    &m) == REG_OK, "tag %s names a deleted manifest", tags[i]);
+		free(te);
+	}
+	store_strv_free(tags, n);
+	buf_release(&b);
+	buf_release(&tag);
 }
 END_TEST
 
@@ -661,6 +733,7 @@ main(void)
 	tcase_add_test(tc, test_tag_types);
 	tcase_add_test(tc, test_tag_concurrent);
 	tcase_add_test(tc, test_delete);
+	tcase_add_test(tc, test_push_delete_race);
 	tcase_add_loop_test(tc, test_tags_list, 0, nitems(tag_pages));
 	tcase_add_test(tc, test_catalog);
 	tcase_add_test(tc, test_index);
