@@ -214,6 +214,14 @@ stor_lock(struct stor_driver *sd, const char *path, enum stor_lock_mode mode,
 	return (sd->ops->lock(sd, path, mode, create, out));
 }
 
+enum reg_err
+stor_lock_slot(struct stor_driver *sd, struct stor_lock *lk, uint64_t slot)
+{
+	if (sd->ops->lock_slot == NULL)
+		return (op_missing(sd, "lock_slot"));
+	return (sd->ops->lock_slot(lk, slot));
+}
+
 void
 stor_unlock(struct stor_driver *sd, struct stor_lock *lk)
 {

@@ -83,6 +83,12 @@ struct stor_ops {
 	/* "create": make the lock object if it is missing. */
 	enum reg_err	(*lock)(struct stor_driver *, const char *,
 			    enum stor_lock_mode, int, struct stor_lock **);
+	/*
+	 * Under a held lock, take one of its many slots exclusively
+	 * until the unlock: holders of a shared lock that take
+	 * different slots do not wait for each other.
+	 */
+	enum reg_err	(*lock_slot)(struct stor_lock *, uint64_t);
 	void		(*unlock)(struct stor_lock *);
 	/* Append the absolute local file name of an object (X-Sendfile). */
 	enum reg_err	(*local_path)(struct stor_driver *, const char *,
@@ -132,6 +138,8 @@ enum reg_err	stor_list_tmp(struct stor_driver *, const char *,
 		    stor_list_fn, void *);
 enum reg_err	stor_lock(struct stor_driver *, const char *,
 		    enum stor_lock_mode, int, struct stor_lock **);
+enum reg_err	stor_lock_slot(struct stor_driver *, struct stor_lock *,
+		    uint64_t);
 void		stor_unlock(struct stor_driver *, struct stor_lock *);
 enum reg_err	stor_local_path(struct stor_driver *, const char *,
 		    struct buf *);

@@ -10,7 +10,9 @@
  * the target and syncs the directory.  move() is a rename followed by a
  * sync of the target's directory.  Missing parent directories are
  * created on demand; another process creating them at the same time is
- * fine.  Locks are flock(2) on a lock file.
+ * fine.  Locks are flock(2) on a lock file; a lock's slots are
+ * byte-range locks on the same open file (fcntl(2) F_OFD_SETLKW, which
+ * Linux keeps apart from flock(2)).
  */
 #include "config.h"
 
@@ -52,6 +54,7 @@ struct fs_writer {
 
 struct stor_lock {
 	int			 fd;
+	int			 slotted;	/* a slot is held */
 };
 
 static const struct stor_writer_ops fs_writer_ops;
@@ -525,15 +528,48 @@ fs_lock(struct stor_driver *sd, const char *path, enum stor_lock_mode mode,
 			return (fs_errno("flock", path));
 		}
 	}
-	lk = xmalloc(sizeof(*lk));
+	lk = xcalloc(1, sizeof(*lk));
 	lk->fd = fd;
 	*out = lk;
 	return (REG_OK);
 }
 
+/* Slots are bytes; beyond the end of the (empty) file is fine. */
+#define FS_SLOTS	(1ULL << 40)
+
+static enum reg_err
+fs_lock_slot(struct stor_lock *lk, uint64_t slot)
+{
+	struct flock	fl;
+
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = F_WRLCK;
+	fl.l_whence = SEEK_SET;
+	fl.l_start = (off_t)(slot % FS_SLOTS);
+	fl.l_len = 1;
+	while (fcntl(lk->fd, F_OFD_SETLKW, &fl) == -1) {
+		if (errno != EINTR)
+			return (fs_errno("fcntl", "F_OFD_SETLKW"));
+	}
+	lk->slotted = 1;
+	return (REG_OK);
+}
+
+/*
+ * Unlock explicitly rather than by close(): a child forked meanwhile
+ * shares the open file, and with it the locks, until it closes it too.
+ */
 static void
 fs_unlock(struct stor_lock *lk)
 {
+	struct flock	fl;
+
+	if (lk->slotted) {
+		memset(&fl, 0, sizeof(fl));
+		fl.l_type = F_UNLCK;
+		fl.l_whence = SEEK_SET;
+		(void)fcntl(lk->fd, F_OFD_SETLK, &fl);
+	}
 	(void)flock(lk->fd, LOCK_UN);
 	close(lk->fd);
 	free(lk);
@@ -569,6 +605,7 @@ static const struct stor_ops fs_ops = {
 	.list		= fs_list,
 	.list_tmp	= fs_list_tmp,
 	.lock		= fs_lock,
+	.lock_slot	= fs_lock_slot,
 	.unlock		= fs_unlock,
 	.local_path	= fs_local_path,
 	.close		= fs_close,

@@ -21,11 +21,10 @@
  *	Manifest link: the manifest belongs to the repository.  The file
  *	holds the manifest's media type; the bytes are the blob.
  *   repos/<name>/_tags/<tag>
- *	Tag file.  repos/<name>/_tags/.lock is the repository's tag lock:
- *	pushes hold it shared, everything else that changes tags,
- *	referrers or links exclusively.  A push rewrites a tag atomically
- *	under the tag's own lock, repos/<name>/_tags/.lock.<tag>, which
- *	goes with the tag under the exclusive lock.
+ *	Tag file, rewritten atomically under repos/<name>/_tags/.lock:
+ *	pushes hold it shared and a slot of it per tag (store_int.h),
+ *	everything else that changes tags, links or referrers
+ *	exclusively.
  *   repos/<name>/_referrers/<alg>/<subject-hex>/<alg>-<hex>
  *	Referrer descriptor (JSON) of a manifest whose subject is
  *	<alg>:<subject-hex>.
@@ -34,7 +33,7 @@
  *
  * Repository name components never start with '_' (OCI grammar) and
  * tags never start with '.', so "_manifests", "_tags", "_referrers" and
- * ".lock..." cannot collide with a repository or a tag.  Drivers put
+ * ".lock" cannot collide with a repository or a tag.  Drivers put
  * temporary files at "<dir>/.tmp-<pid>-<random>" next to their target,
  * and listings skip every name that starts with '.'.
  */
@@ -143,13 +142,6 @@ layout_tags_lock(struct buf *out, const char *name)
 {
 	buf_reset(out);
 	buf_addf(out, "repos/%s/_tags/.lock", name);
-}
-
-void
-layout_tag_lock(struct buf *out, const char *name, const char *tag)
-{
-	buf_reset(out);
-	buf_addf(out, "repos/%s/_tags/.lock.%s", name, tag);
 }
 
 void

@@ -28,7 +28,6 @@ void	layout_manifest_links(struct buf *, const char *name);
 void	layout_tags(struct buf *, const char *name);
 void	layout_tag(struct buf *, const char *name, const char *tag);
 void	layout_tags_lock(struct buf *, const char *name);
-void	layout_tag_lock(struct buf *, const char *name, const char *tag);
 void	layout_referrers(struct buf *, const char *name,
 	    const struct digest *subject);
 void	layout_referrer(struct buf *, const char *name,

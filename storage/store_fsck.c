@@ -43,7 +43,6 @@
 #include "storage/manifest.h"
 #include "storage/prune.h"
 #include "storage/store.h"
-#include "storage/store_int.h"
 
 #define FSCK_LINK_PASSES	8
 #define FSCK_TAG_MAX		(64 * 1024)
@@ -413,7 +412,7 @@ tag_repair(struct fsck *f, const char *tag)
 	    (rc = tag_lines(f, tag, &b, &good, 1, &bad)) == REG_OK &&
 	    bad > 0) {
 		if (good.len == 0)
-			rc = store_tag_remove_locked(f->st, f->repo, tag);
+			rc = stor_remove(f->st->sd, path.buf);
 		else
 			rc = stor_put(f->st->sd, path.buf, good.buf, good.len);
 		if (rc == REG_OK)

@@ -17,9 +17,9 @@
  * and tags of a repository change only under its tag lock: pushes hold
  * it shared, deletes exclusively.  A push writes its link before it
  * takes the lock and, under it, again if a delete removed it meanwhile;
- * it rewrites its tag under that tag's own lock (store_int.h).  Pushes
- * to one repository wait for each other only when they push one tag.
- * Lock order: gc, then the repository's tag lock, then a tag's.
+ * it rewrites its tag under that tag's slot of the lock (store_int.h).
+ * Pushes to one repository wait for each other only when they push one
+ * tag.  Lock order: gc, then the repository's tag lock, then a slot.
  */
 #include "config.h"
 
@@ -230,7 +230,7 @@ manifest_link_write(struct store *st, const char *name, const char *tag,
 		te.digest = *d;
 		memcpy(te.media_type, mp->media_type,
 		    strlen(mp->media_type) + 1);
-		rc = store_tag_set_locked(st, name, tag, &te);
+		rc = store_tag_set_locked(st, lk, name, tag, &te);
 	}
 	stor_unlock(st->sd, lk);
 	buf_release(&path);

@@ -78,7 +78,6 @@
 #include "storage/manifest.h"
 #include "storage/prune.h"
 #include "storage/store.h"
-#include "storage/store_int.h"
 
 #define PRUNE_BATCH		256
 #define PRUNE_DEFAULT_AGE	3600
@@ -405,8 +404,7 @@ tag_expire(struct prune *p, struct prune_repo *r, const char *tag,
 		layout_tag(&path, r->name, tag);
 		if ((rc = path_mtime(p, &path, &mtime, NULL)) != REG_OK ||
 		    mtime >= before ||
-		    (rc = store_tag_remove_locked(p->st, r->name, tag)) !=
-		    REG_OK)
+		    (rc = stor_remove(p->st->sd, path.buf)) != REG_OK)
 			goto out;
 	}
 	log_info("prune: %s tag %s:%s (pushed %llds ago)", p->verb, r->name,

@@ -7,9 +7,10 @@
  * zuul-registry, one tag can name a Docker schema 2 manifest and an OCI
  * manifest at once and the handler picks one with Accept.  Tag files
  * are replaced atomically, so readers take no lock.  Writers hold the
- * repository's tag lock: pushes shared, and each the lock of the tag it
- * rewrites, so that pushes to different tags of one repository do not
- * wait for each other's syncs; deletes, prune and fsck exclusively.
+ * repository's tag lock: deletes, prune and fsck exclusively; pushes
+ * shared, and the slot of that lock that the tag's name hashes to
+ * exclusively, so that pushes to different tags do not wait for each
+ * other's syncs (two tags on one slot only wait).
  *
  * A directory below repos/ is a repository when it has a "_manifests"
  * child; repository names nest ("a/b" and "a/b/c" can both exist).
@@ -18,6 +19,7 @@
  */
 #include "config.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -149,23 +151,6 @@ out:
 	return (rc);
 }
 
-enum reg_err
-store_tag_remove_locked(struct store *st, const char *name, const char *tag)
-{
-	struct buf	path = BUF_INIT;
-	enum reg_err	rc, lrc;
-
-	layout_tag(&path, name, tag);
-	rc = stor_remove(st->sd, path.buf);
-	/* Nobody has it open: pushes open it under the shared lock. */
-	layout_tag_lock(&path, name, tag);
-	lrc = stor_remove(st->sd, path.buf);
-	if (rc == REG_OK && lrc != REG_E_NOENT)
-		rc = lrc;
-	buf_release(&path);
-	return (rc);
-}
-
 /* Replace a tag file with "te", or remove it when "n" is 0. */
 static enum reg_err
 tag_write(struct store *st, const char *name, const char *tag,
@@ -175,28 +160,41 @@ tag_write(struct store *st, const char *name, const char *tag,
 	size_t		i;
 	enum reg_err	rc;
 
-	if (n == 0) {
-		rc = store_tag_remove_locked(st, name, tag);
-		return (rc == REG_E_NOENT ? REG_OK : rc);
-	}
 	layout_tag(&path, name, tag);
 	for (i = 0; i < n; i++)
 		buf_addf(&b, "%s %s\n", te[i].digest.str, te[i].media_type);
-	rc = stor_put(st->sd, path.buf, b.buf, b.len);
+	if (n == 0) {
+		rc = stor_remove(st->sd, path.buf);
+		if (rc == REG_E_NOENT)
+			rc = REG_OK;
+	} else
+		rc = stor_put(st->sd, path.buf, b.buf, b.len);
 	buf_release(&path);
 	buf_release(&b);
 	return (rc);
 }
 
-/* Under the tag's own lock: put "te" first, replacing its media type. */
-static enum reg_err
-tag_set(struct store *st, const char *name, const char *tag,
-    const struct tag_entry *te)
+/* FNV-1a: which slot of the repository's tag lock guards "tag". */
+static uint64_t
+tag_slot(const char *tag)
+{
+	uint64_t	h = 0xcbf29ce484222325ULL;
+
+	for (; *tag != '\0'; tag++)
+		h = (h ^ (unsigned char)*tag) * 0x100000001b3ULL;
+	return (h);
+}
+
+enum reg_err
+store_tag_set_locked(struct store *st, struct stor_lock *lk,
+    const char *name, const char *tag, const struct tag_entry *te)
 {
 	struct tag_entry	*old, *nw;
 	size_t			 nold, n = 0, i;
 	enum reg_err		 rc;
 
+	if ((rc = stor_lock_slot(st->sd, lk, tag_slot(tag))) != REG_OK)
+		return (rc);
 	rc = tag_read(st, name, tag, &old, &nold);
 	if (rc == REG_E_NOENT)
 		rc = REG_OK;
@@ -210,24 +208,6 @@ tag_set(struct store *st, const char *name, const char *tag,
 	rc = tag_write(st, name, tag, nw, n);
 	free(old);
 	free(nw);
-	return (rc);
-}
-
-enum reg_err
-store_tag_set_locked(struct store *st, const char *name, const char *tag,
-    const struct tag_entry *te)
-{
-	struct buf		 path = BUF_INIT;
-	struct stor_lock	*lk;
-	enum reg_err		 rc;
-
-	layout_tag_lock(&path, name, tag);
-	if ((rc = stor_lock(st->sd, path.buf, STOR_LOCK_EX, 1, &lk)) ==
-	    REG_OK) {
-		rc = tag_set(st, name, tag, te);
-		stor_unlock(st->sd, lk);
-	}
-	buf_release(&path);
 	return (rc);
 }
 
@@ -308,7 +288,8 @@ store_tag_delete(struct store *st, const char *name, const char *tag)
 	layout_tags_lock(&path, name);
 	rc = stor_lock(st->sd, path.buf, STOR_LOCK_EX, 0, &lk);
 	if (rc == REG_OK) {
-		rc = store_tag_remove_locked(st, name, tag);
+		layout_tag(&path, name, tag);
+		rc = stor_remove(st->sd, path.buf);
 		stor_unlock(st->sd, lk);
 	}
 	buf_release(&path);

@@ -24,7 +24,7 @@
 enum kind {
 	K_BLOB, K_BLOBS, K_UPLOAD_DIR, K_UPLOAD_DATA, K_UPLOAD_STATE,
 	K_UPLOAD_LOCK, K_UPLOADS, K_REPOS, K_REPO, K_LINK, K_LINKS, K_TAGS,
-	K_TAG, K_TAGS_LOCK, K_TAG_LOCK, K_REFERRERS, K_REFERRER, K_GC_LOCK
+	K_TAG, K_TAGS_LOCK, K_REFERRERS, K_REFERRER, K_GC_LOCK
 };
 
 static const struct {
@@ -53,7 +53,6 @@ static const struct {
 	{ K_TAG, "x/y", "latest", NULL, "repos/x/y/_tags/latest" },
 	{ K_TAG, "x", "_under.score-1", NULL, "repos/x/_tags/_under.score-1" },
 	{ K_TAGS_LOCK, "x/y", NULL, NULL, "repos/x/y/_tags/.lock" },
-	{ K_TAG_LOCK, "x/y", "v1.0", NULL, "repos/x/y/_tags/.lock.v1.0" },
 	{ K_REFERRERS, "x", "sha256:" HEX256, NULL,
 	    "repos/x/_referrers/sha256/" HEX256 },
 	{ K_REFERRER, "x", "sha256:" HEX256, "sha256:" HEX256B,
@@ -76,7 +75,7 @@ START_TEST(test_layout)
 	struct buf	 b = BUF_INIT;
 	const char	*n = paths[_i].name, *a = paths[_i].arg;
 
-	if (paths[_i].kind != K_TAG && paths[_i].kind != K_TAG_LOCK)
+	if (paths[_i].kind != K_TAG)
 		parse(a, &d1);
 	parse(paths[_i].arg2, &d2);
 	buf_addstr(&b, "stale contents");	/* layout_*() reset first */
@@ -95,7 +94,6 @@ START_TEST(test_layout)
 	case K_TAGS:		layout_tags(&b, n); break;
 	case K_TAG:		layout_tag(&b, n, a); break;
 	case K_TAGS_LOCK:	layout_tags_lock(&b, n); break;
-	case K_TAG_LOCK:	layout_tag_lock(&b, n, a); break;
 	case K_REFERRERS:	layout_referrers(&b, n, &d1); break;
 	case K_REFERRER:	layout_referrer(&b, n, &d1, &d2); break;
 	case K_GC_LOCK:		layout_gc_lock(&b); break;

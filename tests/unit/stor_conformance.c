@@ -412,14 +412,21 @@ static const struct {
 	{ STOR_LOCK_SH, STOR_LOCK_SH, 0 },
 };
 
-/* Child: take the lock, report 'y' (or 'n' on failure) and quit. */
+/*
+ * Child: take the lock (and "slot" of it, unless it is NO_SLOT), report
+ * 'y' (or 'n' on failure) and quit.
+ */
+#define NO_SLOT	UINT64_MAX
+
 static void
-lock_child(int fd, enum stor_lock_mode mode)
+lock_child(int fd, enum stor_lock_mode mode, uint64_t slot)
 {
 	struct stor_lock	*lk;
 	char			 c;
 
-	c = stor_lock(sd, "locks/l", mode, 0, &lk) == REG_OK ? 'y' : 'n';
+	c = stor_lock(sd, "locks/l", mode, 0, &lk) == REG_OK &&
+	    (slot == NO_SLOT || stor_lock_slot(sd, lk, slot) == REG_OK) ?
+	    'y' : 'n';
 	if (write(fd, &c, 1) != 1)
 		_exit(2);
 	stor_unlock(sd, lk);
@@ -450,13 +457,55 @@ START_TEST(test_lock_exclusion)
 	ck_assert_int_eq(pipe(p), 0);
 	if ((pid = fork()) == 0) {
 		close(p[0]);
-		lock_child(p[1], lock_cases[_i].wanted);
+		lock_child(p[1], lock_cases[_i].wanted, NO_SLOT);
 	}
 	ck_assert_int_ne(pid, -1);
 	close(p[1]);
 	if (lock_cases[_i].blocks) {
 		ck_assert_int_eq(lock_wait(p[0], 300), '\0');
 		stor_unlock(sd, lk);
+		ck_assert_int_eq(lock_wait(p[0], 10000), 'y');
+	} else {
+		ck_assert_int_eq(lock_wait(p[0], 10000), 'y');
+		stor_unlock(sd, lk);
+	}
+	close(p[0]);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+END_TEST
+
+/* Slots of a lock held shared: the same one excludes, others do not. */
+static const struct {
+	uint64_t	held;
+	uint64_t	wanted;
+	int		blocks;
+} slot_cases[] = {
+	{ 7, 7, 1 },
+	{ 7, 8, 0 },
+	{ 0, UINT64_MAX - 1, 0 },
+	{ UINT64_MAX - 1, UINT64_MAX - 1, 1 },
+};
+
+START_TEST(test_lock_slot)
+{
+	struct stor_lock	*lk;
+	pid_t			 pid;
+	int			 p[2], status;
+
+	ck_assert_int_eq(stor_lock(sd, "locks/l", STOR_LOCK_SH, 1, &lk),
+	    REG_OK);
+	ck_assert_int_eq(stor_lock_slot(sd, lk, slot_cases[_i].held), REG_OK);
+	ck_assert_int_eq(pipe(p), 0);
+	if ((pid = fork()) == 0) {
+		close(p[0]);
+		lock_child(p[1], STOR_LOCK_SH, slot_cases[_i].wanted);
+	}
+	ck_assert_int_ne(pid, -1);
+	close(p[1]);
+	if (slot_cases[_i].blocks) {
+		ck_assert_int_eq(lock_wait(p[0], 300), '\0');
+		stor_unlock(sd, lk);	/* and the slot with it */
 		ck_assert_int_eq(lock_wait(p[0], 10000), 'y');
 	} else {
 		ck_assert_int_eq(lock_wait(p[0], 10000), 'y');
@@ -542,6 +591,7 @@ stor_conformance_tcase(const struct stor_factory *f)
 	    OP__COUNT * nitems(noent_paths));
 	tcase_add_loop_test(tc, test_invalid_path, 0, nitems(bad_paths));
 	tcase_add_loop_test(tc, test_lock_exclusion, 0, nitems(lock_cases));
+	tcase_add_loop_test(tc, test_lock_slot, 0, nitems(slot_cases));
 	tcase_add_test(tc, test_lock_create);
 	return (tc);
 }
