@@ -13,6 +13,12 @@
  * fine.  Locks are flock(2) on a lock file; a lock's slots are
  * byte-range locks on the same open file (fcntl(2) F_OFD_SETLKW, which
  * Linux keeps apart from flock(2)).
+ *
+ * A writer starts the writeback of each FS_WRITEBACK bytes it wrote
+ * (sync_file_range(2), without waiting), so that the data sync that
+ * commits an upload finds little left to write: the kernel itself
+ * starts writing back only when a share of all memory is dirty, and a
+ * large push would otherwise leave its whole blob for that sync.
  */
 #include "config.h"
 
@@ -44,10 +50,14 @@ struct fs_driver {
 	char			*root;		/* realpath of the root */
 };
 
+#define FS_WRITEBACK	(8 * 1024 * 1024)
+
 struct fs_writer {
 	struct stor_writer	 base;		/* must be first */
 	int			 fd;
 	int			 created;
+	off_t			 pos;		/* where the next write goes */
+	off_t			 kicked;	/* writeback started below */
 	struct fs_driver	*fs;
 	char			*path;
 };
@@ -330,6 +340,7 @@ fs_writer(struct stor_driver *sd, const char *path, uint64_t off,
 	w->base.ops = &fs_writer_ops;
 	w->fd = fd;
 	w->created = created;
+	w->pos = w->kicked = (off_t)off;
 	w->fs = fs;
 	w->path = xstrdup(path);
 	*out = &w->base;
@@ -347,8 +358,20 @@ static enum reg_err
 fs_writer_write(struct stor_writer *sw, const void *data, size_t len)
 {
 	struct fs_writer	*w = (struct fs_writer *)sw;
+	enum reg_err		 rc;
 
-	return (fs_write_all(w->fd, data, len, w->path));
+	if ((rc = fs_write_all(w->fd, data, len, w->path)) != REG_OK)
+		return (rc);
+	w->pos += (off_t)len;
+#ifdef SYNC_FILE_RANGE_WRITE
+	/* Advice only: the commit's fdatasync() reports what fails. */
+	if (w->pos - w->kicked >= FS_WRITEBACK) {
+		(void)sync_file_range(w->fd, w->kicked, w->pos - w->kicked,
+		    SYNC_FILE_RANGE_WRITE);
+		w->kicked = w->pos;
+	}
+#endif
+	return (REG_OK);
 }
 
 static enum reg_err
