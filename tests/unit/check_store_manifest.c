@@ -4,6 +4,8 @@
  */
 #include "config.h"
 
+#include <sys/stat.h>
+
 #include <check.h>
 #include <ftw.h>
 #include <stdio.h>
@@ -346,6 +348,40 @@ START_TEST(test_delete)
 	ck_assert_int_eq(store_tag_delete(st, "nope", "t1"), REG_E_NOENT);
 	ck_assert_int_eq(store_manifest_get(st, "r", &bm.digest, &b, &m),
 	    REG_OK);
+	buf_release(&b);
+}
+END_TEST
+
+/* The inode of a manifest's link in repository "r". */
+static ino_t
+link_ino(const struct digest *d)
+{
+	struct buf	path = BUF_INIT, full = BUF_INIT;
+	struct stat	sb;
+
+	layout_manifest_link(&path, "r", d);
+	buf_addf(&full, "%s/%s", tmproot, path.buf);
+	ck_assert_int_eq(stat(full.buf, &sb), 0);
+	buf_release(&path);
+	buf_release(&full);
+	return (sb.st_ino);
+}
+
+/* Pushed again, to another tag: the link stays, both tags name it. */
+START_TEST(test_repush)
+{
+	struct manifest_meta	 a, again;
+	struct buf		 b = BUF_INIT;
+	ino_t			 ino;
+
+	oci_make(&b, "a");
+	ck_assert_int_eq(put("r", "one", &b, &a), REG_OK);
+	ino = link_ino(&a.digest);
+	ck_assert_int_eq(put("r", "two", &b, &again), REG_OK);
+	ck_assert_str_eq(again.digest.str, a.digest.str);
+	ck_assert(link_ino(&a.digest) == ino);
+	tag_expect("r", "one", 1, &a, NULL);
+	tag_expect("r", "two", 1, &a, NULL);
 	buf_release(&b);
 }
 END_TEST
@@ -743,6 +779,7 @@ main(void)
 	tcase_add_test(tc, test_tag_types);
 	tcase_add_test(tc, test_tag_concurrent);
 	tcase_add_test(tc, test_delete);
+	tcase_add_test(tc, test_repush);
 	tcase_add_test(tc, test_push_delete_race);
 	tcase_add_loop_test(tc, test_tags_list, 0, nitems(tag_pages));
 	tcase_add_test(tc, test_catalog);
