@@ -5,10 +5,13 @@
 
 #include <stdlib.h>
 
+#include "common/buf.h"
 #include "common/log.h"
 #include "common/xmalloc.h"
 #include "storage/driver.h"
+#include "storage/layout.h"
 #include "storage/store.h"
+#include "storage/store_int.h"
 
 /* Uploads untouched for an hour are stale (zuul-registry's default). */
 #define STORE_UPLOAD_EXPIRATION	3600
@@ -38,6 +41,19 @@ store_close(struct store *st)
 		return;
 	stor_close(st->sd);
 	free(st);
+}
+
+enum reg_err
+store_gc_lock(struct store *st, enum stor_lock_mode mode,
+    struct stor_lock **lk)
+{
+	struct buf	path = BUF_INIT;
+	enum reg_err	rc;
+
+	layout_gc_lock(&path);
+	rc = stor_lock(st->sd, path.buf, mode, 1, lk);
+	buf_release(&path);
+	return (rc);
 }
 
 void

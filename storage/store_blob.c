@@ -12,6 +12,7 @@
 #include "storage/driver.h"
 #include "storage/layout.h"
 #include "storage/store.h"
+#include "storage/store_int.h"
 
 enum reg_err
 store_blob_stat(struct store *st, const struct digest *d, uint64_t *size)
@@ -96,10 +97,7 @@ store_blob_mount(struct store *st, const struct digest *d)
 	uint64_t		 size;
 	enum reg_err		 rc;
 
-	layout_gc_lock(&path);
-	rc = stor_lock(st->sd, path.buf, STOR_LOCK_SH, 1, &gc);
-	buf_release(&path);
-	if (rc != REG_OK)
+	if ((rc = store_gc_lock(st, STOR_LOCK_SH, &gc)) != REG_OK)
 		return (rc);
 	if ((rc = store_blob_stat(st, d, &size)) == REG_OK) {
 		layout_blob(&path, d);

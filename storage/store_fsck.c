@@ -43,6 +43,7 @@
 #include "storage/manifest.h"
 #include "storage/prune.h"
 #include "storage/store.h"
+#include "storage/store_int.h"
 
 #define FSCK_LINK_PASSES	8
 #define FSCK_TAG_MAX		(64 * 1024)
@@ -76,18 +77,6 @@ say(struct fsck *f, uint64_t *counter, const char *fmt, ...)
 	if (counter != NULL)
 		(*counter)++;
 	buf_release(&line);
-}
-
-static enum reg_err
-gc_lock(struct fsck *f, struct stor_lock **lk)
-{
-	struct buf	path = BUF_INIT;
-	enum reg_err	rc;
-
-	layout_gc_lock(&path);
-	rc = stor_lock(f->st->sd, path.buf, STOR_LOCK_EX, 1, lk);
-	buf_release(&path);
-	return (rc);
 }
 
 /* Blobs. */
@@ -142,7 +131,7 @@ blob_repair(struct fsck *f, const char *path, const struct digest *d)
 	struct digest		 got;
 	enum reg_err		 rc;
 
-	if ((rc = gc_lock(f, &lk)) != REG_OK)
+	if ((rc = store_gc_lock(f->st, STOR_LOCK_EX, &lk)) != REG_OK)
 		return (rc);
 	if ((rc = blob_hash(f, path, d, &got)) == REG_OK &&
 	    !digest_equal(&got, d) &&
@@ -284,7 +273,7 @@ link_repair(struct fsck *f, const struct digest *d)
 	struct buf		 why = BUF_INIT;
 	enum reg_err		 rc;
 
-	if ((rc = gc_lock(f, &lk)) != REG_OK)
+	if ((rc = store_gc_lock(f->st, STOR_LOCK_EX, &lk)) != REG_OK)
 		return (rc);
 	if ((rc = link_check(f, d, &why)) == REG_OK && why.len > 0 &&
 	    (rc = store_manifest_delete(f->st, f->repo, d)) == REG_OK) {

@@ -17,6 +17,13 @@
 #include "storage/driver.h"
 #include "storage/store.h"
 
+/*
+ * The store's gc lock (store.h): pushes that link blobs take it shared,
+ * prune and fsck exclusively.
+ */
+enum reg_err	store_gc_lock(struct store *, enum stor_lock_mode,
+		    struct stor_lock **);
+
 /* Put "te" first in the tag, replacing the line of its media type. */
 enum reg_err	store_tag_set_locked(struct store *, struct stor_lock *lk,
 		    const char *name, const char *tag,

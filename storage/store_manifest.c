@@ -37,33 +37,16 @@
 #include "storage/store_int.h"
 
 static enum reg_err
-store_lock_path(struct store *st, struct buf *path, enum stor_lock_mode mode,
-    struct stor_lock **lk)
-{
-	enum reg_err	rc;
-
-	rc = stor_lock(st->sd, path->buf, mode, 1, lk);
-	buf_release(path);
-	return (rc);
-}
-
-static enum reg_err
-gc_lock_shared(struct store *st, struct stor_lock **lk)
-{
-	struct buf	path = BUF_INIT;
-
-	layout_gc_lock(&path);
-	return (store_lock_path(st, &path, STOR_LOCK_SH, lk));
-}
-
-static enum reg_err
 tags_lock(struct store *st, const char *name, enum stor_lock_mode mode,
     struct stor_lock **lk)
 {
 	struct buf	path = BUF_INIT;
+	enum reg_err	rc;
 
 	layout_tags_lock(&path, name);
-	return (store_lock_path(st, &path, mode, lk));
+	rc = stor_lock(st->sd, path.buf, mode, 1, lk);
+	buf_release(&path);
+	return (rc);
 }
 
 /* Checks of what a manifest references, under the gc lock. */
@@ -290,7 +273,7 @@ store_manifest_put(struct store *st, const char *name, const char *tag,
 	if ((rc = manifest_parse(body, len, content_type, &mp, detail)) !=
 	    REG_OK)
 		return (rc);
-	if ((rc = gc_lock_shared(st, &gc)) == REG_OK) {
+	if ((rc = store_gc_lock(st, STOR_LOCK_SH, &gc)) == REG_OK) {
 		if ((rc = refs_check(st, name, &mp, detail)) == REG_OK &&
 		    (rc = manifest_blob_write(st, &d, body, len)) == REG_OK)
 			rc = manifest_link_write(st, name, tag, &d, len, &mp);

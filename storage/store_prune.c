@@ -78,6 +78,7 @@
 #include "storage/manifest.h"
 #include "storage/prune.h"
 #include "storage/store.h"
+#include "storage/store_int.h"
 
 #define PRUNE_BATCH		256
 #define PRUNE_DEFAULT_AGE	3600
@@ -226,18 +227,6 @@ path_mtime(struct prune *p, const struct buf *path, time_t *mtime,
 	return (REG_OK);
 }
 
-static enum reg_err
-gc_lock(struct prune *p, struct stor_lock **lk)
-{
-	struct buf	path = BUF_INIT;
-	enum reg_err	rc;
-
-	layout_gc_lock(&path);
-	rc = stor_lock(p->st->sd, path.buf, STOR_LOCK_EX, 1, lk);
-	buf_release(&path);
-	return (rc);
-}
-
 /* Take "path" (a lock that must exist) exclusively; NULL if it does not. */
 static enum reg_err
 lock_existing(struct prune *p, const struct buf *path, struct stor_lock **lk)
@@ -265,7 +254,7 @@ prune_barrier(struct prune *p)
 	struct buf		 path = BUF_INIT;
 	enum reg_err		 rc;
 
-	if ((rc = gc_lock(p, &lk)) != REG_OK)
+	if ((rc = store_gc_lock(p->st, STOR_LOCK_EX, &lk)) != REG_OK)
 		return (rc);
 	layout_gc_lock(&path);
 	if ((rc = stor_touch(p->st->sd, path.buf)) == REG_OK)
@@ -777,7 +766,7 @@ prune_links(struct prune *p)
 
 	while (p->nlinks > 0 && left > 0 && rc == REG_OK) {
 		left = 0;
-		if ((rc = gc_lock(p, &lk)) != REG_OK)
+		if ((rc = store_gc_lock(p->st, STOR_LOCK_EX, &lk)) != REG_OK)
 			break;
 		if ((rc = links_rescue(p)) == REG_OK)
 			rc = links_remove(p, &left);
@@ -865,7 +854,7 @@ prune_blobs(struct prune *p)
 	for (i = 0; i < p->nblobs && rc == REG_OK; i = end) {
 		end = i + PRUNE_BATCH < p->nblobs ? i + PRUNE_BATCH :
 		    p->nblobs;
-		if ((rc = gc_lock(p, &lk)) != REG_OK)
+		if ((rc = store_gc_lock(p->st, STOR_LOCK_EX, &lk)) != REG_OK)
 			break;
 		rc = blobs_remove(p, i, end);
 		stor_unlock(p->st->sd, lk);
@@ -1010,7 +999,7 @@ prune_empty_repos(struct prune *p)
 			p->stats->repos++;
 			continue;
 		}
-		if ((rc = gc_lock(p, &lk)) != REG_OK)
+		if ((rc = store_gc_lock(p->st, STOR_LOCK_EX, &lk)) != REG_OK)
 			break;
 		rc = repo_remove_empty(p, r);
 		stor_unlock(p->st->sd, lk);

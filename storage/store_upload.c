@@ -36,6 +36,7 @@
 #include "storage/driver.h"
 #include "storage/layout.h"
 #include "storage/store.h"
+#include "storage/store_int.h"
 
 #define UPLOAD_MAGIC		"specreg-upload 1\n"
 #define UPLOAD_STATE_MAX	(64 + NAME_MAX_LEN + HASHER_STATE_LEN)
@@ -360,8 +361,7 @@ upload_commit_blob(struct upload *u, const struct digest *d)
 	struct buf		 from = BUF_INIT, to = BUF_INIT;
 	enum reg_err		 rc;
 
-	layout_gc_lock(&to);
-	if ((rc = stor_lock(sd, to.buf, STOR_LOCK_SH, 1, &gc)) != REG_OK)
+	if ((rc = store_gc_lock(u->st, STOR_LOCK_SH, &gc)) != REG_OK)
 		goto out;
 	layout_upload_data(&from, u->uuid);
 	layout_blob(&to, d);
