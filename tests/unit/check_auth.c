@@ -14,6 +14,7 @@
 #include "common/util.h"
 #include "fcgi/auth.h"
 #include "fcgi/request.h"
+#include "tests/unit/check_run.h"
 
 #define SECRET		"0123456789abcdef-unit-secret"
 #define WPASS		"w:pass:with:colons"
@@ -503,8 +504,6 @@ main(void)
 {
 	Suite	*s;
 	TCase	*tc;
-	SRunner	*sr;
-	int	 nfailed;
 
 	s = suite_create("auth");
 	tc = tcase_create("core");
@@ -517,9 +516,5 @@ main(void)
 	tcase_add_loop_test(tc, test_check, 0, nitems(checks));
 	tcase_add_test(tc, test_basic);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	nfailed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return (nfailed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+	return (check_run(s));
 }

@@ -13,6 +13,7 @@
 #include "common/digest.h"
 #include "common/errors.h"
 #include "common/util.h"
+#include "tests/unit/check_run.h"
 
 /* buf */
 
@@ -675,12 +676,5 @@ common_suite(void)
 int
 main(void)
 {
-	SRunner	*sr;
-	int	 nfailed;
-
-	sr = srunner_create(common_suite());
-	srunner_run_all(sr, CK_ENV);
-	nfailed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return (nfailed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+	return (check_run(common_suite()));
 }

@@ -17,6 +17,7 @@
 #include "common/buf.h"
 #include "common/conf.h"
 #include "common/util.h"
+#include "tests/unit/check_run.h"
 
 #define ROOT	"[storage]\nroot = /srv/specreg\n"	/* lines 1-2 */
 #define SECRET	"[registry]\nsecret = 0123456789abcdef\n"	/* 3-4 */
@@ -382,8 +383,6 @@ main(void)
 {
 	Suite	*s;
 	TCase	*tc;
-	SRunner	*sr;
-	int	 nfailed;
 
 	s = suite_create("conf");
 	tc = tcase_create("parse");
@@ -399,9 +398,5 @@ main(void)
 	tcase_add_loop_test(tc, test_conf_substitute, 0, nitems(subs));
 	tcase_add_test(tc, test_conf_load_substitutes);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	nfailed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return (nfailed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+	return (check_run(s));
 }

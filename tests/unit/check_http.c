@@ -10,6 +10,7 @@
 #include "common/util.h"
 #include "fcgi/http.h"
 #include "fcgi/route.h"
+#include "tests/unit/check_run.h"
 
 static const struct {
 	const char	*tail, *path;
@@ -153,8 +154,6 @@ main(void)
 {
 	Suite	*s;
 	TCase	*tc;
-	SRunner	*sr;
-	int	 nfailed;
 
 	s = suite_create("http");
 	tc = tcase_create("parse");
@@ -163,9 +162,5 @@ main(void)
 	tcase_add_loop_test(tc, test_range, 0, nitems(ranges));
 	tcase_add_loop_test(tc, test_content_range, 0, nitems(cranges));
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	nfailed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return (nfailed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+	return (check_run(s));
 }

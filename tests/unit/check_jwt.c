@@ -13,6 +13,7 @@
 
 #include "common/jwt.h"
 #include "common/util.h"
+#include "tests/unit/check_run.h"
 
 #define NOW	1700000000
 #define KEY	"0123456789abcdef-test-key"
@@ -230,8 +231,6 @@ main(void)
 {
 	Suite	*s;
 	TCase	*tc;
-	SRunner	*sr;
-	int	 nfailed;
 
 	s = suite_create("jwt");
 	tc = tcase_create("core");
@@ -240,9 +239,5 @@ main(void)
 	tcase_add_loop_test(tc, test_garbage, 0, nitems(garbage));
 	tcase_add_test(tc, test_limits);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	nfailed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return (nfailed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+	return (check_run(s));
 }

@@ -14,6 +14,7 @@
 #include "common/util.h"
 #include "storage/driver.h"
 #include "storage/layout.h"
+#include "tests/unit/check_run.h"
 
 #define HEX256	"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 #define HEX256B	"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
@@ -155,8 +156,6 @@ main(void)
 {
 	Suite	*s;
 	TCase	*tc;
-	SRunner	*sr;
-	int	 nfailed;
 
 	log_init(0);
 	s = suite_create("layout");
@@ -165,9 +164,5 @@ main(void)
 	tcase_add_loop_test(tc, test_path_valid, 0, nitems(grammar));
 	tcase_add_test(tc, test_path_too_long);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	nfailed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return (nfailed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+	return (check_run(s));
 }

@@ -11,6 +11,7 @@
 #include "common/buf.h"
 #include "common/util.h"
 #include "storage/manifest.h"
+#include "tests/unit/check_run.h"
 
 #define H1	"1111111111111111111111111111111111111111111111111111111111111111"
 #define H2	"2222222222222222222222222222222222222222222222222222222222222222"
@@ -279,8 +280,6 @@ main(void)
 {
 	Suite	*s;
 	TCase	*tc;
-	SRunner	*sr;
-	int	 nfailed;
 
 	s = suite_create("manifest");
 	tc = tcase_create("parse");
@@ -290,9 +289,5 @@ main(void)
 	tcase_add_test(tc, test_nul);
 	tcase_add_test(tc, test_type_known);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	nfailed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return (nfailed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+	return (check_run(s));
 }

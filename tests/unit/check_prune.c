@@ -28,6 +28,7 @@
 #include "storage/manifest.h"
 #include "storage/prune.h"
 #include "storage/store.h"
+#include "tests/unit/check_run.h"
 #include "tests/unit/stor_conformance.h"
 
 #define REPO		"library/test"
@@ -883,12 +884,5 @@ prune_suite(void)
 int
 main(void)
 {
-	SRunner	*sr;
-	int	 failed;
-
-	sr = srunner_create(prune_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+	return (check_run(prune_suite()));
 }

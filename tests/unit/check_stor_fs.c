@@ -21,6 +21,7 @@
 #include "common/util.h"
 #include "common/xmalloc.h"
 #include "storage/driver.h"
+#include "tests/unit/check_run.h"
 #include "tests/unit/stor_conformance.h"
 
 static char	*fs_root;
@@ -150,8 +151,6 @@ main(void)
 {
 	Suite	*s;
 	TCase	*tc;
-	SRunner	*sr;
-	int	 nfailed;
 
 	log_init(0);
 	s = suite_create("stor_fs");
@@ -162,9 +161,5 @@ main(void)
 	tcase_add_test(tc, test_relative_root);
 	tcase_add_test(tc, test_unusable_root);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	nfailed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return (nfailed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+	return (check_run(s));
 }

@@ -23,6 +23,7 @@
 #include "storage/layout.h"
 #include "storage/manifest.h"
 #include "storage/store.h"
+#include "tests/unit/check_run.h"
 
 #define DOCKER_CONFIG	"application/vnd.docker.container.image.v1+json"
 #define DOCKER_LAYER	"application/vnd.docker.image.rootfs.diff.tar.gzip"
@@ -766,8 +767,6 @@ main(void)
 {
 	Suite	*s;
 	TCase	*tc;
-	SRunner	*sr;
-	int	 nfailed;
 
 	s = suite_create("store_manifest");
 	tc = tcase_create("store");
@@ -786,9 +785,5 @@ main(void)
 	tcase_add_test(tc, test_index);
 	tcase_add_test(tc, test_referrers);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	nfailed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return (nfailed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+	return (check_run(s));
 }

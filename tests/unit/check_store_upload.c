@@ -20,6 +20,7 @@
 #include "storage/driver.h"
 #include "storage/layout.h"
 #include "storage/store.h"
+#include "tests/unit/check_run.h"
 #include "tests/unit/stor_conformance.h"
 
 #define REPO		"library/test"
@@ -592,8 +593,6 @@ main(void)
 {
 	Suite	*s;
 	TCase	*tc;
-	SRunner	*sr;
-	int	 nfailed;
 
 	log_init(0);
 	s = suite_create("store_upload");
@@ -616,9 +615,5 @@ main(void)
 	tcase_add_test(tc, test_waiter_sees_removal);
 	tcase_add_test(tc, test_blob_ops);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	nfailed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return (nfailed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+	return (check_run(s));
 }

@@ -14,6 +14,7 @@
 #include "common/conf.h"
 #include "common/util.h"
 #include "storage/upstream.h"
+#include "tests/unit/check_run.h"
 
 #define UP_INI	"[storage]\nroot = /srv/specreg\n" \
 	"[upstream]\n" \
@@ -218,8 +219,6 @@ main(void)
 {
 	Suite	*s;
 	TCase	*tc;
-	SRunner	*sr;
-	int	 nfailed;
 
 	s = suite_create("upstream");
 	tc = tcase_create("conf");
@@ -234,9 +233,5 @@ main(void)
 	tcase_add_loop_test(tc, test_challenge, 0, nitems(challenges));
 	tcase_add_test(tc, test_challenge_too_long);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_ENV);
-	nfailed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return (nfailed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+	return (check_run(s));
 }
