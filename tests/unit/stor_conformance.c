@@ -446,24 +446,28 @@ lock_wait(int fd, int ms)
 	return (c);
 }
 
-START_TEST(test_lock_exclusion)
+/*
+ * With "lk" held, a child asks for the lock in "mode" (and "slot" of
+ * it): it must wait until "lk" is unlocked if "blocks", else get it at
+ * once.  Unlocks "lk".
+ */
+static void
+lock_race(struct stor_lock *lk, enum stor_lock_mode mode, uint64_t slot,
+    int blocks)
 {
-	struct stor_lock	*lk;
-	pid_t			 pid;
-	int			 p[2], status;
+	pid_t	pid;
+	int	p[2], status;
 
-	ck_assert_int_eq(stor_lock(sd, "locks/l", lock_cases[_i].held, 1,
-	    &lk), REG_OK);
 	ck_assert_int_eq(pipe(p), 0);
 	if ((pid = fork()) == 0) {
 		close(p[0]);
-		lock_child(p[1], lock_cases[_i].wanted, NO_SLOT);
+		lock_child(p[1], mode, slot);
 	}
 	ck_assert_int_ne(pid, -1);
 	close(p[1]);
-	if (lock_cases[_i].blocks) {
+	if (blocks) {
 		ck_assert_int_eq(lock_wait(p[0], 300), '\0');
-		stor_unlock(sd, lk);
+		stor_unlock(sd, lk);	/* and its slot with it */
 		ck_assert_int_eq(lock_wait(p[0], 10000), 'y');
 	} else {
 		ck_assert_int_eq(lock_wait(p[0], 10000), 'y');
@@ -472,6 +476,15 @@ START_TEST(test_lock_exclusion)
 	close(p[0]);
 	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
 	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+START_TEST(test_lock_exclusion)
+{
+	struct stor_lock	*lk;
+
+	ck_assert_int_eq(stor_lock(sd, "locks/l", lock_cases[_i].held, 1,
+	    &lk), REG_OK);
+	lock_race(lk, lock_cases[_i].wanted, NO_SLOT, lock_cases[_i].blocks);
 }
 END_TEST
 
@@ -490,30 +503,12 @@ static const struct {
 START_TEST(test_lock_slot)
 {
 	struct stor_lock	*lk;
-	pid_t			 pid;
-	int			 p[2], status;
 
 	ck_assert_int_eq(stor_lock(sd, "locks/l", STOR_LOCK_SH, 1, &lk),
 	    REG_OK);
 	ck_assert_int_eq(stor_lock_slot(sd, lk, slot_cases[_i].held), REG_OK);
-	ck_assert_int_eq(pipe(p), 0);
-	if ((pid = fork()) == 0) {
-		close(p[0]);
-		lock_child(p[1], STOR_LOCK_SH, slot_cases[_i].wanted);
-	}
-	ck_assert_int_ne(pid, -1);
-	close(p[1]);
-	if (slot_cases[_i].blocks) {
-		ck_assert_int_eq(lock_wait(p[0], 300), '\0');
-		stor_unlock(sd, lk);	/* and the slot with it */
-		ck_assert_int_eq(lock_wait(p[0], 10000), 'y');
-	} else {
-		ck_assert_int_eq(lock_wait(p[0], 10000), 'y');
-		stor_unlock(sd, lk);
-	}
-	close(p[0]);
-	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	lock_race(lk, STOR_LOCK_SH, slot_cases[_i].wanted,
+	    slot_cases[_i].blocks);
 }
 END_TEST
 
