@@ -171,9 +171,9 @@ referrer_desc(const struct digest *d, size_t len,
 	json_object_put(desc);
 }
 
-/* The repository's link to a manifest: its media type. */
 /*
- * A manifest pushed again (to another tag, say) finds its link in
+ * The repository's link to a manifest holds its media type.  A
+ * manifest pushed again (to another tag, say) finds its link in
  * place: touching it is enough, as for its blob, and saves a new file
  * and two syncs.  A delete may remove it between the read and the
  * touch: then it is written anew.

@@ -445,7 +445,7 @@ START_TEST(test_tag_concurrent)
 	struct buf		 b = BUF_INIT;
 	struct digest		 last;
 	pid_t			 pids[nitems(types)];
-	size_t			 i, j, n, k;
+	size_t			 i, j, n;
 	int			 status, fails;
 
 	for (i = 0; i < nitems(pids); i++) {
@@ -468,15 +468,11 @@ START_TEST(test_tag_concurrent)
 	ck_assert_int_eq(store_tag_get(st, "r", "t", &te, &n), REG_OK);
 	ck_assert_uint_eq(n, nitems(types));
 	for (i = 0; i < nitems(types); i++) {
+		ck_assert(tag_has(i, 29));
 		typed_make(&b, i, 29);
 		digest_of(DIGEST_SHA256, b.buf, b.len, &last);
-		for (k = 0; k < n; k++)
-			if (strcmp(te[k].media_type, types[i]) == 0)
-				break;
-		ck_assert_uint_lt(k, n);
-		ck_assert_str_eq(te[k].digest.str, last.str);
-		ck_assert_int_eq(store_manifest_get(st, "r", &te[k].digest,
-		    &b, &m), REG_OK);
+		ck_assert_int_eq(store_manifest_get(st, "r", &last, &b, &m),
+		    REG_OK);
 	}
 	free(te);
 	buf_release(&b);
