@@ -741,7 +741,7 @@ links_remove(struct prune *p, size_t *left)
 		}
 		lc->done = 1;
 		batch++;
-		if (!p->opts->dry_run && (rc = store_manifest_delete(p->st,
+		if (!p->opts->dry_run && (rc = store_manifest_drop(p->st,
 		    p->repos[lc->repo].name, &lc->d)) == REG_E_NOENT) {
 			rc = REG_OK;
 			continue;

@@ -28,6 +28,7 @@
 #include "storage/manifest.h"
 #include "storage/prune.h"
 #include "storage/store.h"
+#include "storage/store_int.h"
 #include "tests/unit/check_run.h"
 #include "tests/unit/stor_conformance.h"
 
@@ -161,6 +162,10 @@ image_push(const char *repo, const char *tag, const char *mt,
 	blob_new(oci ? OCI_CONFIG : D2_CONFIG, &dc, &cfg);
 	blob_new(oci ? OCI_LAYER : D2_LAYER, &d1, &l1);
 	blob_new(oci ? OCI_LAYER : D2_LAYER, &d2, &l2);
+	/* blob_new() pushes to REPO. */
+	ck_assert_int_eq(store_blob_mount(st, REPO, repo, &dc), REG_OK);
+	ck_assert_int_eq(store_blob_mount(st, REPO, repo, &d1), REG_OK);
+	ck_assert_int_eq(store_blob_mount(st, REPO, repo, &d2), REG_OK);
 	buf_addf(&body, "{\"schemaVersion\":2,\"mediaType\":\"%s\","
 	    "\"config\":%s,\"layers\":[%s,%s]%s}", mt, cfg.buf, l1.buf, l2.buf,
 	    extra);
@@ -253,13 +258,14 @@ age_path(const char *rel)
 	buf_release(&path);
 }
 
+/* Are the blob's bytes in the store, whoever holds it? */
 static int
 blob_exists(const struct digest *d)
 {
 	uint64_t	size;
 	enum reg_err	rc;
 
-	rc = store_blob_stat(st, d, &size);
+	rc = store_blob_size(st, d, &size);
 	ck_assert(rc == REG_OK || rc == REG_E_NOENT);
 	return (rc == REG_OK);
 }
@@ -575,7 +581,7 @@ START_TEST(test_grace)
 	blob_new(OCI_LAYER, &d, &desc);
 	layout_blob(&path, &d);
 	age_path(path.buf);
-	ck_assert_int_eq(store_blob_mount(st, &d), REG_OK);
+	ck_assert_int_eq(store_blob_mount(st, REPO, "other", &d), REG_OK);
 	dl_add(&keep, &d);
 	prune(1, 0, 0, &ps);
 	assert_all(&keep, 1);
@@ -692,7 +698,8 @@ late_push(void *arg)
 		index_push(REPO, "late", MT_OCI_INDEX, &lt->child, 1,
 		    &(struct dlist){ .n = 0 }, &lt->d, NULL);
 	else
-		ck_assert_int_eq(store_blob_mount(st, &lt->d), REG_OK);
+		ck_assert_int_eq(store_blob_mount(st, REPO, "other",
+		    &lt->d), REG_OK);
 	buf_release(&body);
 }
 
