@@ -582,6 +582,7 @@ START_TEST(test_blob_ops)
 	    REG_E_NOENT);
 	ck_assert_int_eq(store_blob_stat(st, REPO, &missing, &size),
 	    REG_E_NOENT);
+	buf_release(&b);
 }
 END_TEST
 
