@@ -39,7 +39,7 @@ static const struct reg_err_info reg_errs[REG_E__COUNT] = {
 	    "authentication required" },
 	[REG_E_DENIED]		= { 403, "DENIED",
 	    "requested access to the resource is denied" },
-	[REG_E_UNSUPPORTED]	= { 400, "UNSUPPORTED",
+	[REG_E_UNSUPPORTED]	= { 405, "UNSUPPORTED",
 	    "the operation is unsupported" },
 	[REG_E_TOOMANYREQUESTS]	= { 429, "TOOMANYREQUESTS",
 	    "too many requests" },

@@ -1,5 +1,10 @@
 /*
  * fcgi/h_blob.c: GET, HEAD and DELETE /v2/<name>/blobs/<digest>.
+ *
+ * A blob exists only for the repositories that hold it (store.h): any
+ * other answers BLOB_UNKNOWN, as if nobody had pushed it.  A DELETE
+ * takes the blob from this repository only, and is refused (405
+ * UNSUPPORTED) while a manifest of the repository references it.
  */
 #include "config.h"
 
@@ -66,9 +71,9 @@ h_blob_get(struct request *req)
 
 	if ((err = blob_digest(req, &d)) != REG_OK)
 		return (err);
-	err = store_blob_stat(req->store, &d, &size);
+	err = store_blob_stat(req->store, req->name, &d, &size);
 	if (err == REG_E_NOENT) {
-		/* Not here: upstream's, if there is an upstream. */
+		/* Not in this repository: upstream's, if there is one. */
 		if ((err = pull_blob(req, &d)) == REG_E_NOENT)
 			err = req_fail(req, REG_E_BLOB_UNKNOWN, "%s", d.str);
 		return (err);
@@ -115,7 +120,7 @@ h_blob_delete(struct request *req)
 
 	if ((err = blob_digest(req, &d)) != REG_OK)
 		return (err);
-	err = store_blob_delete(req->store, &d);
+	err = store_blob_delete(req->store, req->name, &d, &req->detail);
 	if (err == REG_E_NOENT)
 		return (req_fail(req, REG_E_BLOB_UNKNOWN, "%s", d.str));
 	if (err != REG_OK)

@@ -147,7 +147,8 @@ h_manifest_delete(struct request *req)
 	if (is_tag)
 		err = store_tag_delete(req->store, req->name, tag);
 	else
-		err = store_manifest_delete(req->store, req->name, &d);
+		err = store_manifest_delete(req->store, req->name, &d,
+		    &req->detail);
 	if (err == REG_E_NOENT)
 		return (req_fail(req, REG_E_MANIFEST_UNKNOWN, "%s",
 		    req->args.arg.p));

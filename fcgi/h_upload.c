@@ -97,6 +97,26 @@ upload_complete(struct request *req, const char *uuid,
 	return (blob_created(req, d));
 }
 
+/*
+ * ?mount=<digest>&from=<name>: only from a repository that holds the
+ * blob (and, with auth, that the client may pull: auth.c).  Without a
+ * "from" the blob would have to be looked for in every repository,
+ * which would let a writer read what others pushed; the client gets a
+ * normal upload instead, as the spec allows.
+ */
+static enum reg_err
+upload_mount(struct request *req, const struct digest *d)
+{
+	struct buf	from = BUF_INIT;
+	enum reg_err	err = REG_E_NOENT;
+
+	if (query_get(req->query, "from", &from) == 1 &&
+	    name_valid(from.buf, from.len))
+		err = store_blob_mount(req->store, from.buf, req->name, d);
+	buf_release(&from);
+	return (err);
+}
+
 enum reg_err
 h_upload_start(struct request *req)
 {
@@ -107,7 +127,7 @@ h_upload_start(struct request *req)
 
 	if ((err = query_digest(req, "mount", &d, &mount)) != REG_OK)
 		return (err);
-	if (mount && store_blob_mount(req->store, &d) == REG_OK)
+	if (mount && upload_mount(req, &d) == REG_OK)
 		return (blob_created(req, &d));
 	if ((err = query_digest(req, "digest", &d, &monolithic)) != REG_OK)
 		return (err);

@@ -20,6 +20,10 @@
  *   repos/<name>/_manifests/<alg>/<hex>
  *	Manifest link: the manifest belongs to the repository.  The file
  *	holds the manifest's media type; the bytes are the blob.
+ *   repos/<name>/_blobs/<alg>/<hex>
+ *	Blob link, empty: the repository holds the blob, which was pushed
+ *	or mounted into it.  A repository also holds what its manifests
+ *	reference, link or not (store_blob.c).
  *   repos/<name>/_tags/<tag>
  *	Tag file, rewritten atomically under repos/<name>/_tags/.lock:
  *	pushes hold it shared and a slot of it per tag (store_int.h),
@@ -32,8 +36,8 @@
  *	The store's gc lock (store.h).
  *
  * Repository name components never start with '_' (OCI grammar) and
- * tags never start with '.', so "_manifests", "_tags", "_referrers" and
- * ".lock" cannot collide with a repository or a tag.  Drivers put
+ * tags never start with '.', so "_manifests", "_blobs", "_tags",
+ * "_referrers" and ".lock" cannot collide with a repository or a tag.  Drivers put
  * temporary files at "<dir>/.tmp-<pid>-<random>" next to their target,
  * and listings skip every name that starts with '.'.
  */
@@ -121,6 +125,21 @@ layout_manifest_link(struct buf *out, const char *name,
 	buf_reset(out);
 	buf_addf(out, "repos/%s/_manifests/%s/%s", name,
 	    digest_alg_name(d->alg), d->hex);
+}
+
+void
+layout_blob_links(struct buf *out, const char *name)
+{
+	buf_reset(out);
+	buf_addf(out, "repos/%s/_blobs", name);
+}
+
+void
+layout_blob_link(struct buf *out, const char *name, const struct digest *d)
+{
+	buf_reset(out);
+	buf_addf(out, "repos/%s/_blobs/%s/%s", name, digest_alg_name(d->alg),
+	    d->hex);
 }
 
 void

@@ -25,6 +25,9 @@ void	layout_repo(struct buf *, const char *name);
 void	layout_manifest_link(struct buf *, const char *name,
 	    const struct digest *);
 void	layout_manifest_links(struct buf *, const char *name);
+void	layout_blob_link(struct buf *, const char *name,
+	    const struct digest *);
+void	layout_blob_links(struct buf *, const char *name);
 void	layout_tags(struct buf *, const char *name);
 void	layout_tag(struct buf *, const char *name, const char *tag);
 void	layout_tags_lock(struct buf *, const char *name);

@@ -45,6 +45,8 @@ struct prune_stats {
 	uint64_t	bytes;		/* freed */
 	uint64_t	kept;		/* blobs marked as reachable */
 	uint64_t	missing;	/* referenced but missing, or bad */
+	uint64_t	missing_blobs;	/* of those, blobs */
+	uint64_t	links;		/* blob links of removed blobs */
 };
 
 /* Defaults of [storage]: uploads and grace an hour, no expiration. */
@@ -67,6 +69,8 @@ enum reg_err	store_walk_blobs(struct store *, store_walk_fn, void *);
 /* Every manifest link of a repository. */
 enum reg_err	store_walk_links(struct store *, const char *name,
 		    store_walk_fn, void *);
+/* Every blob link of every repository, nested ones included. */
+enum reg_err	store_walk_blob_links(struct store *, store_walk_fn, void *);
 /*
  * Remove (or with dry_run, count) the drivers' temporary files older
  * than "before" anywhere in the store, logging each one.

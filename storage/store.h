@@ -21,8 +21,9 @@
  *    store_upload_finish() hold it shared while they check or create
  *    what a manifest refers to, and touch what they keep.
  *
- * Blobs are global to the store (as in zuul-registry): a blob pushed
- * through one repository can be fetched or mounted through any other.
+ * Blobs are stored once, but belong to repositories: the ones that
+ * pushed or mounted them, and the ones whose manifests reference them
+ * (store_blob.c).  Through any other repository a blob does not exist.
  * Manifests and tags belong to one repository.
  */
 #ifndef SPECREG_STORAGE_STORE_H
@@ -57,9 +58,13 @@ typedef ssize_t (*store_source_fn)(void *, size_t, void *);
 struct store	*store_open(const char *driver, const char *root);
 void		 store_close(struct store *);
 
-/* Blobs. */
-enum reg_err	store_blob_stat(struct store *, const struct digest *,
-		    uint64_t *);
+/*
+ * Blobs.  store_blob_stat() answers for the blob as repository "name"
+ * sees it (REG_E_NOENT if the repository does not hold it) and keeps it
+ * from prune for its grace period; read it after that.
+ */
+enum reg_err	store_blob_stat(struct store *, const char *name,
+		    const struct digest *, uint64_t *);
 enum reg_err	store_blob_read(struct store *, const struct digest *,
 		    uint64_t, uint64_t, stor_sink_fn, void *);
 /* Absolute file name for X-Sendfile; REG_E_NOENT if the driver has none. */
@@ -68,9 +73,19 @@ enum reg_err	store_blob_local_path(struct store *, const struct digest *,
 /* Path under the root for X-Accel-Redirect; REG_E_NOENT as above. */
 enum reg_err	store_blob_relpath(struct store *, const struct digest *,
 		    struct buf *);
-enum reg_err	store_blob_delete(struct store *, const struct digest *);
-/* Keep a blob from gc (cross-repository mount); NOENT if missing. */
-enum reg_err	store_blob_mount(struct store *, const struct digest *);
+/*
+ * Take the blob away from repository "name": REG_E_NOENT if it does
+ * not hold it, REG_E_UNSUPPORTED (reason in "detail") while a manifest
+ * of the repository references it or it is one.
+ */
+enum reg_err	store_blob_delete(struct store *, const char *name,
+		    const struct digest *, struct buf *detail);
+/*
+ * Cross-repository mount: "to" holds the blob too, kept from gc as if
+ * pushed; REG_E_NOENT if "from" does not hold it.
+ */
+enum reg_err	store_blob_mount(struct store *, const char *from,
+		    const char *to, const struct digest *);
 
 /* Uploads.  "name" is the repository the upload was started in. */
 enum reg_err	store_upload_start(struct store *, const char *name,
@@ -134,9 +149,13 @@ enum reg_err	store_manifest_put(struct store *, const char *name,
 enum reg_err	store_manifest_get(struct store *, const char *name,
 		    const struct digest *, struct buf *body,
 		    struct manifest_meta *);
-/* Remove a manifest from a repository, with every tag pointing at it. */
+/*
+ * Remove a manifest from a repository, with every tag pointing at it;
+ * REG_E_UNSUPPORTED (reason in "detail", which may be NULL) while an
+ * index of the repository references it.
+ */
 enum reg_err	store_manifest_delete(struct store *, const char *name,
-		    const struct digest *);
+		    const struct digest *, struct buf *detail);
 
 /* The tag's manifests, newest push first (one per media type). */
 enum reg_err	store_tag_get(struct store *, const char *name,

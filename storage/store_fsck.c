@@ -21,7 +21,7 @@
  * good: a corrupt blob is re-hashed and removed under the exclusive gc
  * lock (an upload finishing meanwhile renames a good copy over it under
  * the shared one); a broken link is checked again and removed with
- * store_manifest_delete(), also under the gc lock, which drops the tag
+ * store_manifest_drop(), also under the gc lock, which drops the tag
  * lines that point at it; a tag file is rewritten under the
  * repository's tag lock; an upload is removed under its own lock.
  * Removing a link can break an index that names it, so with repair the
@@ -175,7 +175,7 @@ ref_check(struct fsck *f, const struct manifest_desc *desc,
 	uint64_t	size;
 	enum reg_err	rc;
 
-	rc = store_blob_stat(f->st, &desc->digest, &size);
+	rc = store_blob_size(f->st, &desc->digest, &size);
 	if (rc == REG_E_NOENT)
 		buf_addf(why, "%s %s is missing", what, desc->digest.str);
 	else if (rc == REG_OK && size != desc->size)
@@ -276,7 +276,7 @@ link_repair(struct fsck *f, const struct digest *d)
 	if ((rc = store_gc_lock(f->st, STOR_LOCK_EX, &lk)) != REG_OK)
 		return (rc);
 	if ((rc = link_check(f, d, &why)) == REG_OK && why.len > 0 &&
-	    (rc = store_manifest_delete(f->st, f->repo, d)) == REG_OK) {
+	    (rc = store_manifest_drop(f->st, f->repo, d)) == REG_OK) {
 		f->stats->repaired++;
 		f->again = 1;
 	}

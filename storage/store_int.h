@@ -24,6 +24,30 @@
 enum reg_err	store_gc_lock(struct store *, enum stor_lock_mode,
 		    struct stor_lock **);
 
+/* The repository's tag lock ("create": make the lock file if missing). */
+enum reg_err	store_tags_lock(struct store *, const char *name,
+		    enum stor_lock_mode, int create, struct stor_lock **);
+/* The size of blob "d", whoever holds it. */
+enum reg_err	store_blob_size(struct store *, const struct digest *,
+		    uint64_t *);
+/* Record that "name" holds blob "d" (layout_blob_link()). */
+enum reg_err	store_blob_link(struct store *, const char *name,
+		    const struct digest *);
+/*
+ * A manifest of "name" that references "d" (config or layer of an
+ * image, child of an index) into "*by", or REG_E_NOENT if none does.
+ * Reads every manifest of the repository.
+ */
+enum reg_err	store_manifest_using(struct store *, const char *name,
+		    const struct digest *d, struct digest *by);
+/*
+ * store_manifest_delete() without the check that no index references
+ * the manifest: for prune, whose mark keeps every child of what it
+ * keeps.
+ */
+enum reg_err	store_manifest_drop(struct store *, const char *name,
+		    const struct digest *);
+
 /* Put "te" first in the tag, replacing the line of its media type. */
 enum reg_err	store_tag_set_locked(struct store *, struct stor_lock *lk,
 		    const char *name, const char *tag,

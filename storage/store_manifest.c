@@ -13,13 +13,19 @@
  * Pushing holds the store's gc lock shared while it checks what the
  * manifest references, touches it and writes the manifest, so a prune
  * (exclusive) sees either none of it or all of it; the blobs it touched
- * are young enough to survive its grace period.  Referrer descriptors
- * and tags of a repository change only under its tag lock: pushes hold
- * it shared, deletes exclusively.  A push writes its link before it
- * takes the lock and, under it, again if a delete removed it meanwhile;
- * it rewrites its tag under that tag's slot of the lock (store_int.h).
- * Pushes to one repository wait for each other only when they push one
- * tag.  Lock order: gc, then the repository's tag lock, then a slot.
+ * are young enough to survive its grace period.  It holds the
+ * repository's tag lock shared for as long, and deletes of manifests
+ * and blobs take it exclusively: what a push found in the repository
+ * is still there when its link appears, and a delete that finds no
+ * manifest referencing what it removes is right until it is done.  A
+ * push rewrites its tag under that tag's slot of the lock
+ * (store_int.h), so pushes to one repository wait for each other only
+ * when they push one tag.  Lock order: gc, then the repository's tag
+ * lock, then a slot.
+ *
+ * A manifest that an index of its repository references cannot be
+ * deleted (the push of that index would have been refused without
+ * it); prune removes both together (store_manifest_drop()).
  */
 #include "config.h"
 
@@ -33,37 +39,28 @@
 #include "storage/driver.h"
 #include "storage/layout.h"
 #include "storage/manifest.h"
+#include "storage/prune.h"
 #include "storage/store.h"
 #include "storage/store_int.h"
 
-static enum reg_err
-tags_lock(struct store *st, const char *name, enum stor_lock_mode mode,
-    struct stor_lock **lk)
-{
-	struct buf	path = BUF_INIT;
-	enum reg_err	rc;
-
-	layout_tags_lock(&path, name);
-	rc = stor_lock(st->sd, path.buf, mode, 1, lk);
-	buf_release(&path);
-	return (rc);
-}
-
 /* Checks of what a manifest references, under the gc lock. */
 
-/* The blob must exist with the declared size; keep it from gc. */
+/*
+ * The repository must hold the blob, with the declared size; keep it
+ * from gc.
+ */
 static enum reg_err
-blob_check(struct store *st, const struct manifest_desc *desc,
-    const char *what, struct buf *detail)
+blob_check(struct store *st, const char *name,
+    const struct manifest_desc *desc, const char *what, struct buf *detail)
 {
 	struct buf	path = BUF_INIT;
 	uint64_t	size;
 	enum reg_err	rc;
 
-	rc = store_blob_stat(st, &desc->digest, &size);
+	rc = store_blob_stat(st, name, &desc->digest, &size);
 	if (rc == REG_E_NOENT) {
-		buf_addf(detail, "%s %s is not in the registry", what,
-		    desc->digest.str);
+		buf_addf(detail, "%s %s is not in repository %s", what,
+		    desc->digest.str, name);
 		return (REG_E_MANIFEST_BLOB_UNKNOWN);
 	}
 	if (rc != REG_OK)
@@ -99,7 +96,7 @@ child_check(struct store *st, const char *name,
 	}
 	if (rc != REG_OK)
 		return (rc);
-	return (blob_check(st, desc, "manifest", detail));
+	return (blob_check(st, name, desc, "manifest", detail));
 }
 
 static enum reg_err
@@ -110,10 +107,11 @@ refs_check(struct store *st, const char *name,
 	enum reg_err	rc = REG_OK;
 
 	if (mp->kind == MANIFEST_IMAGE)
-		rc = blob_check(st, &mp->config, "config", detail);
+		rc = blob_check(st, name, &mp->config, "config", detail);
 	for (i = 0; i < mp->nrefs && rc == REG_OK; i++) {
 		if (mp->kind == MANIFEST_IMAGE)
-			rc = blob_check(st, &mp->refs[i], "layer", detail);
+			rc = blob_check(st, name, &mp->refs[i], "layer",
+			    detail);
 		else
 			rc = child_check(st, name, &mp->refs[i], detail);
 	}
@@ -175,8 +173,7 @@ referrer_desc(const struct digest *d, size_t len,
  * The repository's link to a manifest holds its media type.  A
  * manifest pushed again (to another tag, say) finds its link in
  * place: touching it is enough, as for its blob, and saves a new file
- * and two syncs.  A delete may remove it between the read and the
- * touch: then it is written anew.
+ * and two syncs.
  */
 static enum reg_err
 link_put(struct store *st, const struct buf *path,
@@ -196,29 +193,21 @@ link_put(struct store *st, const struct buf *path,
 }
 
 /*
- * Link, then referrer descriptor and tag under the shared tag lock.
+ * Link, referrer descriptor and tag, under the shared tag lock ("lk").
  * Every stor_put() is a data and a directory sync; concurrent pushes
  * to different tags do them side by side.
  */
 static enum reg_err
-manifest_link_write(struct store *st, const char *name, const char *tag,
-    const struct digest *d, size_t len, const struct manifest_parsed *mp)
+manifest_link_write(struct store *st, struct stor_lock *lk, const char *name,
+    const char *tag, const struct digest *d, size_t len,
+    const struct manifest_parsed *mp)
 {
 	struct buf		 path = BUF_INIT, b = BUF_INIT;
-	struct stor_lock	*lk;
-	struct stor_stat	 ss;
 	struct tag_entry	 te;
 	enum reg_err		 rc;
 
 	layout_manifest_link(&path, name, d);
-	if ((rc = link_put(st, &path, mp)) != REG_OK ||
-	    (rc = tags_lock(st, name, STOR_LOCK_SH, &lk)) != REG_OK) {
-		buf_release(&path);
-		return (rc);
-	}
-	/* A delete of this manifest may have run in between. */
-	if ((rc = stor_stat(st->sd, path.buf, &ss)) == REG_E_NOENT)
-		rc = link_put(st, &path, mp);
+	rc = link_put(st, &path, mp);
 	if (rc == REG_OK && mp->has_subject) {
 		referrer_desc(d, len, mp, &b);
 		layout_referrer(&path, name, &mp->subject.digest, d);
@@ -230,7 +219,6 @@ manifest_link_write(struct store *st, const char *name, const char *tag,
 		    strlen(mp->media_type) + 1);
 		rc = store_tag_set_locked(st, lk, name, tag, &te);
 	}
-	stor_unlock(st->sd, lk);
 	buf_release(&path);
 	buf_release(&b);
 	return (rc);
@@ -255,7 +243,7 @@ store_manifest_put(struct store *st, const char *name, const char *tag,
     size_t len, struct manifest_meta *meta, struct buf *detail)
 {
 	struct manifest_parsed	 mp;
-	struct stor_lock	*gc;
+	struct stor_lock	*gc, *lk;
 	struct digest		 d;
 	enum reg_err		 rc;
 
@@ -273,12 +261,17 @@ store_manifest_put(struct store *st, const char *name, const char *tag,
 	if ((rc = manifest_parse(body, len, content_type, &mp, detail)) !=
 	    REG_OK)
 		return (rc);
-	if ((rc = store_gc_lock(st, STOR_LOCK_SH, &gc)) == REG_OK) {
+	if ((rc = store_gc_lock(st, STOR_LOCK_SH, &gc)) != REG_OK)
+		goto out;
+	if ((rc = store_tags_lock(st, name, STOR_LOCK_SH, 1, &lk)) == REG_OK) {
 		if ((rc = refs_check(st, name, &mp, detail)) == REG_OK &&
 		    (rc = manifest_blob_write(st, &d, body, len)) == REG_OK)
-			rc = manifest_link_write(st, name, tag, &d, len, &mp);
-		stor_unlock(st->sd, gc);
+			rc = manifest_link_write(st, lk, name, tag, &d, len,
+			    &mp);
+		stor_unlock(st->sd, lk);
 	}
+	stor_unlock(st->sd, gc);
+out:
 	if (rc == REG_OK)
 		meta_fill(meta, &d, len, &mp);
 	manifest_parsed_release(&mp);
@@ -370,36 +363,138 @@ store_manifest_get(struct store *st, const char *name,
 
 /* Deleting a manifest. */
 
-enum reg_err
-store_manifest_delete(struct store *st, const char *name,
+/* Does the manifest "m" of "name" reference "d"? */
+static int
+manifest_refers(struct store *st, const char *name, const struct digest *m,
     const struct digest *d)
 {
-	struct manifest_meta	 meta;
-	struct buf		 path = BUF_INIT, body = BUF_INIT;
-	struct stor_lock	*lk;
-	enum reg_err		 rc;
+	struct manifest_parsed	mp;
+	struct manifest_meta	meta;
+	struct buf		body = BUF_INIT, detail = BUF_INIT;
+	size_t			i;
+	int			found = 0;
 
-	/* Its subject, to find its referrer descriptor. */
-	rc = store_manifest_get(st, name, d, &body, &meta);
+	if (store_manifest_get(st, name, m, &body, &meta) != REG_OK ||
+	    manifest_parse(body.buf, body.len, meta.media_type, &mp,
+	    &detail) != REG_OK)
+		goto out;
+	found = mp.has_config && digest_equal(&mp.config.digest, d);
+	for (i = 0; i < mp.nrefs && !found; i++)
+		found = digest_equal(&mp.refs[i].digest, d);
+	manifest_parsed_release(&mp);
+out:
 	buf_release(&body);
-	if (rc != REG_OK && rc != REG_E_NOENT)
-		return (rc);
-	if (rc == REG_E_NOENT && (rc = link_read(st, name, d,
-	    meta.media_type)) != REG_OK)
-		return (rc);
-	if ((rc = tags_lock(st, name, STOR_LOCK_EX, &lk)) != REG_OK)
-		return (rc);
+	buf_release(&detail);
+	return (found);
+}
+
+struct using {
+	struct store		*st;
+	const char		*name;
+	const struct digest	*d;
+	struct digest		*by;
+	int			 found;
+};
+
+static enum reg_err
+using_seen(const char *path, const struct digest *m,
+    const struct stor_stat *ss, void *arg)
+{
+	struct using	*u = arg;
+
+	(void)path;
+	(void)ss;
+	if (m == NULL || !manifest_refers(u->st, u->name, m, u->d))
+		return (REG_OK);
+	*u->by = *m;
+	u->found = 1;
+	return (REG_E_BUSY);	/* stops the walk */
+}
+
+enum reg_err
+store_manifest_using(struct store *st, const char *name,
+    const struct digest *d, struct digest *by)
+{
+	struct using	u = { st, name, d, by, 0 };
+	enum reg_err	rc;
+
+	rc = store_walk_links(st, name, using_seen, &u);
+	if (u.found)
+		return (REG_OK);
+	return (rc == REG_OK ? REG_E_NOENT : rc);
+}
+
+/* Under the tag lock: the manifest, its tags and referrer descriptor. */
+static enum reg_err
+manifest_remove_locked(struct store *st, const char *name,
+    const struct digest *d, const struct manifest_meta *meta)
+{
+	struct buf	path = BUF_INIT;
+	enum reg_err	rc;
+
 	rc = store_tags_drop_locked(st, name, d);
 	if (rc == REG_OK) {
 		layout_manifest_link(&path, name, d);
 		rc = stor_remove(st->sd, path.buf);
 	}
-	if (rc == REG_OK && meta.has_subject) {
-		layout_referrer(&path, name, &meta.subject, d);
+	if (rc == REG_OK && meta->has_subject) {
+		layout_referrer(&path, name, &meta->subject, d);
 		if ((rc = stor_remove(st->sd, path.buf)) == REG_E_NOENT)
 			rc = REG_OK;
 	}
-	stor_unlock(st->sd, lk);
 	buf_release(&path);
 	return (rc);
+}
+
+/* Its subject, to find its referrer descriptor. */
+static enum reg_err
+manifest_meta_read(struct store *st, const char *name, const struct digest *d,
+    struct manifest_meta *meta)
+{
+	struct buf	body = BUF_INIT;
+	enum reg_err	rc;
+
+	rc = store_manifest_get(st, name, d, &body, meta);
+	buf_release(&body);
+	if (rc == REG_E_NOENT)
+		rc = link_read(st, name, d, meta->media_type);
+	return (rc);
+}
+
+static enum reg_err
+manifest_delete(struct store *st, const char *name, const struct digest *d,
+    int check, struct buf *detail)
+{
+	struct manifest_meta	 meta;
+	struct stor_lock	*lk;
+	struct digest		 by;
+	enum reg_err		 rc;
+
+	if ((rc = manifest_meta_read(st, name, d, &meta)) != REG_OK)
+		return (rc);
+	if ((rc = store_tags_lock(st, name, STOR_LOCK_EX, 1, &lk)) != REG_OK)
+		return (rc);
+	if (check && (rc = store_manifest_using(st, name, d, &by)) == REG_OK) {
+		if (detail != NULL)
+			buf_addf(detail, "index %s references %s: delete the "
+			    "index first", by.str, d->str);
+		rc = REG_E_UNSUPPORTED;
+	} else if (!check || rc == REG_E_NOENT)
+		rc = manifest_remove_locked(st, name, d, &meta);
+	stor_unlock(st->sd, lk);
+	return (rc);
+}
+
+enum reg_err
+store_manifest_delete(struct store *st, const char *name,
+    const struct digest *d, struct buf *detail)
+{
+	return (manifest_delete(st, name, d, 1, detail));
+}
+
+enum reg_err
+store_manifest_drop(struct store *st, const char *name,
+    const struct digest *d)
+{
+	return (manifest_delete(st, name, d, 0, NULL));
 }

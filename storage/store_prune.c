@@ -33,19 +33,27 @@
  *      - a link candidate whose link or manifest blob has become fresh
  *        is kept and marked from (a push of the manifest, or of an index
  *        naming it, touches the blob); the others that the marks of
- *        this hold do not reach are removed with store_manifest_delete();
+ *        this hold do not reach are removed with store_manifest_drop();
  *      - a blob is removed only if it is still unmarked and its mtime
  *        still older than epoch - grace;
  *      - a repository that lost tags or links in this run and has
  *        neither left is removed.
- *  6. Temporary files older than the grace (and STORE_TMP_MIN_AGE) are
+ *  6. Blob links (a repository's hold on a blob, store_blob.c) whose
+ *     blob is gone are removed, each looked at again under the
+ *     exclusive gc lock: uploads and mounts link a blob under the
+ *     shared one, after making sure it exists.  Links do not keep a
+ *     blob: an unreferenced blob goes after the grace, held or not.
+ *  7. Temporary files older than the grace (and STORE_TMP_MIN_AGE) are
  *     removed.
  *
  * Why a blob in use survives.  Whatever makes a blob referenced does so
  * inside a shared-lock section that checks the blob exists and touches
  * it: store_manifest_put() touches the manifest blob, the config, the
  * layers and the child manifest blobs of an index; store_blob_mount()
- * and store_upload_finish() touch what they keep.  Take a blob that is
+ * and store_upload_finish() touch what they keep.  A HEAD or GET
+ * (store_blob_stat()) touches an old blob and then looks again that it
+ * is there, so a client that was told a blob exists has the grace to
+ * push the manifest that names it.  Take a blob that is
  * referenced when a deletion runs.  Either the reference was written
  * before the barrier: then the mark read it, since tags and links are
  * removed only by the rules above, which drop their reference too.  Or
@@ -530,7 +538,6 @@ mark_manifest(struct prune *p, size_t ri, const struct digest *d)
 	rc = REG_OK;
 	if (!sset_add(&p->kept, key.buf))
 		goto out;
-	sset_add(&p->marked, d->str);
 	if ((rc = link_type(p, name, d, &mt)) != REG_OK)
 		goto out;
 	layout_blob(&path, d);
@@ -542,6 +549,8 @@ mark_manifest(struct prune *p, size_t ri, const struct digest *d)
 	}
 	if (rc != REG_OK)
 		goto out;
+	/* Marked once read, so that only blobs that exist are marked. */
+	sset_add(&p->marked, d->str);
 	if (manifest_parse(body.buf, body.len, mt.len > 0 ? mt.buf : NULL,
 	    &mp, &detail) != REG_OK) {
 		buf_addstr(&detail, " (the manifest does not parse)");
@@ -741,7 +750,7 @@ links_remove(struct prune *p, size_t *left)
 		}
 		lc->done = 1;
 		batch++;
-		if (!p->opts->dry_run && (rc = store_manifest_delete(p->st,
+		if (!p->opts->dry_run && (rc = store_manifest_drop(p->st,
 		    p->repos[lc->repo].name, &lc->d)) == REG_E_NOENT) {
 			rc = REG_OK;
 			continue;
@@ -841,6 +850,14 @@ prune_blobs_collect(struct prune *p)
 	rc = store_walk_blobs(p->st, blob_seen, p);
 	log_info("prune: %llu blobs reachable, %zu unreachable and older "
 	    "than the grace", (unsigned long long)p->stats->kept, p->nblobs);
+	/* Marked blobs the walk did not find: configs and layers. */
+	if (rc == REG_OK && p->marked.n > p->stats->kept) {
+		p->stats->missing_blobs = p->marked.n - p->stats->kept;
+		p->stats->missing += p->stats->missing_blobs;
+		log_warnx("prune: %llu referenced blobs are missing (specreg "
+		    "fsck names them)",
+		    (unsigned long long)p->stats->missing_blobs);
+	}
 	return (rc);
 }
 
@@ -859,6 +876,87 @@ prune_blobs(struct prune *p)
 		rc = blobs_remove(p, i, end);
 		stor_unlock(p->st->sd, lk);
 	}
+	return (rc);
+}
+
+/*
+ * Blob links whose blob is gone: the repository held what no longer
+ * exists, and would hold it again if someone else pushed it.
+ */
+struct stale {
+	char		*path;
+	struct digest	 d;
+};
+
+struct stale_links {
+	struct prune	*p;
+	struct stale	*v;
+	size_t		 n;
+};
+
+static enum reg_err
+blob_link_seen(const char *path, const struct digest *d,
+    const struct stor_stat *ss, void *arg)
+{
+	struct stale_links	*sl = arg;
+	uint64_t		 size;
+	enum reg_err		 rc;
+
+	(void)ss;
+	if (d == NULL) {
+		log_warnx("prune: %s: not a blob link; left alone", path);
+		return (REG_OK);
+	}
+	if ((rc = store_blob_size(sl->p->st, d, &size)) != REG_E_NOENT)
+		return (rc);
+	sl->v = xreallocarray(sl->v, sl->n + 1, sizeof(*sl->v));
+	sl->v[sl->n].path = xstrdup(path);
+	sl->v[sl->n++].d = *d;
+	return (REG_OK);
+}
+
+/*
+ * Under the gc lock, which uploads and mounts hold shared while they
+ * link a blob they made sure exists: a link whose blob is still
+ * missing is stale.
+ */
+static enum reg_err
+stale_remove(struct prune *p, const struct stale *s)
+{
+	uint64_t	size;
+	enum reg_err	rc;
+
+	if ((rc = store_blob_size(p->st, &s->d, &size)) != REG_E_NOENT)
+		return (rc);
+	if (!p->opts->dry_run &&
+	    (rc = stor_remove(p->st->sd, s->path)) != REG_OK)
+		return (rc == REG_E_NOENT ? REG_OK : rc);
+	log_info("prune: %s %s", p->verb, s->path);
+	p->stats->links++;
+	return (REG_OK);
+}
+
+static enum reg_err
+prune_blob_links(struct prune *p)
+{
+	struct stale_links	 sl = { p, NULL, 0 };
+	struct stor_lock	*lk;
+	size_t			 i;
+	enum reg_err		 rc;
+
+	rc = store_walk_blob_links(p->st, blob_link_seen, &sl);
+	for (i = 0; i < sl.n && rc == REG_OK; i++) {
+		if (i % PRUNE_BATCH == 0 && (rc = store_gc_lock(p->st,
+		    STOR_LOCK_EX, &lk)) != REG_OK)
+			break;
+		rc = stale_remove(p, &sl.v[i]);
+		if (i % PRUNE_BATCH == PRUNE_BATCH - 1 || i + 1 == sl.n ||
+		    rc != REG_OK)
+			stor_unlock(p->st->sd, lk);
+	}
+	for (i = 0; i < sl.n; i++)
+		free(sl.v[i].path);
+	free(sl.v);
 	return (rc);
 }
 
@@ -1037,16 +1135,18 @@ prune_summary(const struct prune *p, enum reg_err rc)
 	const struct prune_stats	*s = p->stats;
 
 	log_info("prune: %s%s %llu uploads, %llu tags, %llu manifests, "
-	    "%llu repositories, %llu blobs, %llu temporary files; %llu bytes "
-	    "%s; %llu blobs kept; %llu missing objects",
+	    "%llu repositories, %llu blobs, %llu blob links, %llu temporary "
+	    "files; %llu bytes %s; %llu blobs kept; %llu missing objects "
+	    "(%llu blobs)",
 	    rc == REG_OK ? "" : "stopped by an error: ",
 	    p->opts->dry_run ? "would remove" : "removed",
 	    (unsigned long long)s->uploads, (unsigned long long)s->tags,
 	    (unsigned long long)s->manifests, (unsigned long long)s->repos,
-	    (unsigned long long)s->blobs, (unsigned long long)s->tmp,
-	    (unsigned long long)s->bytes,
+	    (unsigned long long)s->blobs, (unsigned long long)s->links,
+	    (unsigned long long)s->tmp, (unsigned long long)s->bytes,
 	    p->opts->dry_run ? "to free" : "freed", (unsigned long long)s->kept,
-	    (unsigned long long)s->missing);
+	    (unsigned long long)s->missing,
+	    (unsigned long long)s->missing_blobs);
 }
 
 enum reg_err
@@ -1082,6 +1182,7 @@ store_prune(struct store *st, const struct prune_opts *opts,
 		opts->after_mark(opts->after_mark_arg);
 	if (rc == REG_OK && (rc = prune_links(&p)) == REG_OK &&
 	    (rc = prune_blobs(&p)) == REG_OK &&
+	    (rc = prune_blob_links(&p)) == REG_OK &&
 	    (rc = prune_empty_repos(&p)) == REG_OK) {
 		tmp_age = opts->grace > STORE_TMP_MIN_AGE ? opts->grace :
 		    STORE_TMP_MIN_AGE;

@@ -278,6 +278,19 @@ store_tag_get(struct store *st, const char *name, const char *tag,
 }
 
 enum reg_err
+store_tags_lock(struct store *st, const char *name, enum stor_lock_mode mode,
+    int create, struct stor_lock **lk)
+{
+	struct buf	path = BUF_INIT;
+	enum reg_err	rc;
+
+	layout_tags_lock(&path, name);
+	rc = stor_lock(st->sd, path.buf, mode, create, lk);
+	buf_release(&path);
+	return (rc);
+}
+
+enum reg_err
 store_tag_delete(struct store *st, const char *name, const char *tag)
 {
 	struct buf		 path = BUF_INIT;
@@ -285,8 +298,7 @@ store_tag_delete(struct store *st, const char *name, const char *tag)
 	enum reg_err		 rc;
 
 	/* Tags are only written under the lock: no lock file, no tag. */
-	layout_tags_lock(&path, name);
-	rc = stor_lock(st->sd, path.buf, STOR_LOCK_EX, 0, &lk);
+	rc = store_tags_lock(st, name, STOR_LOCK_EX, 0, &lk);
 	if (rc == REG_OK) {
 		layout_tag(&path, name, tag);
 		rc = stor_remove(st->sd, path.buf);

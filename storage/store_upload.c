@@ -352,9 +352,12 @@ upload_digest(struct upload *u, const struct digest *want,
 	return (rc);
 }
 
-/* Rename the data into the blob store, under the shared gc lock. */
+/*
+ * Rename the data into the blob store and give it to the upload's
+ * repository, under the shared gc lock.
+ */
 static enum reg_err
-upload_commit_blob(struct upload *u, const struct digest *d)
+upload_commit_blob(struct upload *u, const char *name, const struct digest *d)
 {
 	struct stor_driver	*sd = u->st->sd;
 	struct stor_lock	*gc;
@@ -365,8 +368,9 @@ upload_commit_blob(struct upload *u, const struct digest *d)
 		goto out;
 	layout_upload_data(&from, u->uuid);
 	layout_blob(&to, d);
-	if ((rc = stor_move(sd, from.buf, to.buf)) == REG_OK)
-		rc = stor_touch(sd, to.buf);
+	if ((rc = stor_move(sd, from.buf, to.buf)) == REG_OK &&
+	    (rc = stor_touch(sd, to.buf)) == REG_OK)
+		rc = store_blob_link(u->st, name, d);
 	stor_unlock(sd, gc);
 out:
 	buf_release(&from);
@@ -402,7 +406,7 @@ store_upload_finish(struct store *st, const char *name, const char *uuid,
 	}
 	/* Without its state the upload is unknown, whatever happens next. */
 	if ((rc = upload_state_drop(&u)) != REG_OK ||
-	    (rc = upload_commit_blob(&u, want)) != REG_OK)
+	    (rc = upload_commit_blob(&u, name, want)) != REG_OK)
 		goto out;
 	(void)upload_remove(&u);
 	*size = u.offset;

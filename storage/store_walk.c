@@ -2,9 +2,9 @@
  * storage/store_walk.c: walking the blob and link trees, and sweeping
  * temporary files, for store_prune.c and store_fsck.c.
  *
- * Both trees end in "<alg>/.../<hex>" (layout.c): blobs at
+ * The trees end in "<alg>/.../<hex>" (layout.c): blobs at
  * blobs/<alg>/<hex[0:2]>/<hex>, links at
- * repos/<name>/_manifests/<alg>/<hex>.  Each directory is listed whole
+ * repos/<name>/_manifests/<alg>/<hex> and repos/<name>/_blobs/<alg>/<hex>.  Each directory is listed whole
  * before anything in it is handed on, so callbacks may remove entries;
  * a directory that vanished meanwhile (another prune, a DELETE) is
  * simply empty.
@@ -190,6 +190,48 @@ store_walk_links(struct store *st, const char *name, store_walk_fn fn,
 
 	layout_manifest_links(&top, name);
 	rc = walk_tree(&w, top.buf);
+	buf_release(&top);
+	return (rc);
+}
+
+/*
+ * The blob links below "dir", a directory of repos/: its own, if it is
+ * a repository, then those of the repositories nested in it.
+ */
+static enum reg_err
+walk_blob_links(struct walk *w, const char *dir)
+{
+	struct ents	 es;
+	struct buf	 sub = BUF_INIT;
+	size_t		 i;
+	enum reg_err	 rc;
+
+	if ((rc = ents_list(w->st, dir, 0, &es)) != REG_OK)
+		return (rc);
+	for (i = 0; i < es.n && rc == REG_OK; i++) {
+		if (!es.v[i].ss.is_dir)
+			continue;
+		buf_reset(&sub);
+		buf_addf(&sub, "%s/%s", dir, es.v[i].name);
+		if (strcmp(es.v[i].name, "_blobs") == 0)
+			rc = walk_tree(w, sub.buf);
+		else if (es.v[i].name[0] != '_')
+			rc = walk_blob_links(w, sub.buf);
+	}
+	ents_free(&es);
+	buf_release(&sub);
+	return (rc);
+}
+
+enum reg_err
+store_walk_blob_links(struct store *st, store_walk_fn fn, void *arg)
+{
+	struct walk	w = { st, fn, arg, 0 };
+	struct buf	top = BUF_INIT;
+	enum reg_err	rc;
+
+	layout_repos_root(&top);
+	rc = walk_blob_links(&w, top.buf);
 	buf_release(&top);
 	return (rc);
 }

@@ -1,6 +1,7 @@
 #!/bin/sh
-# Blob download: HEAD, GET, Range, 404, DELETE, and blobs being global
-# (readable through any repository name, as in zuul-registry).
+# Blob download: HEAD, GET, Range, 404, DELETE, and blobs belonging to
+# the repositories that hold them (unlike zuul-registry, where any
+# repository name serves any blob).
 #
 # Unless SPECREG_SENDFILE is set, everything runs twice: first with
 # sendfile off (specreg streams the bytes and does Range itself), then
@@ -108,13 +109,45 @@ hdr_is Content-Length 0
 hdr_is Docker-Content-Digest "$de"
 [ "$(size_of "$T/body")" = 0 ] || fail "empty blob has a body"
 
-note "blobs are global: any repository name serves them"
+note "a blob belongs to the repository it was pushed to"
 for r in other/repo never/pushed/here quay.io/org/img library/alpine; do
-	expect_status 200 "$V2/$r/blobs/$d"
-	body_is_file "$T/b1"
-	expect_status 200 -I "$V2/$r/blobs/$d"
-	hdr_is Content-Length 1000
+	expect_err 404 BLOB_UNKNOWN "$V2/$r/blobs/$d"
+	expect_status 404 -I "$V2/$r/blobs/$d"
+	expect_err 404 BLOB_UNKNOWN -X DELETE "$V2/$r/blobs/$d"
 done
+expect_status 200 "$blob"
+body_is_file "$T/b1"
+
+note "a DELETE through another repository cannot break an image"
+R=test/blobs
+oci_image img 2
+manifest_put test/blobs v1 "$OCI" "$T/img.json"
+dl=$(digest_of "$T/img.l1")
+dm=$(digest_of "$T/img.json")
+expect_err 404 BLOB_UNKNOWN -X DELETE "$V2/nobody/else/blobs/$dl"
+expect_err 404 BLOB_UNKNOWN -X DELETE "$V2/nobody/else/blobs/$dm"
+expect_status 200 "$V2/test/blobs/blobs/$dl"
+body_is_file "$T/img.l1"
+expect_status 200 "$V2/test/blobs/manifests/v1"
+body_is_file "$T/img.json"
+note "nor a DELETE of what a manifest of the repository references"
+expect_err 405 UNSUPPORTED -X DELETE "$V2/test/blobs/blobs/$dl"
+expect_err 405 UNSUPPORTED -X DELETE "$V2/test/blobs/blobs/$dm"
+expect_status 200 "$V2/test/blobs/blobs/$dl"
+body_is_file "$T/img.l1"
+note "once the manifest is deleted, its blobs may be"
+expect_status 202 -X DELETE "$V2/test/blobs/manifests/$dm"
+expect_status 202 -X DELETE "$V2/test/blobs/blobs/$dl"
+expect_err 404 BLOB_UNKNOWN "$V2/test/blobs/blobs/$dl"
+
+note "a second repository holds a blob once it pushes it too"
+blob_push other/repo "$T/b1" >/dev/null || fail "blob_push other/repo"
+expect_status 200 "$V2/other/repo/blobs/$d"
+body_is_file "$T/b1"
+expect_status 202 -X DELETE "$V2/other/repo/blobs/$d"
+expect_err 404 BLOB_UNKNOWN "$V2/other/repo/blobs/$d"
+expect_status 200 "$blob"
+body_is_file "$T/b1"
 
 note "unknown blobs"
 unknown=sha256:$(printf 'nope' | sha256sum | cut -d' ' -f1)

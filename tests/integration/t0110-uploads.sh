@@ -189,10 +189,14 @@ case $(header Location) in
 esac
 expect_status 200 "$V2/test/dst/blobs/$da"
 body_is_file "$T/a"
-note "mount without from"
-expect_status 201 -X POST -H 'Content-Length: 0' \
-    "$V2/test/dst2/blobs/uploads/?mount=$db"
-hdr_is Docker-Content-Digest "$db"
+note "a mount from a repository that does not hold the blob is an upload"
+for q in "mount=$db" "mount=$db&from=never/pushed" "mount=$db&from=test/dst" \
+    "mount=$db&from=bad..name"; do
+	expect_status 202 -X POST -H 'Content-Length: 0' \
+	    "$V2/test/dst2/blobs/uploads/?$q"
+	hdr_nonempty Docker-Upload-UUID
+	expect_err 404 BLOB_UNKNOWN "$V2/test/dst2/blobs/$db"
+done
 note "mount of an unknown blob falls back to an upload"
 randfile "$T/u" 2000
 du=$(digest_of "$T/u")

@@ -225,8 +225,9 @@ done
 note "$ROUNDS rounds in $(($(date +%s) - start)) s"
 expect_status 200 "$V2/$R/blobs/$DBLOB"
 body_is_file "$BLOB"
-# No upload is left behind half-finished.
-expect_status 200 -I "$V2/other/repo/blobs/$DBLOB"
+expect_status 200 -I "$V2/$R/blobs/$DBLOB"
 hdr_is Content-Length "$SIZE"
+# The races gave the blob to $R only.
+expect_err 404 BLOB_UNKNOWN "$V2/other/repo/blobs/$DBLOB"
 
 exit 0

@@ -219,8 +219,8 @@ n=$(up_requests "/v2/test/img/blobs/$(digest_of "$T/a.l1")")
 expect_blob test/img "$T/a.l1"
 [ "$(up_requests "/v2/test/img/blobs/$(digest_of "$T/a.l1")")" = "$n" ] ||
     fail "a kept blob was fetched from upstream again"
-# Blobs are global: any repository serves a kept blob.
-expect_blob other/repo "$T/a.l1"
+# A kept blob belongs to the repository that pulled it.
+expect_err 404 BLOB_UNKNOWN "$V2/other/repo/blobs/$(digest_of "$T/a.l1")"
 
 note "a manifest by digest comes from upstream and is kept"
 expect_status 200 -H "Accept: $OCI" "$V2/test/img/manifests/$DA"

@@ -118,4 +118,18 @@ done
 # The intact blobs of the broken image stay (prune's business).
 expect_status 200 "$V2/$R/blobs/$(digest_of "$T/bad.l1")"
 body_is_file "$T/bad.l1"
+
+note "a child of an index cannot be deleted, so repair keeps the index"
+dg=$(digest_of "$T/good.json")
+printf '{"schemaVersion":2,"mediaType":"%s","manifests":[{"mediaType":"%s","digest":"%s","size":%s}]}' \
+    "$OCI_INDEX" "$OCI" "$dg" "$(size_of "$T/good.json")" >"$T/idx.json"
+manifest_put "$R" multi "$OCI_INDEX" "$T/idx.json"
+expect_err 405 UNSUPPORTED -X DELETE "$V2/$R/manifests/$dg"
+fsck --repair
+[ "$RC" = 0 ] || fail "fsck --repair with an index: exit $RC: $(cat "$T/fsck.out")"
+[ ! -s "$T/fsck.out" ] || fail "fsck --repair with an index said: $(cat "$T/fsck.out")"
+expect_status 200 -H "Accept: $OCI_INDEX" "$V2/$R/manifests/multi"
+body_is_file "$T/idx.json"
+expect_status 200 -H "Accept: $OCI" "$V2/$R/manifests/$dg"
+body_is_file "$T/good.json"
 exit 0

@@ -24,8 +24,9 @@
 
 enum kind {
 	K_BLOB, K_BLOBS, K_UPLOAD_DIR, K_UPLOAD_DATA, K_UPLOAD_STATE,
-	K_UPLOAD_LOCK, K_UPLOADS, K_REPOS, K_REPO, K_LINK, K_LINKS, K_TAGS,
-	K_TAG, K_TAGS_LOCK, K_REFERRERS, K_REFERRER, K_GC_LOCK
+	K_UPLOAD_LOCK, K_UPLOADS, K_REPOS, K_REPO, K_LINK, K_LINKS,
+	K_BLOB_LINK, K_BLOB_LINKS, K_TAGS, K_TAG, K_TAGS_LOCK, K_REFERRERS,
+	K_REFERRER, K_GC_LOCK
 };
 
 static const struct {
@@ -50,6 +51,9 @@ static const struct {
 	{ K_LINK, "quay.io/org/img", "sha256:" HEX256, NULL,
 	    "repos/quay.io/org/img/_manifests/sha256/" HEX256 },
 	{ K_LINKS, "x", NULL, NULL, "repos/x/_manifests" },
+	{ K_BLOB_LINK, "team-a/app", "sha256:" HEX256, NULL,
+	    "repos/team-a/app/_blobs/sha256/" HEX256 },
+	{ K_BLOB_LINKS, "x", NULL, NULL, "repos/x/_blobs" },
 	{ K_TAGS, "x/y", NULL, NULL, "repos/x/y/_tags" },
 	{ K_TAG, "x/y", "latest", NULL, "repos/x/y/_tags/latest" },
 	{ K_TAG, "x", "_under.score-1", NULL, "repos/x/_tags/_under.score-1" },
@@ -92,6 +96,8 @@ START_TEST(test_layout)
 	case K_REPO:		layout_repo(&b, n); break;
 	case K_LINK:		layout_manifest_link(&b, n, &d1); break;
 	case K_LINKS:		layout_manifest_links(&b, n); break;
+	case K_BLOB_LINK:	layout_blob_link(&b, n, &d1); break;
+	case K_BLOB_LINKS:	layout_blob_links(&b, n); break;
 	case K_TAGS:		layout_tags(&b, n); break;
 	case K_TAG:		layout_tag(&b, n, a); break;
 	case K_TAGS_LOCK:	layout_tags_lock(&b, n); break;

@@ -28,6 +28,7 @@
 #include "storage/manifest.h"
 #include "storage/prune.h"
 #include "storage/store.h"
+#include "storage/store_int.h"
 #include "tests/unit/check_run.h"
 #include "tests/unit/stor_conformance.h"
 
@@ -161,6 +162,10 @@ image_push(const char *repo, const char *tag, const char *mt,
 	blob_new(oci ? OCI_CONFIG : D2_CONFIG, &dc, &cfg);
 	blob_new(oci ? OCI_LAYER : D2_LAYER, &d1, &l1);
 	blob_new(oci ? OCI_LAYER : D2_LAYER, &d2, &l2);
+	/* blob_new() pushes to REPO. */
+	ck_assert_int_eq(store_blob_mount(st, REPO, repo, &dc), REG_OK);
+	ck_assert_int_eq(store_blob_mount(st, REPO, repo, &d1), REG_OK);
+	ck_assert_int_eq(store_blob_mount(st, REPO, repo, &d2), REG_OK);
 	buf_addf(&body, "{\"schemaVersion\":2,\"mediaType\":\"%s\","
 	    "\"config\":%s,\"layers\":[%s,%s]%s}", mt, cfg.buf, l1.buf, l2.buf,
 	    extra);
@@ -253,13 +258,14 @@ age_path(const char *rel)
 	buf_release(&path);
 }
 
+/* Are the blob's bytes in the store, whoever holds it? */
 static int
 blob_exists(const struct digest *d)
 {
 	uint64_t	size;
 	enum reg_err	rc;
 
-	rc = store_blob_stat(st, d, &size);
+	rc = store_blob_size(st, d, &size);
 	ck_assert(rc == REG_OK || rc == REG_E_NOENT);
 	return (rc == REG_OK);
 }
@@ -575,13 +581,79 @@ START_TEST(test_grace)
 	blob_new(OCI_LAYER, &d, &desc);
 	layout_blob(&path, &d);
 	age_path(path.buf);
-	ck_assert_int_eq(store_blob_mount(st, &d), REG_OK);
+	ck_assert_int_eq(store_blob_mount(st, REPO, "other", &d), REG_OK);
 	dl_add(&keep, &d);
 	prune(1, 0, 0, &ps);
 	assert_all(&keep, 1);
 	assert_all(&gone, 0);
 	ck_assert_uint_eq(ps.blobs, 1);
 	buf_release(&desc);
+	buf_release(&path);
+}
+END_TEST
+
+/* A HEAD of an old blob gives the client the grace to name it. */
+START_TEST(test_head_keeps)
+{
+	struct prune_stats	ps;
+	struct digest		d;
+	struct buf		desc = BUF_INIT;
+	uint64_t		size;
+
+	blob_new(OCI_LAYER, &d, &desc);
+	age_all();
+	ck_assert_int_eq(store_blob_stat(st, REPO, &d, &size), REG_OK);
+	prune(1, 0, 0, &ps);
+	ck_assert(blob_exists(&d));
+	ck_assert_uint_eq(ps.blobs, 0);
+	buf_release(&desc);
+}
+END_TEST
+
+/* A repository's hold on a blob that prune removed goes with it. */
+START_TEST(test_stale_blob_links)
+{
+	struct prune_stats	ps;
+	struct stor_stat	ss;
+	struct digest		d;
+	struct buf		desc = BUF_INIT, path = BUF_INIT;
+	uint64_t		size;
+
+	blob_new(OCI_LAYER, &d, &desc);
+	ck_assert_int_eq(store_blob_mount(st, REPO, "x/y/z", &d), REG_OK);
+	age_all();
+	prune(1, 0, 0, &ps);
+	ck_assert(!blob_exists(&d));
+	ck_assert_uint_eq(ps.blobs, 1);
+	ck_assert_uint_eq(ps.links, 2);
+	layout_blob_link(&path, REPO, &d);
+	ck_assert_int_eq(stor_stat(st->sd, path.buf, &ss), REG_E_NOENT);
+	layout_blob_link(&path, "x/y/z", &d);
+	ck_assert_int_eq(stor_stat(st->sd, path.buf, &ss), REG_E_NOENT);
+	/* Pushed again elsewhere, it is not REPO's again. */
+	layout_blob(&path, &d);
+	ck_assert_int_eq(stor_put(st->sd, path.buf, "x", 1), REG_OK);
+	ck_assert_int_eq(store_blob_link(st, "elsewhere", &d), REG_OK);
+	ck_assert_int_eq(store_blob_stat(st, REPO, &d, &size), REG_E_NOENT);
+	buf_release(&desc);
+	buf_release(&path);
+}
+END_TEST
+
+/* A config or layer that is gone is counted, as a manifest is. */
+START_TEST(test_missing_blobs)
+{
+	struct prune_stats	ps;
+	struct dlist		dl = { .n = 0 };
+	struct digest		d;
+	struct buf		path = BUF_INIT;
+
+	image_push(REPO, "t", MT_OCI_MANIFEST, "", &dl, &d, NULL);
+	layout_blob(&path, &dl.d[1]);		/* a layer */
+	ck_assert_int_eq(stor_remove(st->sd, path.buf), REG_OK);
+	prune(0, 0, 1, &ps);
+	ck_assert_uint_eq(ps.missing_blobs, 1);
+	ck_assert_uint_eq(ps.missing, 1);
 	buf_release(&path);
 }
 END_TEST
@@ -692,7 +764,8 @@ late_push(void *arg)
 		index_push(REPO, "late", MT_OCI_INDEX, &lt->child, 1,
 		    &(struct dlist){ .n = 0 }, &lt->d, NULL);
 	else
-		ck_assert_int_eq(store_blob_mount(st, &lt->d), REG_OK);
+		ck_assert_int_eq(store_blob_mount(st, REPO, "other",
+		    &lt->d), REG_OK);
 	buf_release(&body);
 }
 
@@ -870,6 +943,9 @@ prune_suite(void)
 	tcase_add_test(tc, test_expiration);
 	tcase_add_test(tc, test_dry_run);
 	tcase_add_test(tc, test_grace);
+	tcase_add_test(tc, test_head_keeps);
+	tcase_add_test(tc, test_stale_blob_links);
+	tcase_add_test(tc, test_missing_blobs);
 	tcase_add_test(tc, test_uploads);
 	tcase_add_test(tc, test_missing);
 	tcase_add_test(tc, test_tmp_files);

@@ -23,6 +23,7 @@
 #include "storage/layout.h"
 #include "storage/manifest.h"
 #include "storage/store.h"
+#include "storage/store_int.h"
 #include "tests/unit/check_run.h"
 
 #define DOCKER_CONFIG	"application/vnd.docker.container.image.v1+json"
@@ -60,15 +61,24 @@ teardown(void)
 	(void)nftw(tmproot, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+/* The repositories the tests push to, which hold every blob_add(). */
+static const char *const blob_repos[] = {
+	"r", "a", "library/alpine", "other", "quay.io/x/y", "a/b/c", "z", "a/b"
+};
+
 /* Store "s" as a blob; its digest goes to "d". */
 static void
 blob_add(const char *s, struct digest *d)
 {
 	struct buf	path = BUF_INIT;
+	size_t		i;
 
 	digest_of(DIGEST_SHA256, s, strlen(s), d);
 	layout_blob(&path, d);
 	ck_assert_int_eq(stor_put(st->sd, path.buf, s, strlen(s)), REG_OK);
+	for (i = 0; i < nitems(blob_repos); i++)
+		ck_assert_int_eq(store_blob_link(st, blob_repos[i], d),
+		    REG_OK);
 	buf_release(&path);
 }
 
@@ -157,10 +167,13 @@ START_TEST(test_put_get)
 	ck_assert_uint_eq(gm.size, b.len);
 
 	/* The manifest is a blob too, but only in its repository. */
-	ck_assert_int_eq(store_blob_stat(st, &want, &size), REG_OK);
+	ck_assert_int_eq(store_blob_stat(st, "library/alpine", &want, &size),
+	    REG_OK);
 	ck_assert_uint_eq(size, b.len);
 	ck_assert_int_eq(store_manifest_get(st, "library/other", &want,
 	    &got, &gm), REG_E_NOENT);
+	ck_assert_int_eq(store_blob_stat(st, "library/other", &want, &size),
+	    REG_E_NOENT);
 
 	ck_assert_int_eq(store_tag_get(st, "library/alpine", "latest", &te,
 	    &n), REG_OK);
@@ -185,7 +198,7 @@ static const struct {
 	int		 layer_missing;
 	const char	*detail;
 } bad_refs[] = {
-	{ "missing layer", -1, 1, "is not in the registry" },
+	{ "missing layer", -1, 1, "is not in repository a" },
 	{ "layer size over by one", 10, 0, "is 9 bytes, the manifest says 10" },
 	{ "layer size short", 3, 0, "is 9 bytes, the manifest says 3" },
 };
@@ -328,14 +341,14 @@ START_TEST(test_delete)
 	oci_make(&b, "b");
 	ck_assert_int_eq(put("r", "t1", &b, &bm), REG_OK);
 
-	ck_assert_int_eq(store_manifest_delete(st, "r", &a.digest), REG_OK);
+	ck_assert_int_eq(store_manifest_delete(st, "r", &a.digest, NULL), REG_OK);
 	tag_expect("r", "t1", 1, &bm, NULL);
 	ck_assert_int_eq(store_tag_get(st, "r", "t2", &te, &n), REG_E_NOENT);
 	ck_assert_int_eq(store_manifest_get(st, "r", &a.digest, &b, &m),
 	    REG_E_NOENT);
-	ck_assert_int_eq(store_manifest_delete(st, "r", &a.digest),
+	ck_assert_int_eq(store_manifest_delete(st, "r", &a.digest, NULL),
 	    REG_E_NOENT);
-	ck_assert_int_eq(store_manifest_delete(st, "other", &bm.digest),
+	ck_assert_int_eq(store_manifest_delete(st, "other", &bm.digest, NULL),
 	    REG_E_NOENT);
 	ck_assert_int_eq(store_tags_list(st, "r", NULL, 0, &tags, &n, &more),
 	    REG_OK);
@@ -511,7 +524,7 @@ START_TEST(test_push_delete_race)
 	}
 	ck_assert_int_ne(pid, -1);
 	while (waitpid(pid, &status, WNOHANG) == 0) {
-		rc = store_manifest_delete(st, "r", &a.digest);
+		rc = store_manifest_delete(st, "r", &a.digest, NULL);
 		if (rc == REG_OK)
 			deleted++;
 		else if (rc != REG_E_NOENT)
@@ -748,13 +761,106 @@ START_TEST(test_referrers)
 	json_object_put(root);
 
 	/* A deleted referrer is no longer listed. */
-	ck_assert_int_eq(store_manifest_delete(st, "r", &sbom.digest), REG_OK);
+	ck_assert_int_eq(store_manifest_delete(st, "r", &sbom.digest, NULL), REG_OK);
 	arr = referrers(&subj.digest, NULL, &root);
 	ck_assert_uint_eq(json_object_array_length(arr), 2);
 	json_object_put(root);
 	buf_release(&b);
 	buf_release(&extra);
 	buf_release(&q);
+}
+END_TEST
+
+/* The link that says "name" holds blob "d" is gone (an older store). */
+static void
+blob_unlink(const char *name, const struct digest *d)
+{
+	struct buf	path = BUF_INIT;
+
+	layout_blob_link(&path, name, d);
+	ck_assert_int_eq(stor_remove(st->sd, path.buf), REG_OK);
+	buf_release(&path);
+}
+
+/*
+ * What a manifest references belongs to its repository: another one
+ * cannot name it, nor can a delete take it away while it is named.
+ */
+START_TEST(test_blob_membership)
+{
+	struct manifest_meta	 m;
+	struct buf		 b = BUF_INIT, detail = BUF_INIT;
+	struct digest		 dl;
+	uint64_t		 size;
+
+	image_make(&b, MT_OCI_MANIFEST, OCI_CONFIG, "{}", "held", -1, "");
+	digest_of(DIGEST_SHA256, "held", 4, &dl);
+	blob_unlink("other", &dl);
+	ck_assert_int_eq(store_manifest_put(st, "other", "t", NULL, NULL,
+	    b.buf, b.len, &m, &detail), REG_E_MANIFEST_BLOB_UNKNOWN);
+	ck_assert_ptr_nonnull(strstr(detail.buf, dl.str));
+	ck_assert_int_eq(put("r", "t", &b, &m), REG_OK);
+
+	/* Named by a manifest: no delete, with the reason. */
+	buf_reset(&detail);
+	ck_assert_int_eq(store_blob_delete(st, "r", &dl, &detail),
+	    REG_E_UNSUPPORTED);
+	ck_assert_ptr_nonnull(strstr(detail.buf, m.digest.str));
+	buf_reset(&detail);
+	ck_assert_int_eq(store_blob_delete(st, "r", &m.digest, &detail),
+	    REG_E_UNSUPPORTED);
+	ck_assert_int_eq(store_blob_stat(st, "r", &dl, &size), REG_OK);
+	ck_assert_int_eq(store_blob_stat(st, "r", &m.digest, &size), REG_OK);
+	ck_assert_int_eq(store_blob_stat(st, "other", &m.digest, &size),
+	    REG_E_NOENT);
+
+	/* A store without the link: the manifest still holds the blob. */
+	blob_unlink("r", &dl);
+	ck_assert_int_eq(store_blob_stat(st, "r", &dl, &size), REG_OK);
+	ck_assert_int_eq(store_blob_stat(st, "other", &dl, &size),
+	    REG_E_NOENT);
+
+	/* Once the manifest is gone the blob may go. */
+	ck_assert_int_eq(store_manifest_delete(st, "r", &m.digest, &detail),
+	    REG_OK);
+	ck_assert_int_eq(store_blob_delete(st, "r", &dl, &detail), REG_OK);
+	ck_assert_int_eq(store_blob_stat(st, "r", &dl, &size), REG_E_NOENT);
+	ck_assert_int_eq(store_blob_delete(st, "r", &dl, &detail),
+	    REG_E_NOENT);
+	buf_release(&b);
+	buf_release(&detail);
+}
+END_TEST
+
+/* A child of an index cannot be deleted before the index. */
+START_TEST(test_index_child_delete)
+{
+	struct manifest_meta	 child, idx, got;
+	struct buf		 b = BUF_INIT, ib = BUF_INIT,
+				 detail = BUF_INIT;
+
+	schema2_make(&b, "child");
+	ck_assert_int_eq(put("r", NULL, &b, &child), REG_OK);
+	buf_addf(&ib, "{\"schemaVersion\":2,\"mediaType\":\"%s\","
+	    "\"manifests\":[", MT_DOCKER_LIST);
+	desc_add(&ib, MT_DOCKER_V2, &child.digest, b.len);
+	buf_addstr(&ib, "]}");
+	ck_assert_int_eq(put("r", "multi", &ib, &idx), REG_OK);
+
+	ck_assert_int_eq(store_manifest_delete(st, "r", &child.digest,
+	    &detail), REG_E_UNSUPPORTED);
+	ck_assert_ptr_nonnull(strstr(detail.buf, idx.digest.str));
+	ck_assert_int_eq(store_manifest_get(st, "r", &child.digest, &b,
+	    &got), REG_OK);
+	tag_expect("r", "multi", 1, &idx, NULL);
+
+	ck_assert_int_eq(store_manifest_delete(st, "r", &idx.digest,
+	    &detail), REG_OK);
+	ck_assert_int_eq(store_manifest_delete(st, "r", &child.digest,
+	    &detail), REG_OK);
+	buf_release(&b);
+	buf_release(&ib);
+	buf_release(&detail);
 }
 END_TEST
 
@@ -780,6 +886,8 @@ main(void)
 	tcase_add_test(tc, test_catalog);
 	tcase_add_test(tc, test_index);
 	tcase_add_test(tc, test_referrers);
+	tcase_add_test(tc, test_blob_membership);
+	tcase_add_test(tc, test_index_child_delete);
 	suite_add_tcase(s, tc);
 	return (check_run(s));
 }

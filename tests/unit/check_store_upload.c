@@ -109,7 +109,7 @@ assert_blob(const struct digest *d, const char *want, size_t len)
 	struct buf	b = BUF_INIT;
 	uint64_t	size;
 
-	ck_assert_int_eq(store_blob_stat(st, d, &size), REG_OK);
+	ck_assert_int_eq(store_blob_stat(st, REPO, d, &size), REG_OK);
 	ck_assert_uint_eq(size, len);
 	ck_assert_int_eq(store_blob_read(st, d, 0, UINT64_MAX, sink_collect,
 	    &b), REG_OK);
@@ -251,7 +251,7 @@ START_TEST(test_wrong_digest)
 	ck_assert_int_eq(store_upload_finish(st, REPO, uuid, &d, 5, UINT64_MAX,
 	    memsrc_read, &m, &size, &detail), REG_E_DIGEST_INVALID);
 	ck_assert_ptr_nonnull(strstr(detail.buf, w));
-	ck_assert_int_eq(store_blob_stat(st, &d, &size), REG_E_NOENT);
+	ck_assert_int_eq(store_blob_stat(st, REPO, &d, &size), REG_E_NOENT);
 	assert_upload_gone(uuid);
 	buf_release(&detail);
 }
@@ -480,7 +480,7 @@ child_finish(int go, const char *uuid, const struct digest *d)
 		_exit(2);
 	ok = store_upload_finish(s, REPO, uuid, d, BIG_SIZE, UINT64_MAX, NULL, NULL,
 	    &size, &detail) == REG_OK && size == BIG_SIZE &&
-	    store_blob_stat(s, d, &seen) == REG_OK && seen == BIG_SIZE;
+	    store_blob_stat(s, REPO, d, &seen) == REG_OK && seen == BIG_SIZE;
 	store_close(s);
 	_exit(ok ? 0 : 1);
 }
@@ -578,12 +578,52 @@ START_TEST(test_blob_ops)
 	ck_assert_int_eq(store_blob_local_path(st, &d, &b), REG_OK);
 	ck_assert_ptr_nonnull(strstr(b.buf, d.hex));
 	ck_assert_int_eq(b.buf[0], '/');
-	ck_assert_int_eq(store_blob_mount(st, &d), REG_OK);
-	ck_assert_int_eq(store_blob_mount(st, &missing), REG_E_NOENT);
-	ck_assert_int_eq(store_blob_stat(st, &missing, &size), REG_E_NOENT);
-	ck_assert_int_eq(store_blob_delete(st, &d), REG_OK);
-	ck_assert_int_eq(store_blob_stat(st, &d, &size), REG_E_NOENT);
-	ck_assert_int_eq(store_blob_delete(st, &d), REG_E_NOENT);
+	ck_assert_int_eq(store_blob_mount(st, REPO, "other", &missing),
+	    REG_E_NOENT);
+	ck_assert_int_eq(store_blob_stat(st, REPO, &missing, &size),
+	    REG_E_NOENT);
+	buf_release(&b);
+}
+END_TEST
+
+/* A blob exists only in the repositories that hold it. */
+START_TEST(test_blob_membership)
+{
+	char		uuid[UUID_LEN + 1];
+	struct digest	d;
+	struct buf	b = BUF_INIT, detail = BUF_INIT;
+	uint64_t	size;
+
+	digest_of(DIGEST_SHA256, "0123456789", 10, &d);
+	ck_assert_int_eq(store_upload_start(st, REPO, uuid), REG_OK);
+	ck_assert_int_eq(finish(st, uuid, "0123456789", 10, &d, &size),
+	    REG_OK);
+	ck_assert_int_eq(store_blob_stat(st, REPO, &d, &size), REG_OK);
+	ck_assert_int_eq(store_blob_stat(st, "other", &d, &size),
+	    REG_E_NOENT);
+	/* Nobody may delete it from a repository that does not hold it. */
+	ck_assert_int_eq(store_blob_delete(st, "other", &d, &detail),
+	    REG_E_NOENT);
+	/* A mount needs a source that holds it. */
+	ck_assert_int_eq(store_blob_mount(st, "nobody", "other", &d),
+	    REG_E_NOENT);
+	ck_assert_int_eq(store_blob_stat(st, "other", &d, &size),
+	    REG_E_NOENT);
+	ck_assert_int_eq(store_blob_mount(st, REPO, "other", &d), REG_OK);
+	ck_assert_int_eq(store_blob_stat(st, "other", &d, &size), REG_OK);
+	/* A delete takes it from one repository, the bytes stay. */
+	ck_assert_int_eq(store_blob_delete(st, "other", &d, &detail), REG_OK);
+	ck_assert_int_eq(store_blob_stat(st, "other", &d, &size),
+	    REG_E_NOENT);
+	ck_assert_int_eq(store_blob_delete(st, "other", &d, &detail),
+	    REG_E_NOENT);
+	ck_assert_int_eq(store_blob_stat(st, REPO, &d, &size), REG_OK);
+	ck_assert_int_eq(store_blob_read(st, &d, 0, UINT64_MAX, sink_collect,
+	    &b), REG_OK);
+	ck_assert_uint_eq(b.len, 10);
+	ck_assert_int_eq(store_blob_delete(st, REPO, &d, &detail), REG_OK);
+	ck_assert_int_eq(store_blob_stat(st, REPO, &d, &size), REG_E_NOENT);
+	buf_release(&detail);
 	buf_release(&b);
 }
 END_TEST
@@ -614,6 +654,7 @@ main(void)
 	tcase_add_test(tc, test_concurrent_finish);
 	tcase_add_test(tc, test_waiter_sees_removal);
 	tcase_add_test(tc, test_blob_ops);
+	tcase_add_test(tc, test_blob_membership);
 	suite_add_tcase(s, tc);
 	return (check_run(s));
 }
