@@ -3,7 +3,9 @@
  *
  * conf_load() reads the file, substitutes %(ZUUL_*) and %(SPECREG_*)
  * placeholders from the environment (unknown ones stay literal), parses
- * it with inih against a key table and validates every value.  Errors
+ * it with inih against a key table and validates every value.  A
+ * credential (secret, password, an upstream's username and password)
+ * still holding "%(" or empty is an error naming the variable.  Errors
  * are reported as "file:line: message" and make conf_load() return -1.
  * After a successful load the struct is treated as const: every worker
  * shares it read-only.  Only conf.c uses inih.
