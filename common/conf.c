@@ -104,6 +104,7 @@ conf_release(struct conf *c)
 		free(c->users[i].password);
 	}
 	free(c->users);
+	free(c->login_dummy);
 	for (i = 0; i < c->nupstreams; i++) {
 		free(c->upstreams[i].host);
 		free(c->upstreams[i].url);

@@ -74,6 +74,12 @@ struct conf {
 	struct conf_user	*users;
 	size_t			 nusers;
 	int			 restricted;	/* a read user exists */
+	/*
+	 * What an unknown user's password is checked against, so that it
+	 * costs what the slowest configured hash does (a copy of that
+	 * hash): set by auth_init() (fcgi/auth.c) before the workers start.
+	 */
+	char			*login_dummy;
 
 	/* [upstream], in file order; none: no pull-through. */
 	struct conf_upstream	*upstreams;

@@ -5,6 +5,7 @@
 
 #include <check.h>
 #include <crypt.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -165,6 +166,7 @@ setup_confs(void)
 		conf_init(&confs[m]);
 		ck_assert_int_eq(conf_load_string(&confs[m], "test",
 		    text.buf), 0);
+		auth_init(&confs[m]);
 	}
 	ck_assert_int_eq(confs[RESTR].restricted, 1);
 	ck_assert_int_eq(confs[NORMAL].restricted, 0);
@@ -180,6 +182,107 @@ teardown_confs(void)
 	for (m = OPEN; m <= RESTR; m++)
 		conf_release(&confs[m]);
 }
+
+/* --- auth_init, auth_login: an unknown user costs the slowest hash ---- */
+
+#define SLOW	"$2b$08$abcdefghijklmnopqrstuu"
+
+/* A configuration with these users ("NAME SETTING" each; "-": plain). */
+static void
+users_conf(struct conf *c, const char *const *users, size_t n)
+{
+	struct buf	 text = BUF_INIT;
+	char		*hash, name[32], setting[64];
+	size_t		 i;
+
+	buf_addstr(&text, "[registry]\nsecret = " SECRET "\n"
+	    "[storage]\nroot = /nonexistent\n");
+	for (i = 0; i < n; i++) {
+		ck_assert_int_eq(sscanf(users[i], "%31s %63s", name, setting),
+		    2);
+		hash = password_setting(strcmp(setting, "-") == 0 ? NULL :
+		    setting, "s3cret");
+		buf_addf(&text, "[user \"%s\"]\npassword = %s\n"
+		    "access = write\n", name, hash);
+		free(hash);
+	}
+	conf_init(c);
+	ck_assert_int_eq(conf_load_string(c, "test", text.buf), 0);
+	auth_init(c);
+	buf_release(&text);
+}
+
+static double
+cpu_now(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return ((double)ts.tv_sec + (double)ts.tv_nsec / 1e9);
+}
+
+/* The least CPU time of three logins as "name" with a wrong password. */
+static double
+login_cost(const struct conf *c, const char *name)
+{
+	double	t, best = 1e9;
+	int	i;
+
+	for (i = 0; i < 3; i++) {
+		t = cpu_now();
+		ck_assert_ptr_null(auth_login(c, name, "wrong"));
+		t = cpu_now() - t;
+		if (t < best)
+			best = t;
+	}
+	return (best);
+}
+
+START_TEST(test_login_unknown_costs_the_slowest)
+{
+	static const char *const users[] = {
+		"plain -", "fast $6$fixedsaltfixed$", "slow " SLOW,
+		"cheap $2b$04$abcdefghijklmnopqrstuu",
+	};
+	struct conf	c;
+	double		slow, unknown;
+
+	users_conf(&c, users, nitems(users));
+	ck_assert_ptr_nonnull(c.login_dummy);
+	ck_assert_msg(strncmp(c.login_dummy, "$2b$08$", 7) == 0,
+	    "dummy %s", c.login_dummy);
+	slow = login_cost(&c, "slow");
+	unknown = login_cost(&c, "nobody");
+	ck_assert_msg(unknown > slow / 2, "unknown user %.3f ms, bcrypt-8 "
+	    "user %.3f ms", unknown * 1e3, slow * 1e3);
+	ck_assert_ptr_nonnull(auth_login(&c, "slow", "s3cret"));
+	ck_assert_ptr_null(auth_login(&c, "nobody", "s3cret"));
+	conf_release(&c);
+}
+END_TEST
+
+START_TEST(test_login_dummy_kinds)
+{
+	static const char *const plain[] = { "a -", "b -" };
+	static const char *const sha[] = {
+		"a $6$fixedsaltfixed$", "b $6$rounds=60000$fixedsalt$",
+		"c $5$fixedsaltfixed$",
+	};
+	struct conf	c;
+
+	/* Plain passwords only: a plain dummy, never a match. */
+	users_conf(&c, plain, nitems(plain));
+	ck_assert_ptr_nonnull(c.login_dummy);
+	ck_assert_int_ne(c.login_dummy[0], '$');
+	ck_assert_ptr_null(auth_login(&c, "nobody", c.login_dummy + 1));
+	conf_release(&c);
+	/* The cost counts, not only the scheme. */
+	users_conf(&c, sha, nitems(sha));
+	ck_assert_msg(strncmp(c.login_dummy, "$6$rounds=60000$", 16) == 0,
+	    "dummy %s", c.login_dummy);
+	conf_release(&c);
+}
+END_TEST
 
 /* --- auth_grant -------------------------------------------------------- */
 
@@ -512,6 +615,8 @@ main(void)
 	tcase_add_loop_test(tc, test_password, 0, nitems(passwords));
 	tcase_add_test(tc, test_password_edges);
 	tcase_add_loop_test(tc, test_scope_parse, 0, nitems(scopes));
+	tcase_add_test(tc, test_login_unknown_costs_the_slowest);
+	tcase_add_test(tc, test_login_dummy_kinds);
 	tcase_add_loop_test(tc, test_grant, 0, nitems(grants));
 	tcase_add_loop_test(tc, test_check, 0, nitems(checks));
 	tcase_add_test(tc, test_basic);
