@@ -337,16 +337,19 @@ enum cred {
 	C_TOK_FORGED,		/* writer, signed with another key */
 	C_TOK_SERVICE,		/* writer, for another service */
 	C_TOK_GHOST,		/* a user not configured */
-	C_TOK_JUNK		/* "Bearer abc" */
+	C_TOK_JUNK,		/* "Bearer abc" */
+	C_TOK_W_A_FROM_B,	/* writer, pull+push on a, pull on b */
+	C_TOK_R_CATALOG,	/* reader, registry:catalog:* only */
+	C_TOK_W_STAR_A		/* writer, "*" on a */
 };
 
+/* A token; "access" is the JSON text of its access claim. */
 static void
 mint(struct buf *out, const char *key, const char *service, const char *sub,
-    const char *actions, long ttl)
+    const char *access, long ttl)
 {
-	struct json_object	*c, *acc, *e, *a;
+	struct json_object	*c, *acc;
 	time_t			 now = time(NULL);
-	char			*dup, *p, *tok;
 
 	c = json_object_new_object();
 	json_object_object_add(c, "iss", json_object_new_string(service));
@@ -354,23 +357,22 @@ mint(struct buf *out, const char *key, const char *service, const char *sub,
 	json_object_object_add(c, "sub", json_object_new_string(sub));
 	json_object_object_add(c, "iat", json_object_new_int64(now - 10));
 	json_object_object_add(c, "exp", json_object_new_int64(now + ttl));
-	acc = json_object_new_array();
-	e = json_object_new_object();
-	json_object_object_add(e, "type", json_object_new_string(
-	    "repository"));
-	json_object_object_add(e, "name", json_object_new_string("a"));
-	a = json_object_new_array();
-	dup = strdup(actions);
-	for (p = dup; (tok = strsep(&p, ",")) != NULL;)
-		json_object_array_add(a, json_object_new_string(tok));
-	free(dup);
-	json_object_object_add(e, "actions", a);
-	json_object_array_add(acc, e);
+	acc = json_tokener_parse(access);
+	ck_assert_ptr_nonnull(acc);
 	json_object_object_add(c, "access", acc);
 	buf_addstr(out, "Bearer ");
 	jwt_sign(key, c, out);
 	json_object_put(c);
 }
+
+/* The access claim of a token for repository "n" with these actions. */
+#define ACC(n, actions)	"{\"type\":\"repository\",\"name\":\"" n \
+			"\",\"actions\":[" actions "]}"
+#define ON_A(actions)	"[" ACC("a", actions) "]"
+#define PULL		"\"pull\""
+#define PULL_PUSH	"\"pull\",\"push\""
+#define CATALOG_ALL	"{\"type\":\"registry\",\"name\":\"catalog\"," \
+			"\"actions\":[\"*\"]}"
 
 static void
 basic(struct buf *out, const char *userpass)
@@ -401,39 +403,49 @@ make_cred(enum cred c, struct buf *out)
 		buf_addstr(out, "Negotiate abc");
 		break;
 	case C_TOK_ANON_A:
-		mint(out, SECRET, "svc", "", "pull", 60);
+		mint(out, SECRET, "svc", "", ON_A(PULL), 60);
 		break;
 	case C_TOK_W_A:
-		mint(out, SECRET, "svc", "writer", "pull,push", 60);
+		mint(out, SECRET, "svc", "writer", ON_A(PULL_PUSH), 60);
 		break;
 	case C_TOK_W_A_LOWER:
-		mint(out, SECRET, "svc", "writer", "pull,push", 60);
+		mint(out, SECRET, "svc", "writer", ON_A(PULL_PUSH), 60);
 		memcpy(out->buf, "bearer", 6);
 		break;
 	case C_TOK_W_DEL_A:
-		mint(out, SECRET, "svc", "writer", "delete", 60);
+		mint(out, SECRET, "svc", "writer", ON_A("\"delete\""), 60);
 		break;
 	case C_TOK_R_A:
-		mint(out, SECRET, "svc", "reader", "pull", 60);
+		mint(out, SECRET, "svc", "reader", ON_A(PULL), 60);
 		break;
 	case C_TOK_R_PUSH_A:
-		mint(out, SECRET, "svc", "reader", "pull,push", 60);
+		mint(out, SECRET, "svc", "reader", ON_A(PULL_PUSH), 60);
 		break;
 	case C_TOK_EXPIRED:
-		mint(out, SECRET, "svc", "writer", "pull,push", -1);
+		mint(out, SECRET, "svc", "writer", ON_A(PULL_PUSH), -1);
 		break;
 	case C_TOK_FORGED:
 		mint(out, "not-the-secret-at-all", "svc", "writer",
-		    "pull,push", 60);
+		    ON_A(PULL_PUSH), 60);
 		break;
 	case C_TOK_SERVICE:
-		mint(out, SECRET, "other", "writer", "pull,push", 60);
+		mint(out, SECRET, "other", "writer", ON_A(PULL_PUSH), 60);
 		break;
 	case C_TOK_GHOST:
-		mint(out, SECRET, "svc", "ghost", "pull,push", 60);
+		mint(out, SECRET, "svc", "ghost", ON_A(PULL_PUSH), 60);
 		break;
 	case C_TOK_JUNK:
 		buf_addstr(out, "Bearer abc");
+		break;
+	case C_TOK_W_A_FROM_B:
+		mint(out, SECRET, "svc", "writer", "[" ACC("a", PULL_PUSH) ","
+		    ACC("b", PULL) "]", 60);
+		break;
+	case C_TOK_R_CATALOG:
+		mint(out, SECRET, "svc", "reader", "[" CATALOG_ALL "]", 60);
+		break;
+	case C_TOK_W_STAR_A:
+		mint(out, SECRET, "svc", "writer", ON_A("\"*\""), 60);
 		break;
 	}
 }
@@ -441,6 +453,13 @@ make_cred(enum cred c, struct buf *out)
 #define BASE	"/v2/"
 #define CATALOG	"/v2/_catalog"
 #define REPO	"/v2/x/manifests/latest"
+#define UPLOADS	"/v2/a/blobs/uploads/"
+#define DIG	"sha256:0123456789abcdef0123456789abcdef" \
+		"0123456789abcdef0123456789abcdef"
+#define MOUNT_B	UPLOADS "?mount=" DIG "&from=b"
+#define MOUNT_A	UPLOADS "?mount=" DIG "&from=a"
+#define MOUNT_BAD UPLOADS "?from=B%21&mount=" DIG
+#define FROM_B	UPLOADS "?from=b"
 #define R	ACCESS_READ
 #define W	ACCESS_WRITE
 #define U401	REG_E_UNAUTHORIZED
@@ -485,14 +504,42 @@ static const struct {
 	{ NORMAL, M_POST, REPO, "a", W, C_TOK_W_A, REG_OK, NULL, "writer" },
 	{ NORMAL, M_PATCH, REPO, "a", W, C_TOK_W_A_LOWER, REG_OK, NULL,
 	    "writer" },
-	{ NORMAL, M_POST, REPO, "b", W, C_TOK_W_A, D403, NULL, "writer" },
+	/* A token without the scope: a wider one would help. */
+	{ NORMAL, M_POST, REPO, "b", W, C_TOK_W_A, U401,
+	    REALM ",scope=\"repository:b:pull,push\","
+	    "error=\"insufficient_scope\"", "writer" },
 	{ NORMAL, M_GET, REPO, "b", R, C_TOK_W_A, REG_OK, NULL, "writer" },
-	{ NORMAL, M_DELETE, REPO, "a", W, C_TOK_W_A, D403, NULL, "writer" },
+	{ NORMAL, M_DELETE, REPO, "a", W, C_TOK_W_A, U401,
+	    REALM ",scope=\"repository:a:delete\","
+	    "error=\"insufficient_scope\"", "writer" },
+	{ NORMAL, M_DELETE, REPO, "a", W, C_TOK_W_STAR_A, REG_OK, NULL,
+	    "writer" },
 	{ NORMAL, M_DELETE, REPO, "a", W, C_TOK_W_DEL_A, REG_OK, NULL,
 	    "writer" },
 	{ NORMAL, M_GET, REPO, "a", R, C_TOK_ANON_A, REG_OK, NULL, NULL },
 	{ NORMAL, M_GET, BASE, NULL, R, C_TOK_ANON_A, REG_OK, NULL, NULL },
-	{ NORMAL, M_PUT, REPO, "a", W, C_TOK_ANON_A, D403, NULL, NULL },
+	{ NORMAL, M_PUT, REPO, "a", W, C_TOK_ANON_A, U401,
+	    REALM ",scope=\"repository:a:pull,push\","
+	    "error=\"insufficient_scope\"", NULL },
+	/*
+	 * A cross-repository mount needs pull on the source too, which
+	 * anyone has here: no scope needed for it.
+	 */
+	{ NORMAL, M_POST, MOUNT_B, "a", W, C_TOK_W_A, REG_OK, NULL,
+	    "writer" },
+	{ NORMAL, M_POST, MOUNT_B, "a", W, C_TOK_W_A_FROM_B, REG_OK, NULL,
+	    "writer" },
+	{ NORMAL, M_POST, MOUNT_B, "a", W, C_BASIC_W, REG_OK, NULL,
+	    "writer" },
+	{ NORMAL, M_POST, MOUNT_B, "a", W, C_NONE, U401,
+	    REALM ",scope=\"repository:a:pull,push repository:b:pull\"",
+	    NULL },
+	{ NORMAL, M_POST, MOUNT_A, "a", W, C_TOK_W_A, REG_OK, NULL,
+	    "writer" },
+	{ NORMAL, M_POST, MOUNT_BAD, "a", W, C_TOK_W_A, REG_OK, NULL,
+	    "writer" },
+	{ NORMAL, M_POST, FROM_B, "a", W, C_TOK_W_A, REG_OK, NULL,
+	    "writer" },
 	{ NORMAL, M_GET, REPO, "a", R, C_TOK_EXPIRED, U401,
 	    REALM ",scope=\"repository:a:pull\",error=\"invalid_token\"",
 	    NULL },
@@ -525,7 +572,22 @@ static const struct {
 	    NULL },
 	{ RESTR, M_GET, REPO, "a", R, C_TOK_R_A, REG_OK, NULL, "reader" },
 	{ RESTR, M_GET, BASE, NULL, R, C_TOK_R_A, REG_OK, NULL, "reader" },
-	{ RESTR, M_GET, REPO, "b", R, C_TOK_R_A, D403, NULL, "reader" },
+	{ RESTR, M_GET, REPO, "b", R, C_TOK_R_A, U401,
+	    REALM ",scope=\"repository:b:pull\",error=\"insufficient_scope\"",
+	    "reader" },
+	{ RESTR, M_GET, CATALOG, NULL, R, C_TOK_R_A, U401,
+	    REALM ",scope=\"registry:catalog:*\","
+	    "error=\"insufficient_scope\"", "reader" },
+	{ RESTR, M_GET, CATALOG, NULL, R, C_TOK_R_CATALOG, REG_OK, NULL,
+	    "reader" },
+	/* Restricted: pull on the source must be in the token. */
+	{ RESTR, M_POST, MOUNT_B, "a", W, C_TOK_W_A, U401,
+	    REALM ",scope=\"repository:a:pull,push repository:b:pull\","
+	    "error=\"insufficient_scope\"", "writer" },
+	{ RESTR, M_POST, MOUNT_B, "a", W, C_TOK_W_A_FROM_B, REG_OK, NULL,
+	    "writer" },
+	/* ...but a user who may never have it: 403. */
+	{ RESTR, M_POST, MOUNT_B, "a", W, C_BASIC_R, D403, NULL, "reader" },
 	{ RESTR, M_POST, REPO, "a", W, C_TOK_R_A, D403, NULL, "reader" },
 	{ RESTR, M_POST, REPO, "a", W, C_TOK_R_PUSH_A, D403, NULL, "reader" },
 	{ RESTR, M_POST, REPO, "a", W, C_TOK_W_A, REG_OK, NULL, "writer" },
@@ -545,11 +607,17 @@ START_TEST(test_check)
 	struct request		 req;
 	struct buf		 cred = BUF_INIT;
 	enum reg_err		 err;
+	char			 path[256], *q;
 
 	make_cred(checks[_i].cred, &cred);
 	request_init(&req, &confs[checks[_i].mode], NULL, &io);
 	req.method = checks[_i].method;
-	req.path = checks[_i].path;
+	snprintf(path, sizeof(path), "%s", checks[_i].path);
+	if ((q = strchr(path, '?')) != NULL) {
+		*q = '\0';
+		req.query = q + 1;
+	}
+	req.path = path;
 	req.authorization = cred.len > 0 ? cred.buf : NULL;
 	err = auth_check(&req, checks[_i].name, checks[_i].need);
 	ck_assert_msg(err == checks[_i].err, "case %d: got %d, want %d", _i,
