@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "common/conf.h"
 #include "common/jwt.h"
@@ -670,6 +671,152 @@ START_TEST(test_basic)
 }
 END_TEST
 
+/* --- /auth/token through request_run(): parameters and the log ------- */
+
+struct fake {
+	const char	*params[5][2];
+	const char	*body;
+	size_t		 off;
+	struct buf	 out;
+};
+
+static const char *
+fake_param(void *arg, const char *name)
+{
+	struct fake	*f = arg;
+	size_t		 i;
+
+	for (i = 0; i < nitems(f->params) && f->params[i][0] != NULL; i++)
+		if (strcmp(f->params[i][0], name) == 0)
+			return (f->params[i][1]);
+	return (NULL);
+}
+
+static ssize_t
+fake_read(void *arg, void *data, size_t len)
+{
+	struct fake	*f = arg;
+	size_t		 n = strlen(f->body + f->off);
+
+	if (n > len)
+		n = len;
+	memcpy(data, f->body + f->off, n);
+	f->off += n;
+	return ((ssize_t)n);
+}
+
+static int
+fake_write(void *arg, const void *data, size_t len)
+{
+	buf_add(&((struct fake *)arg)->out, data, len);
+	return (0);
+}
+
+static int
+fake_body_error(void *arg)
+{
+	(void)arg;
+	return (0);
+}
+
+/* Run one request; its output goes to "out", its log lines to "log". */
+static void
+token_run(const char *method, const char *uri, const char *body,
+    struct buf *out, struct buf *log)
+{
+	struct fake		 f;
+	struct request_io	 io = { fake_param, fake_read, fake_write,
+				    fake_body_error, &f };
+	struct request		 req;
+	char			 len[32], chunk[512];
+	FILE			*tmp;
+	size_t			 n;
+	int			 saved;
+
+	memset(&f, 0, sizeof(f));
+	snprintf(len, sizeof(len), "%zu", strlen(body));
+	f.params[0][0] = "REQUEST_METHOD";
+	f.params[0][1] = method;
+	f.params[1][0] = "REQUEST_URI";
+	f.params[1][1] = uri;
+	f.params[2][0] = "CONTENT_TYPE";
+	f.params[2][1] = "application/x-www-form-urlencoded";
+	f.params[3][0] = "CONTENT_LENGTH";
+	f.params[3][1] = len;
+	f.body = body;
+	buf_init(&f.out);
+	ck_assert_ptr_nonnull(tmp = tmpfile());
+	fflush(stderr);
+	saved = dup(STDERR_FILENO);
+	ck_assert_int_ne(dup2(fileno(tmp), STDERR_FILENO), -1);
+	request_init(&req, &confs[NORMAL], NULL, &io);
+	request_run(&req);
+	request_release(&req);
+	fflush(stderr);
+	ck_assert_int_ne(dup2(saved, STDERR_FILENO), -1);
+	close(saved);
+	rewind(tmp);
+	while ((n = fread(chunk, 1, sizeof(chunk), tmp)) > 0)
+		buf_add(log, chunk, n);
+	fclose(tmp);
+	buf_add(out, f.out.buf, f.out.len);
+	buf_release(&f.out);
+}
+
+#define WPASS_ENC	"w%3Apass%3Awith%3Acolons"
+#define GRANT		"grant_type=password&username=writer&password=" \
+			WPASS_ENC
+#define PUSH_A		"scope=repository%3Aa%3Apull%2Cpush"
+
+static const struct {
+	const char	*method, *uri, *body;
+	int		 status;
+	const char	*has;		/* in the output, or NULL */
+	const char	*logged;	/* the request's log line */
+} tokens[] = {
+	/* RFC 6749: a POST's grant is in its form body, never its query. */
+	{ "POST", "/auth/token?" GRANT "&" PUSH_A, "", 401, NULL,
+	    "POST /auth/token 401 " },
+	{ "POST", "/auth/token", GRANT "&" PUSH_A, 200, "\"token\"",
+	    "POST /auth/token 200 " },
+	{ "POST", "/auth/token?" PUSH_A "&service=svc", GRANT, 200,
+	    "\"token\"", "POST /auth/token 200 " },
+	/* A GET's parameters are its query, which is not logged either. */
+	{ "GET", "/auth/token?scope=repository%3Aa%3Apull&service=svc&"
+	    "password=" WPASS_ENC, "", 200, "\"token\"",
+	    "GET /auth/token 200 " },
+	{ "GET", "/auth/token?" GRANT "&" PUSH_A, "", 401, NULL,
+	    "GET /auth/token 401 " },
+	/* Other paths keep their query in the log. */
+	{ "POST", "/v2/a/blobs/uploads/?mount=x&password=x", "", 401, NULL,
+	    "POST /v2/a/blobs/uploads/?mount=x&password=x 401 " },
+};
+
+START_TEST(test_token_params)
+{
+	struct buf	out = BUF_INIT, log = BUF_INIT, want = BUF_INIT;
+
+	token_run(tokens[_i].method, tokens[_i].uri, tokens[_i].body, &out,
+	    &log);
+	buf_addf(&want, "Status: %d ", tokens[_i].status);
+	ck_assert_msg(strncmp(out.buf, want.buf, want.len) == 0,
+	    "case %d: %s", _i, out.buf);
+	if (tokens[_i].has != NULL)
+		ck_assert_msg(strstr(out.buf, tokens[_i].has) != NULL,
+		    "case %d: %s", _i, out.buf);
+	ck_assert_msg(strstr(log.buf, tokens[_i].logged) != NULL,
+	    "case %d: log %s", _i, log.buf);
+	if (strncmp(tokens[_i].uri, "/auth/", 6) == 0)
+		ck_assert_msg(strstr(log.buf, "password") == NULL &&
+		    strstr(log.buf, WPASS_ENC) == NULL &&
+		    strstr(log.buf, "w:pass") == NULL, "case %d: log %s", _i,
+		    log.buf);
+	buf_release(&out);
+	buf_release(&log);
+	buf_release(&want);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -688,6 +835,7 @@ main(void)
 	tcase_add_loop_test(tc, test_grant, 0, nitems(grants));
 	tcase_add_loop_test(tc, test_check, 0, nitems(checks));
 	tcase_add_test(tc, test_basic);
+	tcase_add_loop_test(tc, test_token_params, 0, nitems(tokens));
 	suite_add_tcase(s, tc);
 	return (check_run(s));
 }
