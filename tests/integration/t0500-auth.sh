@@ -3,11 +3,14 @@
 # enforcement, with curl and skopeo.  Three runs of the registry:
 #   1. a write user: challenges, anonymous pull tokens, push tokens,
 #      wrong passwords, forged / alg none / tampered tokens, scopes per
-#      repository, Basic on /v2, the POST password grant; skopeo login,
-#      push with --dest-creds, anonymous pulls and pulls with foreign
-#      credentials (docker sends its Hub credentials to mirrors);
+#      repository (a token without the scope needed: 401
+#      insufficient_scope), Basic on /v2, the POST password grant (form
+#      body only; /auth/ queries never logged); skopeo login, push with
+#      --dest-creds, anonymous pulls and pulls with foreign credentials
+#      (docker sends its Hub credentials to mirrors);
 #   2. restricted mode (a read user too): no anonymous pulls, the read
-#      user pulls but may not push, with curl and skopeo;
+#      user pulls but may not push (403), the catalog and a
+#      cross-repository mount need their scopes, with curl and skopeo;
 #   3. token-lifetime 8: tokens expire.
 # shellcheck source=tests/integration/lib.sh
 . "${top_srcdir:?}/tests/integration/lib.sh"
@@ -141,9 +144,10 @@ ANON=$TOKEN
 expect_err 404 MANIFEST_UNKNOWN -H "$(bearer "$ANON")" \
     "$V2/t/img/manifests/latest"
 expect_status 200 -H "$(bearer "$ANON")" "$V2/"
-note "...but not for a push"
-post_upload 403 t/img -H "$(bearer "$ANON")"
-err_code_is DENIED
+note "...but not for a push: 401 insufficient_scope, a login would help"
+post_upload 401 t/img -H "$(bearer "$ANON")"
+err_code_is UNAUTHORIZED
+challenge_is "Bearer realm=\"$REALM\",service=\"$SVC\",scope=\"repository:t/img:pull,push\",error=\"insufficient_scope\""
 
 note "push scope without credentials: 401 at the token endpoint"
 expect_err 401 UNAUTHORIZED "$URL/auth/token?service=$SVC&scope=repository:t/img:pull,push"
@@ -180,9 +184,18 @@ expect_status 201 -X PUT -H "$(bearer "$PUSH")" \
 expect_status 200 -H "$(bearer "$ANON")" "$V2/t/img/blobs/$DIG"
 [ "$(cat "$T/body")" = "auth blob" ] || fail "blob body: $(cat "$T/body")"
 
-note "a push token for t/img does not push to t/other"
-post_upload 403 t/other -H "$(bearer "$PUSH")"
-err_code_is DENIED
+note "a push token for t/img does not push to t/other: a wider one would"
+post_upload 401 t/other -H "$(bearer "$PUSH")"
+err_code_is UNAUTHORIZED
+challenge_is "Bearer realm=\"$REALM\",service=\"$SVC\",scope=\"repository:t/other:pull,push\",error=\"insufficient_scope\""
+note "...nor delete in t/img"
+expect_err 401 UNAUTHORIZED -X DELETE -H "$(bearer "$PUSH")" \
+    "$V2/t/img/blobs/$DIG"
+challenge_is "Bearer realm=\"$REALM\",service=\"$SVC\",scope=\"repository:t/img:delete\",error=\"insufficient_scope\""
+note "a mount from t/img: pull on the source is anonymous here"
+token "scope=repository:t/mnt:pull,push" -u "$WUSER:$WPASS"
+post_upload 201 "t/mnt" -H "$(bearer "$TOKEN")" \
+    -G --data-urlencode "mount=$DIG" --data-urlencode "from=t/img"
 note "...but pulls elsewhere are anonymous anyway"
 expect_err 404 MANIFEST_UNKNOWN -H "$(bearer "$PUSH")" \
     "$V2/t/other/manifests/latest"
@@ -234,6 +247,35 @@ post_upload 202 t/img -H "$(bearer "$TOKEN")"
 expect_err 401 UNAUTHORIZED -X POST --data-urlencode grant_type=password \
     --data-urlencode "username=$WUSER" --data-urlencode "password=nope" \
     --data-urlencode "scope=repository:t/img:pull,push" "$URL/auth/token"
+note "a POST's grant counts only in its form body (RFC 6749), not the query"
+QPASS=$(printf '%s' "$WPASS" | jq -sRr @uri)
+expect_err 401 UNAUTHORIZED -X POST -H 'Content-Length: 0' \
+    "$URL/auth/token?grant_type=password&username=$WUSER&password=$QPASS&scope=repository:t/img:pull,push&service=$SVC"
+expect_err 401 UNAUTHORIZED -X POST \
+    -H 'Content-Type: application/x-www-form-urlencoded' \
+    --data "scope=repository:t/img:pull,push" \
+    "$URL/auth/token?grant_type=password&username=$WUSER&password=$QPASS"
+note "specreg logs no query string of /auth/"
+grep -q 'POST /auth/token 401 ' "$T/specreg.log" ||
+    fail "no log line for POST /auth/token: $(tail -3 "$T/specreg.log")"
+if grep -e '/auth/token?' -e "$QPASS" -e "$WPASS" "$T/specreg.log"; then
+	fail "specreg logged an /auth/ query string"
+fi
+# The shipped nginx and Apache files log /auth/ without its query too
+# (lighttpd's has no access log; the test's own one logs everything).
+case $SPECREG_FRONTEND in
+nginx)			FRONT_ACCESS=$T/nginx-access.log ;;
+apache-fcgid|apache-proxy)	FRONT_ACCESS=$T/apache-access.log ;;
+*)			FRONT_ACCESS= ;;
+esac
+if [ -n "$FRONT_ACCESS" ]; then
+	note "...nor does the shipped front end's access log"
+	grep -q '"POST /auth/token ' "$FRONT_ACCESS" ||
+	    fail "no /auth/token line in $FRONT_ACCESS"
+	if grep -e '/auth/token?' -e "$QPASS" "$FRONT_ACCESS"; then
+		fail "$FRONT_ACCESS holds an /auth/ query string"
+	fi
+fi
 
 # --- skopeo ------------------------------------------------------------------
 
@@ -357,8 +399,15 @@ access_is '[{"type":"repository","name":"t/img","actions":["pull"]}]'
 expect_status 200 -H "$(bearer "$TOKEN")" "$V2/t/img/blobs/$DIG"
 expect_err 404 MANIFEST_UNKNOWN -H "$(bearer "$TOKEN")" \
     "$V2/t/img/manifests/latest"
-note "...with that token only where it was granted"
-expect_err 403 DENIED -H "$(bearer "$TOKEN")" "$V2/t/other/manifests/latest"
+note "...with that token only where it was granted: a wider one would do"
+expect_err 401 UNAUTHORIZED -H "$(bearer "$TOKEN")" \
+    "$V2/t/other/manifests/latest"
+challenge_is "Bearer realm=\"$REALM\",service=\"$SVC\",scope=\"repository:t/other:pull\",error=\"insufficient_scope\""
+expect_err 401 UNAUTHORIZED -H "$(bearer "$TOKEN")" "$V2/_catalog"
+challenge_is "Bearer realm=\"$REALM\",service=\"$SVC\",scope=\"registry:catalog:*\",error=\"insufficient_scope\""
+token "scope=registry:catalog:*" -u "$RUSER:$RPASS"
+expect_status 200 -H "$(bearer "$TOKEN")" "$V2/_catalog"
+token "scope=repository:t/img:pull" -u "$RUSER:$RPASS"
 expect_status 200 -u "$RUSER:$RPASS" "$V2/t/img/blobs/$DIG"
 token "account=$RUSER" -u "$RUSER:$RPASS"
 expect_status 200 -H "$(bearer "$TOKEN")" "$V2/"
@@ -373,6 +422,25 @@ err_code_is DENIED
 note "restricted: the write user still pushes"
 token "scope=repository:t/img:pull,push" -u "$WUSER:$WPASS"
 post_upload 202 t/img -H "$(bearer "$TOKEN")"
+
+note "restricted: a mount needs pull on the source in the token"
+post_upload 401 t/mnt2 -H "$(bearer "$TOKEN")" \
+    -G --data-urlencode "mount=$DIG" --data-urlencode "from=t/img"
+challenge_is "Bearer realm=\"$REALM\",service=\"$SVC\",scope=\"repository:t/mnt2:pull,push repository:t/img:pull\",error=\"insufficient_scope\""
+token "scope=repository:t/mnt2:pull,push" -u "$WUSER:$WPASS"
+post_upload 401 t/mnt2 -H "$(bearer "$TOKEN")" \
+    -G --data-urlencode "mount=$DIG" --data-urlencode "from=t/img"
+challenge_is "Bearer realm=\"$REALM\",service=\"$SVC\",scope=\"repository:t/mnt2:pull,push repository:t/img:pull\",error=\"insufficient_scope\""
+note "...which docker and podman ask for with the target's scope: 201"
+token "scope=repository:t/mnt2:pull,push&scope=repository:t/img:pull" \
+    -u "$WUSER:$WPASS"
+post_upload 201 t/mnt2 -H "$(bearer "$TOKEN")" \
+    -G --data-urlencode "mount=$DIG" --data-urlencode "from=t/img"
+expect_status 200 -H "$(bearer "$TOKEN")" -I "$V2/t/mnt2/blobs/$DIG"
+note "...and a user who may never push gets 403, whatever the source"
+post_upload 403 t/mnt3 -u "$RUSER:$RPASS" \
+    -G --data-urlencode "mount=$DIG" --data-urlencode "from=t/img"
+err_code_is DENIED
 
 note "restricted: tokens from before the restart"
 expect_err 401 UNAUTHORIZED -H "$(bearer "$ANON")" "$V2/t/img/blobs/$DIG"
