@@ -330,6 +330,55 @@ skopeo_ok() {	# skopeo_ok WHAT ARGS...: must succeed
 	run_skopeo "$@" >"$T/skopeo.out" 2>&1 ||
 	    fail "skopeo $_what failed: $(tail -5 "$T/skopeo.out")"
 }
+# make_raw_image: $T/raw, an OCI layout (tag v1) whose layer is an
+# uncompressed tar that skopeo compresses on push.
+make_raw_image() {
+	mkdir -p "$T/raw/blobs/sha256"
+	echo "raw layer of t0500" >"$T/rootfs/raw.txt"
+	tar -C "$T/rootfs" --owner=0 --group=0 --mtime=@0 -cf "$T/raw.tar" \
+	    raw.txt
+	_rd=$(digest_of "$T/raw.tar")
+	cp "$T/raw.tar" "$T/raw/blobs/sha256/${_rd#sha256:}"
+	printf '{"architecture":"amd64","os":"linux","config":{},"rootfs":{"type":"layers","diff_ids":["%s"]}}' \
+	    "$_rd" >"$T/raw-config.json"
+	_cd=$(digest_of "$T/raw-config.json")
+	cp "$T/raw-config.json" "$T/raw/blobs/sha256/${_cd#sha256:}"
+	printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"%s","size":%s},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"%s","size":%s}]}' \
+	    "$_cd" "$(wc -c <"$T/raw-config.json")" \
+	    "$_rd" "$(wc -c <"$T/raw.tar")" >"$T/raw-manifest.json"
+	_md=$(digest_of "$T/raw-manifest.json")
+	cp "$T/raw-manifest.json" "$T/raw/blobs/sha256/${_md#sha256:}"
+	printf '{"imageLayoutVersion":"1.0.0"}' >"$T/raw/oci-layout"
+	printf '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"%s","size":%s,"annotations":{"org.opencontainers.image.ref.name":"v1"}}]}' \
+	    "$_md" "$(wc -c <"$T/raw-manifest.json")" >"$T/raw/index.json"
+}
+
+# skopeo_push_twice REPO1 REPO2: push $T/raw as the write user to REPO1,
+# then REPO2, with one blob-info cache.  The first push compresses the
+# layer; the second finds the compressed one only in REPO1 and mounts
+# it from there as podman and docker do (HEAD on REPO1, then POST
+# ?mount=&from=, with a token for both repositories).
+skopeo_push_twice() {
+	if [ "$(id -u)" != 0 ]; then
+		for _r in "$1" "$2"; do
+			skopeo_ok "push to $_r" copy --dest-tls-verify=false \
+			    --dest-creds "$WUSER:$WPASS" "oci:$T/raw:v1" \
+			    "docker://$HOSTPORT/$_r:v1"
+		done
+		return
+	fi
+	# shellcheck disable=SC2016
+	unshare --mount --propagation private sh -c '
+	    mount -t tmpfs tmpfs /var/lib && mount -t tmpfs tmpfs /run &&
+	    mkdir -p /var/lib/containers/cache || exit 1
+	    for r in "$4" "$5"; do
+		skopeo --policy "$1/policy.json" copy --dest-tls-verify=false \
+		    --dest-creds "$2" "oci:$1/raw:v1" "docker://$3/$r:v1" ||
+		    exit 1
+	    done' sh "$T" "$WUSER:$WPASS" "$HOSTPORT" "$1" "$2" \
+	    >"$T/skopeo.out" 2>&1 ||
+	    fail "skopeo push to $1, $2: $(tail -5 "$T/skopeo.out")"
+}
 skopeo_fails() {	# skopeo_fails WHAT ERE ARGS...: must fail saying ERE
 	_what=$1
 	_why=$2
@@ -460,6 +509,15 @@ if [ "$SKOPEO_OK" = 1 ]; then
 	    fail "pulled $(pulled_digest "$T/pull4"), pushed $IMG_DIGEST"
 	skopeo_fails "pull, anonymous, restricted" "$AUTH_RE" \
 	    copy --src-tls-verify=false "$SK" "oci:$T/pull5:v1"
+	note "restricted: skopeo mounts a layer across repositories"
+	make_raw_image
+	skopeo_push_twice t/raw t/mounted
+	grep -q 'POST /v2/t/mounted/blobs/uploads/?[^ ]*mount=[^ ]* 201 ' \
+	    "$T/specreg.log" ||
+	    fail "skopeo did not mount into t/mounted: $(grep t/mounted \
+	    "$T/specreg.log" | tail -5)"
+	grep -q 'POST /v2/t/mounted/blobs/uploads/[^ ]* 40[13] ' \
+	    "$T/specreg.log" && fail "a mount into t/mounted was refused"
 fi
 
 # --- 3. Short-lived tokens ---------------------------------------------------------
