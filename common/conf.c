@@ -20,9 +20,12 @@
 
 enum conf_type {
 	CT_STR,
+	CT_CREDENTIAL,		/* a string that must be a real secret */
 	CT_U64,
 	CT_SENDFILE
 };
+
+#define CONF_VAR_MAX	256	/* longest %(NAME) looked up, with NUL */
 
 static const struct conf_key {
 	const char	*section;
@@ -33,7 +36,8 @@ static const struct conf_key {
 } conf_keys[] = {
 	{ "registry", "public-url", CT_STR,
 	    offsetof(struct conf, public_url), 0, 0 },
-	{ "registry", "secret", CT_STR, offsetof(struct conf, secret), 0, 0 },
+	{ "registry", "secret", CT_CREDENTIAL,
+	    offsetof(struct conf, secret), 0, 0 },
 	{ "registry", "service", CT_STR,
 	    offsetof(struct conf, service), 0, 0 },
 	{ "registry", "token-lifetime", CT_U64,
@@ -60,7 +64,9 @@ static const struct conf_key {
 struct conf_parse {
 	struct conf	*conf;
 	const char	*name;
-	const char	*text;		/* what is left to read */
+	const char	*text;		/* what is left to read, as written */
+	struct buf	 raw;		/* the current line, as written */
+	struct buf	 sub;		/* ...with its placeholders replaced */
 	int		 line;
 	int		 failed;
 };
@@ -98,6 +104,7 @@ conf_release(struct conf *c)
 		free(c->users[i].password);
 	}
 	free(c->users);
+	free(c->login_dummy);
 	for (i = 0; i < c->nupstreams; i++) {
 		free(c->upstreams[i].host);
 		free(c->upstreams[i].url);
@@ -128,6 +135,60 @@ conf_error(struct conf_parse *cp, const char *fmt, ...)
 	cp->failed = 1;
 }
 
+/*
+ * If "p" starts a placeholder that is looked up, %(ZUUL_*) or
+ * %(SPECREG_*), its name goes to "name" and its length is returned;
+ * otherwise 0.
+ */
+static size_t
+conf_var(const char *p, char name[CONF_VAR_MAX])
+{
+	const char	*end;
+	size_t		 len;
+
+	if (strncmp(p, "%(", 2) != 0 || (end = strchr(p + 2, ')')) == NULL)
+		return (0);
+	len = (size_t)(end - (p + 2));
+	if (len >= CONF_VAR_MAX || (strncmp(p + 2, "ZUUL_", 5) != 0 &&
+	    strncmp(p + 2, "SPECREG_", 8) != 0))
+		return (0);
+	memcpy(name, p + 2, len);
+	name[len] = '\0';
+	return (len + 3);
+}
+
+/*
+ * A credential (secret, password, upstream username and password) is
+ * never a placeholder left as written nor empty: either would be a
+ * value anyone can read in the shipped file.  0, or -1 once reported.
+ */
+static int
+conf_credential(struct conf_parse *cp, const char *key, const char *value)
+{
+	const char	*p, *v;
+	char		 name[CONF_VAR_MAX];
+
+	if ((p = strstr(value, "%(")) != NULL) {
+		if (conf_var(p, name) > 0 && getenv(name) == NULL)
+			conf_error(cp, "%s is not set", name);
+		else
+			conf_error(cp, "%s holds an unexpanded \"%%(\"", key);
+		return (-1);
+	}
+	if (*value != '\0')
+		return (0);
+	/* Name the variable that emptied it, if one did. */
+	for (p = cp->raw.buf; (p = strstr(p, "%(")) != NULL; p += 2) {
+		if (conf_var(p, name) > 0 && (v = getenv(name)) != NULL &&
+		    *v == '\0') {
+			conf_error(cp, "%s is empty", name);
+			return (-1);
+		}
+	}
+	conf_error(cp, "%s is empty", key);
+	return (-1);
+}
+
 /* [user "NAME"]: returns the user, adding it on first sight. */
 static struct conf_user *
 conf_user_section(struct conf_parse *cp, const char *section)
@@ -153,12 +214,19 @@ conf_user_section(struct conf_parse *cp, const char *section)
 }
 
 static void
+conf_replace(char **sp, const char *value)
+{
+	free(*sp);
+	*sp = xstrdup(value);
+}
+
+static void
 conf_user_key(struct conf_parse *cp, struct conf_user *u, const char *key,
     const char *value)
 {
 	if (strcmp(key, "password") == 0) {
-		free(u->password);
-		u->password = xstrdup(value);
+		if (conf_credential(cp, key, value) == 0)
+			conf_replace(&u->password, value);
 	} else if (strcmp(key, "access") == 0) {
 		if (strcmp(value, "read") == 0)
 			u->access = ACCESS_READ;
@@ -203,13 +271,6 @@ conf_upstream_get(struct conf *c, const char *host, size_t len)
 	return (&c->upstreams[c->nupstreams++]);
 }
 
-static void
-conf_replace(char **sp, const char *value)
-{
-	free(*sp);
-	*sp = xstrdup(value);
-}
-
 /* [upstream]: "timeout", "HOST = URL", "HOST.username", "HOST.password". */
 static void
 conf_upstream_key(struct conf_parse *cp, const char *key, const char *value)
@@ -244,7 +305,9 @@ conf_upstream_key(struct conf_parse *cp, const char *key, const char *value)
 			len--;
 		free(u->url);
 		u->url = xstrndup(value, len);
-	} else if (strcmp(dot, ".username") == 0)
+	} else if (conf_credential(cp, key, value) == -1)
+		return;
+	else if (strcmp(dot, ".username") == 0)
 		conf_replace(&u->username, value);
 	else
 		conf_replace(&u->password, value);
@@ -257,6 +320,10 @@ conf_set(struct conf_parse *cp, const struct conf_key *k, const char *value)
 	uint64_t	 *up, v;
 
 	switch (k->type) {
+	case CT_CREDENTIAL:
+		if (conf_credential(cp, k->key, value) == -1)
+			break;
+		/* FALLTHROUGH */
 	case CT_STR:
 		sp = (char **)((char *)cp->conf + k->off);
 		free(*sp);
@@ -313,7 +380,11 @@ conf_handler(void *arg, const char *section, const char *key,
 	return (1);
 }
 
-/* inih's line reader: counts lines so errors can name them. */
+/*
+ * inih's line reader: counts lines so errors can name them, and
+ * replaces placeholders one line at a time, so that a credential's
+ * check can see the line as written.
+ */
 static char *
 conf_reader(char *str, int num, void *arg)
 {
@@ -325,16 +396,18 @@ conf_reader(char *str, int num, void *arg)
 		return (NULL);
 	nl = strchr(cp->text, '\n');
 	len = nl != NULL ? (size_t)(nl - cp->text) + 1 : strlen(cp->text);
-	if (len > (size_t)num - 1) {
+	buf_reset(&cp->raw);
+	buf_add(&cp->raw, cp->text, len);
+	cp->text += len;
+	cp->line++;
+	buf_reset(&cp->sub);
+	conf_substitute(cp->raw.buf, &cp->sub);
+	if (cp->sub.len > (size_t)num - 1) {
 		/* inih would silently split it: refuse instead. */
-		cp->line++;
 		conf_error(cp, "line longer than %d bytes", num - 2);
 		return (NULL);
 	}
-	memcpy(str, cp->text, len);
-	str[len] = '\0';
-	cp->text += len;
-	cp->line++;
+	memcpy(str, cp->sub.buf, cp->sub.len + 1);
 	return (str);
 }
 
@@ -388,25 +461,16 @@ conf_validate(struct conf_parse *cp)
 void
 conf_substitute(const char *in, struct buf *out)
 {
-	const char	*p, *end, *val;
-	char		 name[256];
+	const char	*p, *val;
+	char		 name[CONF_VAR_MAX];
 	size_t		 len;
 
 	while ((p = strstr(in, "%(")) != NULL) {
 		buf_add(out, in, (size_t)(p - in));
-		end = strchr(p + 2, ')');
-		len = end != NULL ? (size_t)(end - (p + 2)) : 0;
-		val = NULL;
-		if (end != NULL && len < sizeof(name) &&
-		    (strncmp(p + 2, "ZUUL_", 5) == 0 ||
-		    strncmp(p + 2, "SPECREG_", 8) == 0)) {
-			memcpy(name, p + 2, len);
-			name[len] = '\0';
-			val = getenv(name);
-		}
-		if (val != NULL) {
+		if ((len = conf_var(p, name)) > 0 &&
+		    (val = getenv(name)) != NULL) {
 			buf_addstr(out, val);
-			in = end + 1;
+			in = p + len;
 		} else {
 			buf_add(out, p, 2);
 			in = p + 2;
@@ -418,15 +482,15 @@ conf_substitute(const char *in, struct buf *out)
 int
 conf_load_string(struct conf *c, const char *name, const char *text)
 {
-	struct buf		 sub = BUF_INIT;
 	struct conf_parse	 cp;
 	int			 rc;
 
 	memset(&cp, 0, sizeof(cp));
 	cp.conf = c;
 	cp.name = name;
-	conf_substitute(text, &sub);
-	cp.text = sub.buf;
+	cp.text = text;
+	buf_init(&cp.raw);
+	buf_init(&cp.sub);
 	rc = ini_parse_stream(conf_reader, &cp, conf_handler, &cp);
 	if (rc > 0) {
 		cp.line = rc;
@@ -436,7 +500,8 @@ conf_load_string(struct conf *c, const char *name, const char *text)
 	}
 	if (!cp.failed)
 		conf_validate(&cp);
-	buf_release(&sub);
+	buf_release(&cp.raw);
+	buf_release(&cp.sub);
 	return (cp.failed ? -1 : 0);
 }
 

@@ -3,7 +3,9 @@
  *
  * conf_load() reads the file, substitutes %(ZUUL_*) and %(SPECREG_*)
  * placeholders from the environment (unknown ones stay literal), parses
- * it with inih against a key table and validates every value.  Errors
+ * it with inih against a key table and validates every value.  A
+ * credential (secret, password, an upstream's username and password)
+ * still holding "%(" or empty is an error naming the variable.  Errors
  * are reported as "file:line: message" and make conf_load() return -1.
  * After a successful load the struct is treated as const: every worker
  * shares it read-only.  Only conf.c uses inih.
@@ -72,6 +74,12 @@ struct conf {
 	struct conf_user	*users;
 	size_t			 nusers;
 	int			 restricted;	/* a read user exists */
+	/*
+	 * What an unknown user's password is checked against, so that it
+	 * costs what the slowest configured hash does (a copy of that
+	 * hash): set by auth_init() (fcgi/auth.c) before the workers start.
+	 */
+	char			*login_dummy;
 
 	/* [upstream], in file order; none: no pull-through. */
 	struct conf_upstream	*upstreams;

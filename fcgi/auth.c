@@ -12,14 +12,24 @@
  *     that "docker login" really checks them and clients learn the
  *     token realm.
  *
- * A Bearer token carries the actions granted per repository at issue
- * time (see h_token.c); a token that fails verification is a 401, a
- * valid token without the needed action a 403.  Basic credentials are
- * accepted on /v2 as well.  Passwords and tokens are never logged.
+ * A request needs an action on its repository (a cross-repository
+ * mount also pull on the source, like distribution) or the catalog.
+ * auth_grant() says what a user may have; a Bearer token carries what
+ * was granted at issue time (see h_token.c).  A token that fails
+ * verification is a 401 invalid_token; a valid token without what is
+ * needed a 401 insufficient_scope naming every scope needed, so that
+ * the client fetches a wider token, unless the user may never have it:
+ * then a 403.  Basic credentials are accepted on /v2 as well and carry
+ * all a user may do.  Passwords and tokens are never logged.
+ *
+ * An unknown user name costs what a wrong password of the slowest
+ * configured hash does (auth_init()), so that names cannot be told
+ * apart by the time a login takes.
  */
 #include "config.h"
 
 #include <crypt.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -37,6 +47,18 @@
 static const char *const auth_crypt_prefixes[] = {
 	"$2y$", "$2b$", "$2a$", "$5$", "$6$"
 };
+
+static int
+auth_is_crypt(const char *hash)
+{
+	size_t	i;
+
+	for (i = 0; i < nitems(auth_crypt_prefixes); i++)
+		if (strncmp(hash, auth_crypt_prefixes[i],
+		    strlen(auth_crypt_prefixes[i])) == 0)
+			return (1);
+	return (0);
+}
 
 static int
 auth_crypt_ok(const char *hash, const char *given)
@@ -58,18 +80,68 @@ int
 auth_password_ok(const char *configured, const char *given)
 {
 	struct digest	a, b;
-	size_t		i;
 
 	if (configured == NULL || given == NULL)
 		return (0);
-	for (i = 0; i < nitems(auth_crypt_prefixes); i++)
-		if (strncmp(configured, auth_crypt_prefixes[i],
-		    strlen(auth_crypt_prefixes[i])) == 0)
-			return (auth_crypt_ok(configured, given));
+	if (auth_is_crypt(configured))
+		return (auth_crypt_ok(configured, given));
 	/* Compare digests, so that not even the length leaks. */
 	digest_of(DIGEST_SHA256, configured, strlen(configured), &a);
 	digest_of(DIGEST_SHA256, given, strlen(given), &b);
 	return (ct_equal(a.str, strlen(a.str), b.str, strlen(b.str)));
+}
+
+/*
+ * What checking a password against a crypt hash costs, in microseconds
+ * of one core: bcrypt 50 us times 2^cost, SHA-crypt 0.2 us a round
+ * (5000 by default), as measured on x86-64.  Enough to tell which
+ * configured hash is the slowest, and the same answer on every run.
+ */
+static double
+auth_hash_cost(const char *hash)
+{
+	unsigned long	n;
+
+	if (hash[1] == '2') {
+		n = strtoul(hash + 4, NULL, 10);
+		return (n >= 4 && n <= 31 ? 50.0 * (double)(1UL << n) : 0);
+	}
+	n = 5000;
+	if (strncmp(hash + 3, "rounds=", 7) == 0)
+		n = strtoul(hash + 10, NULL, 10);
+	if (n < 1000)
+		n = 1000;
+	return (0.2 * (double)n);
+}
+
+/*
+ * An unknown user's password is checked against a copy of the slowest
+ * configured hash (its result thrown away), so that it costs what that
+ * user's wrong password does.  Without crypt hashes, against a random
+ * plain one.
+ */
+void
+auth_init(struct conf *conf)
+{
+	unsigned char	 raw[16];
+	char		 pw[2 * sizeof(raw) + 1];
+	const char	*h, *slowest = NULL;
+	size_t		 i;
+
+	for (i = 0; i < conf->nusers; i++) {
+		h = conf->users[i].password;
+		if (auth_is_crypt(h) && (slowest == NULL ||
+		    auth_hash_cost(h) > auth_hash_cost(slowest)))
+			slowest = h;
+	}
+	free(conf->login_dummy);
+	if (slowest != NULL)
+		conf->login_dummy = xstrdup(slowest);
+	else {
+		random_bytes(raw, sizeof(raw));
+		hex_encode(pw, raw, sizeof(raw));
+		conf->login_dummy = xstrdup(pw);
+	}
 }
 
 const struct conf_user *
@@ -78,8 +150,8 @@ auth_login(const struct conf *conf, const char *name, const char *password)
 	const struct conf_user	*u;
 
 	if ((u = conf_user_find(conf, name)) == NULL) {
-		/* Spend about the same time on an unknown user. */
-		(void)auth_password_ok("specreg-no-such-user", password);
+		/* Spend what the slowest known user would. */
+		(void)auth_password_ok(conf->login_dummy, password);
 		return (NULL);
 	}
 	return (auth_password_ok(u->password, password) ? u : NULL);
@@ -230,22 +302,84 @@ auth_is_catalog(const struct request *req)
 	return (req->path != NULL && strcmp(req->path, "/v2/_catalog") == 0);
 }
 
-/* The token action a request needs. */
-static const char *
-auth_action(const struct request *req, enum conf_access need)
+/*
+ * What a request needs: the action on its repository and, for a
+ * cross-repository mount, pull on the source; or the catalog; or, for
+ * /v2/ itself, nothing but valid credentials.
+ */
+struct auth_needs {
+	struct auth_scope	 scopes[2];
+	size_t			 n;
+};
+
+static void
+auth_need(struct auth_needs *nd, enum auth_scope_type type, const char *name,
+    unsigned actions)
 {
-	if (need != ACCESS_WRITE)
-		return ("pull");
-	return (req->method == M_DELETE ? "delete" : "push");
+	struct auth_scope	*sc = &nd->scopes[nd->n++];
+
+	memset(sc, 0, sizeof(*sc));
+	sc->type = type;
+	snprintf(sc->name, sizeof(sc->name), "%s", name);
+	sc->actions = actions;
+}
+
+/* "POST ...?mount=D&from=NAME": NAME in "from", or 0. */
+static int
+auth_mount_from(const struct request *req, struct buf *from)
+{
+	struct buf	mount = BUF_INIT;
+	int		is;
+
+	is = req->method == M_POST &&
+	    query_get(req->query, "mount", &mount) == 1 &&
+	    query_get(req->query, "from", from) == 1 &&
+	    name_valid(from->buf, from->len);
+	buf_release(&mount);
+	return (is);
+}
+
+static void
+auth_needs(const struct request *req, const char *name,
+    enum conf_access need, struct auth_needs *nd)
+{
+	struct buf	from = BUF_INIT;
+
+	nd->n = 0;
+	if (name == NULL) {
+		if (auth_is_catalog(req))
+			auth_need(nd, AUTH_SCOPE_REGISTRY, "catalog",
+			    AUTH_CATALOG);
+		return;
+	}
+	if (need == ACCESS_READ)
+		auth_need(nd, AUTH_SCOPE_REPOSITORY, name, AUTH_PULL);
+	else
+		auth_need(nd, AUTH_SCOPE_REPOSITORY, name,
+		    req->method == M_DELETE ? AUTH_DELETE : AUTH_PUSH);
+	if (need == ACCESS_WRITE && auth_mount_from(req, &from) &&
+	    strcmp(from.buf, name) != 0)
+		auth_need(nd, AUTH_SCOPE_REPOSITORY, from.buf, AUTH_PULL);
+	buf_release(&from);
+}
+
+/* The action of a need, as a token request asks for it. */
+static const char *
+auth_need_actions(const struct auth_scope *sc)
+{
+	if (sc->type == AUTH_SCOPE_REGISTRY)
+		return ("*");
+	if (sc->actions & AUTH_PUSH)
+		return ("pull,push");
+	return (sc->actions & AUTH_DELETE ? "delete" : "pull");
 }
 
 static enum reg_err
-auth_unauthorized(struct request *req, const char *name,
-    enum conf_access need, const char *error)
+auth_unauthorized(struct request *req, const struct auth_needs *nd,
+    const char *error)
 {
 	const struct conf	*conf = req->conf;
-	const char		*action;
-	size_t			 len = strlen(conf->public_url);
+	size_t			 i, len = strlen(conf->public_url);
 
 	while (len > 0 && conf->public_url[len - 1] == '/')
 		len--;
@@ -255,33 +389,41 @@ auth_unauthorized(struct request *req, const char *name,
 	buf_addstr(&req->challenge, "/auth/token\",service=\"");
 	auth_quote(&req->challenge, conf->service, strlen(conf->service));
 	buf_addch(&req->challenge, '"');
-	if (name != NULL) {
-		action = auth_action(req, need);
-		buf_addf(&req->challenge, ",scope=\"repository:%s:%s\"", name,
-		    strcmp(action, "push") == 0 ? "pull,push" : action);
-	} else if (auth_is_catalog(req))
-		buf_addstr(&req->challenge, ",scope=\"registry:catalog:*\"");
+	for (i = 0; i < nd->n; i++)
+		buf_addf(&req->challenge, "%s%s:%s:%s", i == 0 ? ",scope=\"" :
+		    " ", nd->scopes[i].type == AUTH_SCOPE_REGISTRY ?
+		    "registry" : "repository", nd->scopes[i].name,
+		    auth_need_actions(&nd->scopes[i]));
+	if (nd->n > 0)
+		buf_addch(&req->challenge, '"');
 	if (error != NULL)
 		buf_addf(&req->challenge, ",error=\"%s\"", error);
 	return (req_fail(req, REG_E_UNAUTHORIZED, "authentication required"));
 }
 
 static enum reg_err
-auth_denied(struct request *req, const char *name, enum conf_access need)
+auth_denied(struct request *req, const struct auth_needs *nd)
 {
+	const struct auth_scope	*sc = &nd->scopes[0];
+
 	return (req_fail(req, REG_E_DENIED, "%s may not %s %s",
 	    req->user != NULL ? req->user : "anonymous",
-	    auth_action(req, need), name != NULL ? name : "this"));
+	    sc->actions & AUTH_PUSH ? "push" :
+	    sc->actions & AUTH_DELETE ? "delete" : "pull from", sc->name));
 }
 
-/* May a client without (valid) credentials do this? */
+/* May "user" (NULL: anonymous) do all of it, by the policy alone? */
 static int
-auth_anonymous_ok(const struct request *req, const char *name,
-    enum conf_access need)
+auth_may(const struct conf *conf, const struct conf_user *user,
+    const struct auth_needs *nd)
 {
-	if (need != ACCESS_READ || req->conf->restricted)
-		return (0);
-	return (name != NULL || auth_is_catalog(req));
+	size_t	i;
+
+	for (i = 0; i < nd->n; i++)
+		if (auth_grant(conf, user, &nd->scopes[i]) !=
+		    nd->scopes[i].actions)
+			return (0);
+	return (1);
 }
 
 static int
@@ -309,12 +451,12 @@ auth_claim_is(struct json_object *claims, const char *key, const char *want)
 	return (0);
 }
 
-/* Does the "access" claim grant "action" on repository "name"? */
-static int
-auth_token_allows(struct json_object *claims, const char *name,
-    const char *action)
+/* The actions the "access" claim grants on the resource of "sc". */
+static unsigned
+auth_token_actions(struct json_object *claims, const struct auth_scope *sc)
 {
-	struct json_object	*access, *e, *v;
+	struct json_object	*access, *e, *v, *a;
+	unsigned		 actions = 0;
 	size_t			 i, j, n;
 
 	if (!json_object_object_get_ex(claims, "access", &access) ||
@@ -324,18 +466,46 @@ auth_token_allows(struct json_object *claims, const char *name,
 	for (i = 0; i < n; i++) {
 		e = json_object_array_get_idx(access, i);
 		if (!json_object_object_get_ex(e, "type", &v) ||
-		    !auth_str_is(v, "repository") ||
+		    !auth_str_is(v, sc->type == AUTH_SCOPE_REPOSITORY ?
+		    "repository" : "registry") ||
 		    !json_object_object_get_ex(e, "name", &v) ||
-		    !auth_str_is(v, name) ||
+		    !auth_str_is(v, sc->name) ||
 		    !json_object_object_get_ex(e, "actions", &v) ||
 		    !json_object_is_type(v, json_type_array))
 			continue;
-		for (j = 0; j < json_object_array_length(v); j++)
-			if (auth_str_is(json_object_array_get_idx(v, j),
-			    action))
-				return (1);
+		for (j = 0; j < json_object_array_length(v); j++) {
+			a = json_object_array_get_idx(v, j);
+			if (json_object_is_type(a, json_type_string))
+				actions |= auth_actions_parse(
+				    json_object_get_string(a),
+				    (size_t)json_object_get_string_len(a),
+				    sc->type);
+		}
 	}
-	return (0);
+	return (actions);
+}
+
+/*
+ * Does a token of "user" (NULL: anonymous) grant all of it?  What
+ * anyone may do needs no scope; the rest needs the token's "access"
+ * claim and a user who still has the right.
+ */
+static int
+auth_token_grants(const struct conf *conf, const struct conf_user *user,
+    struct json_object *claims, const struct auth_needs *nd)
+{
+	const struct auth_scope	*sc;
+	unsigned		 have;
+	size_t			 i;
+
+	for (i = 0; i < nd->n; i++) {
+		sc = &nd->scopes[i];
+		have = auth_grant(conf, NULL, sc) |
+		    (auth_token_actions(claims, sc) & auth_grant(conf, user, sc));
+		if ((have & sc->actions) != sc->actions)
+			return (0);
+	}
+	return (1);
 }
 
 /*
@@ -359,9 +529,22 @@ auth_token_subject(const struct conf *conf, struct json_object *claims)
 	return (conf_user_find(conf, sub) != NULL ? sub : NULL);
 }
 
+static void
+auth_set_user(struct request *req, const struct conf_user *u)
+{
+	free(req->user);
+	req->user = xstrdup(u->name);
+}
+
+/*
+ * A valid token without what the request needs: 401 insufficient_scope
+ * when a wider token could help (the user may have it, or an anonymous
+ * client may log in), like distribution; 403 when the user may never
+ * have it.
+ */
 static enum reg_err
-auth_check_token(struct request *req, const char *token, const char *name,
-    enum conf_access need)
+auth_check_token(struct request *req, const char *token,
+    const struct auth_needs *nd)
 {
 	const struct conf	*conf = req->conf;
 	const struct conf_user	*u;
@@ -370,44 +553,42 @@ auth_check_token(struct request *req, const char *token, const char *name,
 	int			 ok;
 
 	if (jwt_verify(conf->secret, token, time(NULL), &claims) == -1)
-		return (auth_unauthorized(req, name, need, "invalid_token"));
+		return (auth_unauthorized(req, nd, "invalid_token"));
 	if ((sub = auth_token_subject(conf, claims)) == NULL) {
 		json_object_put(claims);
-		return (auth_unauthorized(req, name, need, "invalid_token"));
+		return (auth_unauthorized(req, nd, "invalid_token"));
 	}
-	u = conf_user_find(conf, sub);
-	if (u != NULL) {
-		free(req->user);
-		req->user = xstrdup(u->name);
-	}
-	/* Writes also need a user who still has write access. */
-	ok = need == ACCESS_READ || (u != NULL && u->access == ACCESS_WRITE);
-	if (ok && name != NULL)
-		ok = auth_token_allows(claims, name, auth_action(req, need)) ||
-		    auth_anonymous_ok(req, name, need);
+	if ((u = conf_user_find(conf, sub)) != NULL)
+		auth_set_user(req, u);
+	ok = auth_token_grants(conf, u, claims, nd);
 	json_object_put(claims);
-	return (ok ? REG_OK : auth_denied(req, name, need));
+	if (ok)
+		return (REG_OK);
+	if (u == NULL || auth_may(conf, u, nd))
+		return (auth_unauthorized(req, nd, "insufficient_scope"));
+	return (auth_denied(req, nd));
 }
 
 enum reg_err
 auth_check(struct request *req, const char *name, enum conf_access need)
 {
 	const struct conf_user	*u;
+	struct auth_needs	 nd;
 	const char		*token;
 
 	if (req->conf->nusers == 0)
 		return (REG_OK);
+	auth_needs(req, name, need, &nd);
 	if ((token = auth_scheme(req->authorization, "Bearer")) != NULL)
-		return (auth_check_token(req, token, name, need));
+		return (auth_check_token(req, token, &nd));
 	if (auth_basic(req->conf, req->authorization, &u) == AUTH_CREDS_OK) {
-		free(req->user);
-		req->user = xstrdup(u->name);
-		if (need == ACCESS_READ || u->access == ACCESS_WRITE)
-			return (REG_OK);
-		return (auth_denied(req, name, need));
+		auth_set_user(req, u);
+		/* A token would not give a Basic user more. */
+		return (auth_may(req->conf, u, &nd) ? REG_OK :
+		    auth_denied(req, &nd));
 	}
-	/* No or bad credentials: an anonymous client. */
-	if (auth_anonymous_ok(req, name, need))
+	/* No or bad credentials: anonymous; /v2/ itself wants a login. */
+	if (nd.n > 0 && auth_may(req->conf, NULL, &nd))
 		return (REG_OK);
-	return (auth_unauthorized(req, name, need, NULL));
+	return (auth_unauthorized(req, &nd, NULL));
 }

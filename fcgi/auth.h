@@ -19,6 +19,13 @@
 /* "name" NULL: the request is not about one repository (/v2/, catalog). */
 enum reg_err	auth_check(struct request *, const char *name,
 		    enum conf_access);
+/*
+ * Before the workers start: pick what an unknown user's password is
+ * checked against (conf->login_dummy, a copy of the slowest configured
+ * hash), so that auth_login() costs the same for a name that does not
+ * exist as for a wrong password of that user.
+ */
+void		auth_init(struct conf *);
 /* Check a password against a configured one (plain or crypt(3) hash). */
 int		auth_password_ok(const char *configured, const char *given);
 /* The configured user with this name and password, or NULL. */

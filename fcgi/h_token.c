@@ -4,8 +4,10 @@
  * The client asks for scopes ("scope" may repeat and each value holds
  * space-separated scopes) and may send Basic credentials; a POST form
  * may carry them as grant_type=password with username and password
- * instead.  The answer is a JWT listing, per repository, the actions
- * auth_grant() allows:
+ * instead.  A GET's parameters are its query string; a POST's are its
+ * form body only, never its query (RFC 6749, 3.2), so that passwords
+ * stay out of URLs and logs.  The answer is a JWT listing, per
+ * repository, the actions auth_grant() allows:
  *
  *   {"token": T, "access_token": T, "expires_in": N, "issued_at": ...}
  *
@@ -83,23 +85,23 @@ token_scope_cb(const char *value, void *arg)
 	return (0);
 }
 
-/* Query string, plus the form body of a POST. */
+/* The query string of a GET; the form body, and only it, of a POST. */
 static enum reg_err
 token_params(struct request *req, struct buf *params)
 {
 	struct buf	body = BUF_INIT;
 	enum reg_err	err = REG_OK;
 
-	buf_addstr(params, req->query);
-	if (req->method != M_POST || req->content_type == NULL ||
-	    strncasecmp(req->content_type,
+	if (req->method != M_POST) {
+		buf_addstr(params, req->query);
+		return (REG_OK);
+	}
+	if (req->content_type == NULL || strncasecmp(req->content_type,
 	    "application/x-www-form-urlencoded", 33) != 0)
 		return (REG_OK);
 	if ((err = req_read_all(req, TOKEN_MAX_FORM, &body)) == REG_OK &&
-	    memchr(body.buf, '\0', body.len) == NULL) {
-		buf_addch(params, '&');
+	    memchr(body.buf, '\0', body.len) == NULL)
 		buf_add(params, body.buf, body.len);
-	}
 	explicit_bzero(body.buf, body.len);
 	buf_release(&body);
 	return (err);

@@ -16,6 +16,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "common/xmalloc.h"
+#include "fcgi/auth.h"
 #include "fcgi/serve.h"
 #include "storage/prune.h"
 #include "storage/store.h"
@@ -175,9 +176,10 @@ main(int argc, char *argv[])
 	if (strcmp(cmd, "check-config") == 0) {
 		printf("%s: ok\n", path);
 		rc = EXIT_SUCCESS;
-	} else if (strcmp(cmd, "serve") == 0)
+	} else if (strcmp(cmd, "serve") == 0) {
+		auth_init(&conf);
 		rc = serve_main(&conf);
-	else if (strcmp(cmd, "prune") == 0)
+	} else if (strcmp(cmd, "prune") == 0)
 		rc = main_prune(&conf, dry_run, untagged);
 	else if (strcmp(cmd, "fsck") == 0)
 		rc = main_fsck(&conf, repair);

@@ -192,13 +192,17 @@ static void
 request_log(struct request *req, struct timespec *start)
 {
 	struct timespec	 end;
+	const char	*query = req->query;
 	double		 ms;
 
+	/* A careless client may put credentials there: never logged. */
+	if (strncmp(req->path, "/auth/", 6) == 0)
+		query = "";
 	clock_gettime(CLOCK_MONOTONIC, &end);
 	ms = (double)(end.tv_sec - start->tv_sec) * 1e3 +
 	    (double)(end.tv_nsec - start->tv_nsec) / 1e6;
 	log_info("%s %s%s%s %d in=%llu %.1fms%s%s", req->method_name,
-	    req->path, *req->query ? "?" : "", req->query, req->status,
+	    req->path, *query ? "?" : "", query, req->status,
 	    (unsigned long long)req->body_read, ms,
 	    req->user != NULL ? " user=" : "",
 	    req->user != NULL ? req->user : "");

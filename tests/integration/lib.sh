@@ -468,6 +468,7 @@ start_frontend_nginx() {
 	sed -e "s|^\([ 	]*listen\) 80;|\1 127.0.0.1:$PORT;|" \
 	    -e "s|unix:/run/specreg/fcgi.sock|$_ng_be|" \
 	    -e "s|/var/lib/specreg/|$DATA/|" \
+	    -e "s|/var/log/nginx/access.log|$T/nginx-access.log|" \
 	    "$top_srcdir/deploy/nginx.conf" >"$T/nginx-site.conf" ||
 	    harness_error "cannot write nginx-site.conf"
 	if ! grep -q "listen 127.0.0.1:$PORT;" "$T/nginx-site.conf" ||

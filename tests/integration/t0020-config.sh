@@ -141,6 +141,79 @@ public-url = %(ZUUL_URL)
 $storage"
 unset ZUUL_URL
 
+# Credentials are never a placeholder left as written, nor empty: a
+# secret or password anyone can read in the shipped file would let them
+# in.  The message names the variable.
+unset ZUUL_REGISTRY_SECRET ZUUL_REGISTRY_PASSWORD ZUUL_QUAY_PASSWORD
+bad_says() {	# bad_says LINE MESSAGE TEXT
+	bad "$1" "$3"
+	grep -qxF "bad.ini:$1: $2" "$T/out" ||
+	    fail "expected 'bad.ini:$1: $2'; got: $(cat "$T/out")"
+}
+bad_says 4 "ZUUL_REGISTRY_SECRET is not set" "$storage
+[registry]
+secret = %(ZUUL_REGISTRY_SECRET)"
+bad_says 6 "ZUUL_REGISTRY_PASSWORD is not set" "$storage
+[registry]
+secret = 0123456789abcdef0123
+[user \"zuul\"]
+password = %(ZUUL_REGISTRY_PASSWORD)
+access = write"
+bad_says 6 "ZUUL_QUAY_PASSWORD is not set" "$storage
+[upstream]
+quay.io = https://quay.io
+quay.io.username = robot
+quay.io.password = %(ZUUL_QUAY_PASSWORD)"
+ZUUL_REGISTRY_SECRET='' ZUUL_REGISTRY_PASSWORD=''
+export ZUUL_REGISTRY_SECRET ZUUL_REGISTRY_PASSWORD
+bad_says 4 "ZUUL_REGISTRY_SECRET is empty" "$storage
+[registry]
+secret = %(ZUUL_REGISTRY_SECRET)"
+bad_says 6 "ZUUL_REGISTRY_PASSWORD is empty" "$storage
+[registry]
+secret = 0123456789abcdef0123
+[user \"zuul\"]
+password = %(ZUUL_REGISTRY_PASSWORD)
+access = write"
+bad_says 6 "password is empty" "$storage
+[registry]
+secret = 0123456789abcdef0123
+[user \"zuul\"]
+password =
+access = write"
+ZUUL_REGISTRY_SECRET=0123456789abcdef-from-env
+ZUUL_REGISTRY_PASSWORD=pw-from-env
+good "$storage
+[registry]
+secret = %(ZUUL_REGISTRY_SECRET)
+[user \"zuul\"]
+password = %(ZUUL_REGISTRY_PASSWORD)
+access = write"
+unset ZUUL_REGISTRY_SECRET ZUUL_REGISTRY_PASSWORD
+
+# The shipped example with its user section turned on and the variables
+# unset: refused, so no token is ever signed with the placeholder.
+sed -e 's/^;\(secret = \)/\1/' -e 's/^;\(\[user "zuul"\]\).*/\1/' \
+    -e 's/^;\(password = \)/\1/' -e 's/^;\(access = \)/\1/' \
+    -e "s|^root = .*|root = $DATA|" \
+    "$top_srcdir/deploy/specreg.ini" >"$T/bad.ini"
+line=$(grep -n '^secret = %(ZUUL_REGISTRY_SECRET)$' "$T/bad.ini" | cut -d: -f1)
+[ -n "$line" ] || fail "deploy/specreg.ini no longer has the secret example"
+(cd "$T" && "$SPECREG_BIN" -c bad.ini check-config) >"$T/out" 2>&1 &&
+    fail "check-config accepted the example's unset placeholders"
+grep -qxF "bad.ini:$line: ZUUL_REGISTRY_SECRET is not set" "$T/out" ||
+    fail "example: expected bad.ini:$line: $(cat "$T/out")"
+grep -q ": ZUUL_REGISTRY_PASSWORD is not set$" "$T/out" ||
+    fail "example: password placeholder not refused: $(cat "$T/out")"
+(cd "$T" && timeout 20 "$SPECREG_BIN" -c bad.ini serve \
+    --listen "$T/fcgi.sock" --workers 1) >"$T/out" 2>&1
+rc=$?
+[ "$rc" -ne 0 ] || fail "serve accepted an unset secret"
+[ "$rc" -ne 124 ] || fail "serve with an unset secret kept running"
+grep -qxF "bad.ini:$line: ZUUL_REGISTRY_SECRET is not set" "$T/out" ||
+    fail "serve did not name the unset secret: $(cat "$T/out")"
+[ -e "$T/fcgi.sock" ] && fail "serve created its socket with an unset secret"
+
 # deploy/specreg.ini, the documented example, is valid and documents
 # every key of conf.c's table.
 "$SPECREG_BIN" -c "$top_srcdir/deploy/specreg.ini" check-config \

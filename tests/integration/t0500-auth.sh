@@ -3,11 +3,14 @@
 # enforcement, with curl and skopeo.  Three runs of the registry:
 #   1. a write user: challenges, anonymous pull tokens, push tokens,
 #      wrong passwords, forged / alg none / tampered tokens, scopes per
-#      repository, Basic on /v2, the POST password grant; skopeo login,
-#      push with --dest-creds, anonymous pulls and pulls with foreign
-#      credentials (docker sends its Hub credentials to mirrors);
+#      repository (a token without the scope needed: 401
+#      insufficient_scope), Basic on /v2, the POST password grant (form
+#      body only; /auth/ queries never logged); skopeo login, push with
+#      --dest-creds, anonymous pulls and pulls with foreign credentials
+#      (docker sends its Hub credentials to mirrors);
 #   2. restricted mode (a read user too): no anonymous pulls, the read
-#      user pulls but may not push, with curl and skopeo;
+#      user pulls but may not push (403), the catalog and a
+#      cross-repository mount need their scopes, with curl and skopeo;
 #   3. token-lifetime 8: tokens expire.
 # shellcheck source=tests/integration/lib.sh
 . "${top_srcdir:?}/tests/integration/lib.sh"
@@ -141,9 +144,10 @@ ANON=$TOKEN
 expect_err 404 MANIFEST_UNKNOWN -H "$(bearer "$ANON")" \
     "$V2/t/img/manifests/latest"
 expect_status 200 -H "$(bearer "$ANON")" "$V2/"
-note "...but not for a push"
-post_upload 403 t/img -H "$(bearer "$ANON")"
-err_code_is DENIED
+note "...but not for a push: 401 insufficient_scope, a login would help"
+post_upload 401 t/img -H "$(bearer "$ANON")"
+err_code_is UNAUTHORIZED
+challenge_is "Bearer realm=\"$REALM\",service=\"$SVC\",scope=\"repository:t/img:pull,push\",error=\"insufficient_scope\""
 
 note "push scope without credentials: 401 at the token endpoint"
 expect_err 401 UNAUTHORIZED "$URL/auth/token?service=$SVC&scope=repository:t/img:pull,push"
@@ -180,9 +184,18 @@ expect_status 201 -X PUT -H "$(bearer "$PUSH")" \
 expect_status 200 -H "$(bearer "$ANON")" "$V2/t/img/blobs/$DIG"
 [ "$(cat "$T/body")" = "auth blob" ] || fail "blob body: $(cat "$T/body")"
 
-note "a push token for t/img does not push to t/other"
-post_upload 403 t/other -H "$(bearer "$PUSH")"
-err_code_is DENIED
+note "a push token for t/img does not push to t/other: a wider one would"
+post_upload 401 t/other -H "$(bearer "$PUSH")"
+err_code_is UNAUTHORIZED
+challenge_is "Bearer realm=\"$REALM\",service=\"$SVC\",scope=\"repository:t/other:pull,push\",error=\"insufficient_scope\""
+note "...nor delete in t/img"
+expect_err 401 UNAUTHORIZED -X DELETE -H "$(bearer "$PUSH")" \
+    "$V2/t/img/blobs/$DIG"
+challenge_is "Bearer realm=\"$REALM\",service=\"$SVC\",scope=\"repository:t/img:delete\",error=\"insufficient_scope\""
+note "a mount from t/img: pull on the source is anonymous here"
+token "scope=repository:t/mnt:pull,push" -u "$WUSER:$WPASS"
+post_upload 201 "t/mnt" -H "$(bearer "$TOKEN")" \
+    -G --data-urlencode "mount=$DIG" --data-urlencode "from=t/img"
 note "...but pulls elsewhere are anonymous anyway"
 expect_err 404 MANIFEST_UNKNOWN -H "$(bearer "$PUSH")" \
     "$V2/t/other/manifests/latest"
@@ -234,6 +247,35 @@ post_upload 202 t/img -H "$(bearer "$TOKEN")"
 expect_err 401 UNAUTHORIZED -X POST --data-urlencode grant_type=password \
     --data-urlencode "username=$WUSER" --data-urlencode "password=nope" \
     --data-urlencode "scope=repository:t/img:pull,push" "$URL/auth/token"
+note "a POST's grant counts only in its form body (RFC 6749), not the query"
+QPASS=$(printf '%s' "$WPASS" | jq -sRr @uri)
+expect_err 401 UNAUTHORIZED -X POST -H 'Content-Length: 0' \
+    "$URL/auth/token?grant_type=password&username=$WUSER&password=$QPASS&scope=repository:t/img:pull,push&service=$SVC"
+expect_err 401 UNAUTHORIZED -X POST \
+    -H 'Content-Type: application/x-www-form-urlencoded' \
+    --data "scope=repository:t/img:pull,push" \
+    "$URL/auth/token?grant_type=password&username=$WUSER&password=$QPASS"
+note "specreg logs no query string of /auth/"
+grep -q 'POST /auth/token 401 ' "$T/specreg.log" ||
+    fail "no log line for POST /auth/token: $(tail -3 "$T/specreg.log")"
+if grep -e '/auth/token?' -e "$QPASS" -e "$WPASS" "$T/specreg.log"; then
+	fail "specreg logged an /auth/ query string"
+fi
+# The shipped nginx and Apache files log /auth/ without its query too
+# (lighttpd's has no access log; the test's own one logs everything).
+case $SPECREG_FRONTEND in
+nginx)			FRONT_ACCESS=$T/nginx-access.log ;;
+apache-fcgid|apache-proxy)	FRONT_ACCESS=$T/apache-access.log ;;
+*)			FRONT_ACCESS= ;;
+esac
+if [ -n "$FRONT_ACCESS" ]; then
+	note "...nor does the shipped front end's access log"
+	grep -q '"POST /auth/token ' "$FRONT_ACCESS" ||
+	    fail "no /auth/token line in $FRONT_ACCESS"
+	if grep -e '/auth/token?' -e "$QPASS" "$FRONT_ACCESS"; then
+		fail "$FRONT_ACCESS holds an /auth/ query string"
+	fi
+fi
 
 # --- skopeo ------------------------------------------------------------------
 
@@ -287,6 +329,55 @@ skopeo_ok() {	# skopeo_ok WHAT ARGS...: must succeed
 	shift
 	run_skopeo "$@" >"$T/skopeo.out" 2>&1 ||
 	    fail "skopeo $_what failed: $(tail -5 "$T/skopeo.out")"
+}
+# make_raw_image: $T/raw, an OCI layout (tag v1) whose layer is an
+# uncompressed tar that skopeo compresses on push.
+make_raw_image() {
+	mkdir -p "$T/raw/blobs/sha256"
+	echo "raw layer of t0500" >"$T/rootfs/raw.txt"
+	tar -C "$T/rootfs" --owner=0 --group=0 --mtime=@0 -cf "$T/raw.tar" \
+	    raw.txt
+	_rd=$(digest_of "$T/raw.tar")
+	cp "$T/raw.tar" "$T/raw/blobs/sha256/${_rd#sha256:}"
+	printf '{"architecture":"amd64","os":"linux","config":{},"rootfs":{"type":"layers","diff_ids":["%s"]}}' \
+	    "$_rd" >"$T/raw-config.json"
+	_cd=$(digest_of "$T/raw-config.json")
+	cp "$T/raw-config.json" "$T/raw/blobs/sha256/${_cd#sha256:}"
+	printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"%s","size":%s},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"%s","size":%s}]}' \
+	    "$_cd" "$(wc -c <"$T/raw-config.json")" \
+	    "$_rd" "$(wc -c <"$T/raw.tar")" >"$T/raw-manifest.json"
+	_md=$(digest_of "$T/raw-manifest.json")
+	cp "$T/raw-manifest.json" "$T/raw/blobs/sha256/${_md#sha256:}"
+	printf '{"imageLayoutVersion":"1.0.0"}' >"$T/raw/oci-layout"
+	printf '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"%s","size":%s,"annotations":{"org.opencontainers.image.ref.name":"v1"}}]}' \
+	    "$_md" "$(wc -c <"$T/raw-manifest.json")" >"$T/raw/index.json"
+}
+
+# skopeo_push_twice REPO1 REPO2: push $T/raw as the write user to REPO1,
+# then REPO2, with one blob-info cache.  The first push compresses the
+# layer; the second finds the compressed one only in REPO1 and mounts
+# it from there as podman and docker do (HEAD on REPO1, then POST
+# ?mount=&from=, with a token for both repositories).
+skopeo_push_twice() {
+	if [ "$(id -u)" != 0 ]; then
+		for _r in "$1" "$2"; do
+			skopeo_ok "push to $_r" copy --dest-tls-verify=false \
+			    --dest-creds "$WUSER:$WPASS" "oci:$T/raw:v1" \
+			    "docker://$HOSTPORT/$_r:v1"
+		done
+		return
+	fi
+	# shellcheck disable=SC2016
+	unshare --mount --propagation private sh -c '
+	    mount -t tmpfs tmpfs /var/lib && mount -t tmpfs tmpfs /run &&
+	    mkdir -p /var/lib/containers/cache || exit 1
+	    for r in "$4" "$5"; do
+		skopeo --policy "$1/policy.json" copy --dest-tls-verify=false \
+		    --dest-creds "$2" "oci:$1/raw:v1" "docker://$3/$r:v1" ||
+		    exit 1
+	    done' sh "$T" "$WUSER:$WPASS" "$HOSTPORT" "$1" "$2" \
+	    >"$T/skopeo.out" 2>&1 ||
+	    fail "skopeo push to $1, $2: $(tail -5 "$T/skopeo.out")"
 }
 skopeo_fails() {	# skopeo_fails WHAT ERE ARGS...: must fail saying ERE
 	_what=$1
@@ -357,8 +448,15 @@ access_is '[{"type":"repository","name":"t/img","actions":["pull"]}]'
 expect_status 200 -H "$(bearer "$TOKEN")" "$V2/t/img/blobs/$DIG"
 expect_err 404 MANIFEST_UNKNOWN -H "$(bearer "$TOKEN")" \
     "$V2/t/img/manifests/latest"
-note "...with that token only where it was granted"
-expect_err 403 DENIED -H "$(bearer "$TOKEN")" "$V2/t/other/manifests/latest"
+note "...with that token only where it was granted: a wider one would do"
+expect_err 401 UNAUTHORIZED -H "$(bearer "$TOKEN")" \
+    "$V2/t/other/manifests/latest"
+challenge_is "Bearer realm=\"$REALM\",service=\"$SVC\",scope=\"repository:t/other:pull\",error=\"insufficient_scope\""
+expect_err 401 UNAUTHORIZED -H "$(bearer "$TOKEN")" "$V2/_catalog"
+challenge_is "Bearer realm=\"$REALM\",service=\"$SVC\",scope=\"registry:catalog:*\",error=\"insufficient_scope\""
+token "scope=registry:catalog:*" -u "$RUSER:$RPASS"
+expect_status 200 -H "$(bearer "$TOKEN")" "$V2/_catalog"
+token "scope=repository:t/img:pull" -u "$RUSER:$RPASS"
 expect_status 200 -u "$RUSER:$RPASS" "$V2/t/img/blobs/$DIG"
 token "account=$RUSER" -u "$RUSER:$RPASS"
 expect_status 200 -H "$(bearer "$TOKEN")" "$V2/"
@@ -373,6 +471,25 @@ err_code_is DENIED
 note "restricted: the write user still pushes"
 token "scope=repository:t/img:pull,push" -u "$WUSER:$WPASS"
 post_upload 202 t/img -H "$(bearer "$TOKEN")"
+
+note "restricted: a mount needs pull on the source in the token"
+post_upload 401 t/mnt2 -H "$(bearer "$TOKEN")" \
+    -G --data-urlencode "mount=$DIG" --data-urlencode "from=t/img"
+challenge_is "Bearer realm=\"$REALM\",service=\"$SVC\",scope=\"repository:t/mnt2:pull,push repository:t/img:pull\",error=\"insufficient_scope\""
+token "scope=repository:t/mnt2:pull,push" -u "$WUSER:$WPASS"
+post_upload 401 t/mnt2 -H "$(bearer "$TOKEN")" \
+    -G --data-urlencode "mount=$DIG" --data-urlencode "from=t/img"
+challenge_is "Bearer realm=\"$REALM\",service=\"$SVC\",scope=\"repository:t/mnt2:pull,push repository:t/img:pull\",error=\"insufficient_scope\""
+note "...which docker and podman ask for with the target's scope: 201"
+token "scope=repository:t/mnt2:pull,push&scope=repository:t/img:pull" \
+    -u "$WUSER:$WPASS"
+post_upload 201 t/mnt2 -H "$(bearer "$TOKEN")" \
+    -G --data-urlencode "mount=$DIG" --data-urlencode "from=t/img"
+expect_status 200 -H "$(bearer "$TOKEN")" -I "$V2/t/mnt2/blobs/$DIG"
+note "...and a user who may never push gets 403, whatever the source"
+post_upload 403 t/mnt3 -u "$RUSER:$RPASS" \
+    -G --data-urlencode "mount=$DIG" --data-urlencode "from=t/img"
+err_code_is DENIED
 
 note "restricted: tokens from before the restart"
 expect_err 401 UNAUTHORIZED -H "$(bearer "$ANON")" "$V2/t/img/blobs/$DIG"
@@ -392,6 +509,15 @@ if [ "$SKOPEO_OK" = 1 ]; then
 	    fail "pulled $(pulled_digest "$T/pull4"), pushed $IMG_DIGEST"
 	skopeo_fails "pull, anonymous, restricted" "$AUTH_RE" \
 	    copy --src-tls-verify=false "$SK" "oci:$T/pull5:v1"
+	note "restricted: skopeo mounts a layer across repositories"
+	make_raw_image
+	skopeo_push_twice t/raw t/mounted
+	grep -q 'POST /v2/t/mounted/blobs/uploads/?[^ ]*mount=[^ ]* 201 ' \
+	    "$T/specreg.log" ||
+	    fail "skopeo did not mount into t/mounted: $(grep t/mounted \
+	    "$T/specreg.log" | tail -5)"
+	grep -q 'POST /v2/t/mounted/blobs/uploads/[^ ]* 40[13] ' \
+	    "$T/specreg.log" && fail "a mount into t/mounted was refused"
 fi
 
 # --- 3. Short-lived tokens ---------------------------------------------------------

@@ -5,9 +5,11 @@
 
 #include <check.h>
 #include <crypt.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "common/conf.h"
 #include "common/jwt.h"
@@ -165,6 +167,7 @@ setup_confs(void)
 		conf_init(&confs[m]);
 		ck_assert_int_eq(conf_load_string(&confs[m], "test",
 		    text.buf), 0);
+		auth_init(&confs[m]);
 	}
 	ck_assert_int_eq(confs[RESTR].restricted, 1);
 	ck_assert_int_eq(confs[NORMAL].restricted, 0);
@@ -180,6 +183,107 @@ teardown_confs(void)
 	for (m = OPEN; m <= RESTR; m++)
 		conf_release(&confs[m]);
 }
+
+/* --- auth_init, auth_login: an unknown user costs the slowest hash ---- */
+
+#define SLOW	"$2b$08$abcdefghijklmnopqrstuu"
+
+/* A configuration with these users ("NAME SETTING" each; "-": plain). */
+static void
+users_conf(struct conf *c, const char *const *users, size_t n)
+{
+	struct buf	 text = BUF_INIT;
+	char		*hash, name[32], setting[64];
+	size_t		 i;
+
+	buf_addstr(&text, "[registry]\nsecret = " SECRET "\n"
+	    "[storage]\nroot = /nonexistent\n");
+	for (i = 0; i < n; i++) {
+		ck_assert_int_eq(sscanf(users[i], "%31s %63s", name, setting),
+		    2);
+		hash = password_setting(strcmp(setting, "-") == 0 ? NULL :
+		    setting, "s3cret");
+		buf_addf(&text, "[user \"%s\"]\npassword = %s\n"
+		    "access = write\n", name, hash);
+		free(hash);
+	}
+	conf_init(c);
+	ck_assert_int_eq(conf_load_string(c, "test", text.buf), 0);
+	auth_init(c);
+	buf_release(&text);
+}
+
+static double
+cpu_now(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return ((double)ts.tv_sec + (double)ts.tv_nsec / 1e9);
+}
+
+/* The least CPU time of three logins as "name" with a wrong password. */
+static double
+login_cost(const struct conf *c, const char *name)
+{
+	double	t, best = 1e9;
+	int	i;
+
+	for (i = 0; i < 3; i++) {
+		t = cpu_now();
+		ck_assert_ptr_null(auth_login(c, name, "wrong"));
+		t = cpu_now() - t;
+		if (t < best)
+			best = t;
+	}
+	return (best);
+}
+
+START_TEST(test_login_unknown_costs_the_slowest)
+{
+	static const char *const users[] = {
+		"plain -", "fast $6$fixedsaltfixed$", "slow " SLOW,
+		"cheap $2b$04$abcdefghijklmnopqrstuu",
+	};
+	struct conf	c;
+	double		slow, unknown;
+
+	users_conf(&c, users, nitems(users));
+	ck_assert_ptr_nonnull(c.login_dummy);
+	ck_assert_msg(strncmp(c.login_dummy, "$2b$08$", 7) == 0,
+	    "dummy %s", c.login_dummy);
+	slow = login_cost(&c, "slow");
+	unknown = login_cost(&c, "nobody");
+	ck_assert_msg(unknown > slow / 2, "unknown user %.3f ms, bcrypt-8 "
+	    "user %.3f ms", unknown * 1e3, slow * 1e3);
+	ck_assert_ptr_nonnull(auth_login(&c, "slow", "s3cret"));
+	ck_assert_ptr_null(auth_login(&c, "nobody", "s3cret"));
+	conf_release(&c);
+}
+END_TEST
+
+START_TEST(test_login_dummy_kinds)
+{
+	static const char *const plain[] = { "a -", "b -" };
+	static const char *const sha[] = {
+		"a $6$fixedsaltfixed$", "b $6$rounds=60000$fixedsalt$",
+		"c $5$fixedsaltfixed$",
+	};
+	struct conf	c;
+
+	/* Plain passwords only: a plain dummy, never a match. */
+	users_conf(&c, plain, nitems(plain));
+	ck_assert_ptr_nonnull(c.login_dummy);
+	ck_assert_int_ne(c.login_dummy[0], '$');
+	ck_assert_ptr_null(auth_login(&c, "nobody", c.login_dummy + 1));
+	conf_release(&c);
+	/* The cost counts, not only the scheme. */
+	users_conf(&c, sha, nitems(sha));
+	ck_assert_msg(strncmp(c.login_dummy, "$6$rounds=60000$", 16) == 0,
+	    "dummy %s", c.login_dummy);
+	conf_release(&c);
+}
+END_TEST
 
 /* --- auth_grant -------------------------------------------------------- */
 
@@ -234,16 +338,19 @@ enum cred {
 	C_TOK_FORGED,		/* writer, signed with another key */
 	C_TOK_SERVICE,		/* writer, for another service */
 	C_TOK_GHOST,		/* a user not configured */
-	C_TOK_JUNK		/* "Bearer abc" */
+	C_TOK_JUNK,		/* "Bearer abc" */
+	C_TOK_W_A_FROM_B,	/* writer, pull+push on a, pull on b */
+	C_TOK_R_CATALOG,	/* reader, registry:catalog:* only */
+	C_TOK_W_STAR_A		/* writer, "*" on a */
 };
 
+/* A token; "access" is the JSON text of its access claim. */
 static void
 mint(struct buf *out, const char *key, const char *service, const char *sub,
-    const char *actions, long ttl)
+    const char *access, long ttl)
 {
-	struct json_object	*c, *acc, *e, *a;
+	struct json_object	*c, *acc;
 	time_t			 now = time(NULL);
-	char			*dup, *p, *tok;
 
 	c = json_object_new_object();
 	json_object_object_add(c, "iss", json_object_new_string(service));
@@ -251,23 +358,22 @@ mint(struct buf *out, const char *key, const char *service, const char *sub,
 	json_object_object_add(c, "sub", json_object_new_string(sub));
 	json_object_object_add(c, "iat", json_object_new_int64(now - 10));
 	json_object_object_add(c, "exp", json_object_new_int64(now + ttl));
-	acc = json_object_new_array();
-	e = json_object_new_object();
-	json_object_object_add(e, "type", json_object_new_string(
-	    "repository"));
-	json_object_object_add(e, "name", json_object_new_string("a"));
-	a = json_object_new_array();
-	dup = strdup(actions);
-	for (p = dup; (tok = strsep(&p, ",")) != NULL;)
-		json_object_array_add(a, json_object_new_string(tok));
-	free(dup);
-	json_object_object_add(e, "actions", a);
-	json_object_array_add(acc, e);
+	acc = json_tokener_parse(access);
+	ck_assert_ptr_nonnull(acc);
 	json_object_object_add(c, "access", acc);
 	buf_addstr(out, "Bearer ");
 	jwt_sign(key, c, out);
 	json_object_put(c);
 }
+
+/* The access claim of a token for repository "n" with these actions. */
+#define ACC(n, actions)	"{\"type\":\"repository\",\"name\":\"" n \
+			"\",\"actions\":[" actions "]}"
+#define ON_A(actions)	"[" ACC("a", actions) "]"
+#define PULL		"\"pull\""
+#define PULL_PUSH	"\"pull\",\"push\""
+#define CATALOG_ALL	"{\"type\":\"registry\",\"name\":\"catalog\"," \
+			"\"actions\":[\"*\"]}"
 
 static void
 basic(struct buf *out, const char *userpass)
@@ -298,39 +404,49 @@ make_cred(enum cred c, struct buf *out)
 		buf_addstr(out, "Negotiate abc");
 		break;
 	case C_TOK_ANON_A:
-		mint(out, SECRET, "svc", "", "pull", 60);
+		mint(out, SECRET, "svc", "", ON_A(PULL), 60);
 		break;
 	case C_TOK_W_A:
-		mint(out, SECRET, "svc", "writer", "pull,push", 60);
+		mint(out, SECRET, "svc", "writer", ON_A(PULL_PUSH), 60);
 		break;
 	case C_TOK_W_A_LOWER:
-		mint(out, SECRET, "svc", "writer", "pull,push", 60);
+		mint(out, SECRET, "svc", "writer", ON_A(PULL_PUSH), 60);
 		memcpy(out->buf, "bearer", 6);
 		break;
 	case C_TOK_W_DEL_A:
-		mint(out, SECRET, "svc", "writer", "delete", 60);
+		mint(out, SECRET, "svc", "writer", ON_A("\"delete\""), 60);
 		break;
 	case C_TOK_R_A:
-		mint(out, SECRET, "svc", "reader", "pull", 60);
+		mint(out, SECRET, "svc", "reader", ON_A(PULL), 60);
 		break;
 	case C_TOK_R_PUSH_A:
-		mint(out, SECRET, "svc", "reader", "pull,push", 60);
+		mint(out, SECRET, "svc", "reader", ON_A(PULL_PUSH), 60);
 		break;
 	case C_TOK_EXPIRED:
-		mint(out, SECRET, "svc", "writer", "pull,push", -1);
+		mint(out, SECRET, "svc", "writer", ON_A(PULL_PUSH), -1);
 		break;
 	case C_TOK_FORGED:
 		mint(out, "not-the-secret-at-all", "svc", "writer",
-		    "pull,push", 60);
+		    ON_A(PULL_PUSH), 60);
 		break;
 	case C_TOK_SERVICE:
-		mint(out, SECRET, "other", "writer", "pull,push", 60);
+		mint(out, SECRET, "other", "writer", ON_A(PULL_PUSH), 60);
 		break;
 	case C_TOK_GHOST:
-		mint(out, SECRET, "svc", "ghost", "pull,push", 60);
+		mint(out, SECRET, "svc", "ghost", ON_A(PULL_PUSH), 60);
 		break;
 	case C_TOK_JUNK:
 		buf_addstr(out, "Bearer abc");
+		break;
+	case C_TOK_W_A_FROM_B:
+		mint(out, SECRET, "svc", "writer", "[" ACC("a", PULL_PUSH) ","
+		    ACC("b", PULL) "]", 60);
+		break;
+	case C_TOK_R_CATALOG:
+		mint(out, SECRET, "svc", "reader", "[" CATALOG_ALL "]", 60);
+		break;
+	case C_TOK_W_STAR_A:
+		mint(out, SECRET, "svc", "writer", ON_A("\"*\""), 60);
 		break;
 	}
 }
@@ -338,6 +454,13 @@ make_cred(enum cred c, struct buf *out)
 #define BASE	"/v2/"
 #define CATALOG	"/v2/_catalog"
 #define REPO	"/v2/x/manifests/latest"
+#define UPLOADS	"/v2/a/blobs/uploads/"
+#define DIG	"sha256:0123456789abcdef0123456789abcdef" \
+		"0123456789abcdef0123456789abcdef"
+#define MOUNT_B	UPLOADS "?mount=" DIG "&from=b"
+#define MOUNT_A	UPLOADS "?mount=" DIG "&from=a"
+#define MOUNT_BAD UPLOADS "?from=B%21&mount=" DIG
+#define FROM_B	UPLOADS "?from=b"
 #define R	ACCESS_READ
 #define W	ACCESS_WRITE
 #define U401	REG_E_UNAUTHORIZED
@@ -382,14 +505,42 @@ static const struct {
 	{ NORMAL, M_POST, REPO, "a", W, C_TOK_W_A, REG_OK, NULL, "writer" },
 	{ NORMAL, M_PATCH, REPO, "a", W, C_TOK_W_A_LOWER, REG_OK, NULL,
 	    "writer" },
-	{ NORMAL, M_POST, REPO, "b", W, C_TOK_W_A, D403, NULL, "writer" },
+	/* A token without the scope: a wider one would help. */
+	{ NORMAL, M_POST, REPO, "b", W, C_TOK_W_A, U401,
+	    REALM ",scope=\"repository:b:pull,push\","
+	    "error=\"insufficient_scope\"", "writer" },
 	{ NORMAL, M_GET, REPO, "b", R, C_TOK_W_A, REG_OK, NULL, "writer" },
-	{ NORMAL, M_DELETE, REPO, "a", W, C_TOK_W_A, D403, NULL, "writer" },
+	{ NORMAL, M_DELETE, REPO, "a", W, C_TOK_W_A, U401,
+	    REALM ",scope=\"repository:a:delete\","
+	    "error=\"insufficient_scope\"", "writer" },
+	{ NORMAL, M_DELETE, REPO, "a", W, C_TOK_W_STAR_A, REG_OK, NULL,
+	    "writer" },
 	{ NORMAL, M_DELETE, REPO, "a", W, C_TOK_W_DEL_A, REG_OK, NULL,
 	    "writer" },
 	{ NORMAL, M_GET, REPO, "a", R, C_TOK_ANON_A, REG_OK, NULL, NULL },
 	{ NORMAL, M_GET, BASE, NULL, R, C_TOK_ANON_A, REG_OK, NULL, NULL },
-	{ NORMAL, M_PUT, REPO, "a", W, C_TOK_ANON_A, D403, NULL, NULL },
+	{ NORMAL, M_PUT, REPO, "a", W, C_TOK_ANON_A, U401,
+	    REALM ",scope=\"repository:a:pull,push\","
+	    "error=\"insufficient_scope\"", NULL },
+	/*
+	 * A cross-repository mount needs pull on the source too, which
+	 * anyone has here: no scope needed for it.
+	 */
+	{ NORMAL, M_POST, MOUNT_B, "a", W, C_TOK_W_A, REG_OK, NULL,
+	    "writer" },
+	{ NORMAL, M_POST, MOUNT_B, "a", W, C_TOK_W_A_FROM_B, REG_OK, NULL,
+	    "writer" },
+	{ NORMAL, M_POST, MOUNT_B, "a", W, C_BASIC_W, REG_OK, NULL,
+	    "writer" },
+	{ NORMAL, M_POST, MOUNT_B, "a", W, C_NONE, U401,
+	    REALM ",scope=\"repository:a:pull,push repository:b:pull\"",
+	    NULL },
+	{ NORMAL, M_POST, MOUNT_A, "a", W, C_TOK_W_A, REG_OK, NULL,
+	    "writer" },
+	{ NORMAL, M_POST, MOUNT_BAD, "a", W, C_TOK_W_A, REG_OK, NULL,
+	    "writer" },
+	{ NORMAL, M_POST, FROM_B, "a", W, C_TOK_W_A, REG_OK, NULL,
+	    "writer" },
 	{ NORMAL, M_GET, REPO, "a", R, C_TOK_EXPIRED, U401,
 	    REALM ",scope=\"repository:a:pull\",error=\"invalid_token\"",
 	    NULL },
@@ -422,7 +573,22 @@ static const struct {
 	    NULL },
 	{ RESTR, M_GET, REPO, "a", R, C_TOK_R_A, REG_OK, NULL, "reader" },
 	{ RESTR, M_GET, BASE, NULL, R, C_TOK_R_A, REG_OK, NULL, "reader" },
-	{ RESTR, M_GET, REPO, "b", R, C_TOK_R_A, D403, NULL, "reader" },
+	{ RESTR, M_GET, REPO, "b", R, C_TOK_R_A, U401,
+	    REALM ",scope=\"repository:b:pull\",error=\"insufficient_scope\"",
+	    "reader" },
+	{ RESTR, M_GET, CATALOG, NULL, R, C_TOK_R_A, U401,
+	    REALM ",scope=\"registry:catalog:*\","
+	    "error=\"insufficient_scope\"", "reader" },
+	{ RESTR, M_GET, CATALOG, NULL, R, C_TOK_R_CATALOG, REG_OK, NULL,
+	    "reader" },
+	/* Restricted: pull on the source must be in the token. */
+	{ RESTR, M_POST, MOUNT_B, "a", W, C_TOK_W_A, U401,
+	    REALM ",scope=\"repository:a:pull,push repository:b:pull\","
+	    "error=\"insufficient_scope\"", "writer" },
+	{ RESTR, M_POST, MOUNT_B, "a", W, C_TOK_W_A_FROM_B, REG_OK, NULL,
+	    "writer" },
+	/* ...but a user who may never have it: 403. */
+	{ RESTR, M_POST, MOUNT_B, "a", W, C_BASIC_R, D403, NULL, "reader" },
 	{ RESTR, M_POST, REPO, "a", W, C_TOK_R_A, D403, NULL, "reader" },
 	{ RESTR, M_POST, REPO, "a", W, C_TOK_R_PUSH_A, D403, NULL, "reader" },
 	{ RESTR, M_POST, REPO, "a", W, C_TOK_W_A, REG_OK, NULL, "writer" },
@@ -442,11 +608,17 @@ START_TEST(test_check)
 	struct request		 req;
 	struct buf		 cred = BUF_INIT;
 	enum reg_err		 err;
+	char			 path[256], *q;
 
 	make_cred(checks[_i].cred, &cred);
 	request_init(&req, &confs[checks[_i].mode], NULL, &io);
 	req.method = checks[_i].method;
-	req.path = checks[_i].path;
+	snprintf(path, sizeof(path), "%s", checks[_i].path);
+	if ((q = strchr(path, '?')) != NULL) {
+		*q = '\0';
+		req.query = q + 1;
+	}
+	req.path = path;
 	req.authorization = cred.len > 0 ? cred.buf : NULL;
 	err = auth_check(&req, checks[_i].name, checks[_i].need);
 	ck_assert_msg(err == checks[_i].err, "case %d: got %d, want %d", _i,
@@ -499,6 +671,152 @@ START_TEST(test_basic)
 }
 END_TEST
 
+/* --- /auth/token through request_run(): parameters and the log ------- */
+
+struct fake {
+	const char	*params[5][2];
+	const char	*body;
+	size_t		 off;
+	struct buf	 out;
+};
+
+static const char *
+fake_param(void *arg, const char *name)
+{
+	struct fake	*f = arg;
+	size_t		 i;
+
+	for (i = 0; i < nitems(f->params) && f->params[i][0] != NULL; i++)
+		if (strcmp(f->params[i][0], name) == 0)
+			return (f->params[i][1]);
+	return (NULL);
+}
+
+static ssize_t
+fake_read(void *arg, void *data, size_t len)
+{
+	struct fake	*f = arg;
+	size_t		 n = strlen(f->body + f->off);
+
+	if (n > len)
+		n = len;
+	memcpy(data, f->body + f->off, n);
+	f->off += n;
+	return ((ssize_t)n);
+}
+
+static int
+fake_write(void *arg, const void *data, size_t len)
+{
+	buf_add(&((struct fake *)arg)->out, data, len);
+	return (0);
+}
+
+static int
+fake_body_error(void *arg)
+{
+	(void)arg;
+	return (0);
+}
+
+/* Run one request; its output goes to "out", its log lines to "log". */
+static void
+token_run(const char *method, const char *uri, const char *body,
+    struct buf *out, struct buf *log)
+{
+	struct fake		 f;
+	struct request_io	 io = { fake_param, fake_read, fake_write,
+				    fake_body_error, &f };
+	struct request		 req;
+	char			 len[32], chunk[512];
+	FILE			*tmp;
+	size_t			 n;
+	int			 saved;
+
+	memset(&f, 0, sizeof(f));
+	snprintf(len, sizeof(len), "%zu", strlen(body));
+	f.params[0][0] = "REQUEST_METHOD";
+	f.params[0][1] = method;
+	f.params[1][0] = "REQUEST_URI";
+	f.params[1][1] = uri;
+	f.params[2][0] = "CONTENT_TYPE";
+	f.params[2][1] = "application/x-www-form-urlencoded";
+	f.params[3][0] = "CONTENT_LENGTH";
+	f.params[3][1] = len;
+	f.body = body;
+	buf_init(&f.out);
+	ck_assert_ptr_nonnull(tmp = tmpfile());
+	fflush(stderr);
+	saved = dup(STDERR_FILENO);
+	ck_assert_int_ne(dup2(fileno(tmp), STDERR_FILENO), -1);
+	request_init(&req, &confs[NORMAL], NULL, &io);
+	request_run(&req);
+	request_release(&req);
+	fflush(stderr);
+	ck_assert_int_ne(dup2(saved, STDERR_FILENO), -1);
+	close(saved);
+	rewind(tmp);
+	while ((n = fread(chunk, 1, sizeof(chunk), tmp)) > 0)
+		buf_add(log, chunk, n);
+	fclose(tmp);
+	buf_add(out, f.out.buf, f.out.len);
+	buf_release(&f.out);
+}
+
+#define WPASS_ENC	"w%3Apass%3Awith%3Acolons"
+#define GRANT		"grant_type=password&username=writer&password=" \
+			WPASS_ENC
+#define PUSH_A		"scope=repository%3Aa%3Apull%2Cpush"
+
+static const struct {
+	const char	*method, *uri, *body;
+	int		 status;
+	const char	*has;		/* in the output, or NULL */
+	const char	*logged;	/* the request's log line */
+} tokens[] = {
+	/* RFC 6749: a POST's grant is in its form body, never its query. */
+	{ "POST", "/auth/token?" GRANT "&" PUSH_A, "", 401, NULL,
+	    "POST /auth/token 401 " },
+	{ "POST", "/auth/token", GRANT "&" PUSH_A, 200, "\"token\"",
+	    "POST /auth/token 200 " },
+	{ "POST", "/auth/token?" PUSH_A "&service=svc", GRANT, 200,
+	    "\"token\"", "POST /auth/token 200 " },
+	/* A GET's parameters are its query, which is not logged either. */
+	{ "GET", "/auth/token?scope=repository%3Aa%3Apull&service=svc&"
+	    "password=" WPASS_ENC, "", 200, "\"token\"",
+	    "GET /auth/token 200 " },
+	{ "GET", "/auth/token?" GRANT "&" PUSH_A, "", 401, NULL,
+	    "GET /auth/token 401 " },
+	/* Other paths keep their query in the log. */
+	{ "POST", "/v2/a/blobs/uploads/?mount=x&password=x", "", 401, NULL,
+	    "POST /v2/a/blobs/uploads/?mount=x&password=x 401 " },
+};
+
+START_TEST(test_token_params)
+{
+	struct buf	out = BUF_INIT, log = BUF_INIT, want = BUF_INIT;
+
+	token_run(tokens[_i].method, tokens[_i].uri, tokens[_i].body, &out,
+	    &log);
+	buf_addf(&want, "Status: %d ", tokens[_i].status);
+	ck_assert_msg(strncmp(out.buf, want.buf, want.len) == 0,
+	    "case %d: %s", _i, out.buf);
+	if (tokens[_i].has != NULL)
+		ck_assert_msg(strstr(out.buf, tokens[_i].has) != NULL,
+		    "case %d: %s", _i, out.buf);
+	ck_assert_msg(strstr(log.buf, tokens[_i].logged) != NULL,
+	    "case %d: log %s", _i, log.buf);
+	if (strncmp(tokens[_i].uri, "/auth/", 6) == 0)
+		ck_assert_msg(strstr(log.buf, "password") == NULL &&
+		    strstr(log.buf, WPASS_ENC) == NULL &&
+		    strstr(log.buf, "w:pass") == NULL, "case %d: log %s", _i,
+		    log.buf);
+	buf_release(&out);
+	buf_release(&log);
+	buf_release(&want);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -512,9 +830,12 @@ main(void)
 	tcase_add_loop_test(tc, test_password, 0, nitems(passwords));
 	tcase_add_test(tc, test_password_edges);
 	tcase_add_loop_test(tc, test_scope_parse, 0, nitems(scopes));
+	tcase_add_test(tc, test_login_unknown_costs_the_slowest);
+	tcase_add_test(tc, test_login_dummy_kinds);
 	tcase_add_loop_test(tc, test_grant, 0, nitems(grants));
 	tcase_add_loop_test(tc, test_check, 0, nitems(checks));
 	tcase_add_test(tc, test_basic);
+	tcase_add_loop_test(tc, test_token_params, 0, nitems(tokens));
 	suite_add_tcase(s, tc);
 	return (check_run(s));
 }

@@ -324,6 +324,75 @@ START_TEST(test_conf_load_substitutes)
 }
 END_TEST
 
+/*
+ * Credentials are never a placeholder left as written nor empty; the
+ * message names the variable.  ZUUL_SET and ZUUL_CHAIN are set (the
+ * latter to a placeholder), ZUUL_EMPTY and SPECREG_EMPTY are empty and
+ * ZUUL_UNSET is not set.
+ */
+#define UPSTREAM	"[upstream]\nquay.io = https://quay.io\n"	/* 3-4 */
+
+static const struct {
+	const char	*text;
+	const char	*msg;	/* all of stderr; NULL: loads */
+} creds[] = {
+	{ ROOT "[registry]\nsecret = %(ZUUL_UNSET)\n",
+	    "t.ini:4: ZUUL_UNSET is not set\n" },
+	{ ROOT "[registry]\nsecret = 0123456789abcdef%(SPECREG_UNSET)\n",
+	    "t.ini:4: SPECREG_UNSET is not set\n" },
+	{ ROOT "[registry]\nsecret = %(ZUUL_EMPTY)\n",
+	    "t.ini:4: ZUUL_EMPTY is empty\n" },
+	{ ROOT "[registry]\nsecret =\n", "t.ini:4: secret is empty\n" },
+	{ ROOT "[registry]\nsecret = %(OTHER_X)-0123456789abcdef\n",
+	    "t.ini:4: secret holds an unexpanded \"%(\"\n" },
+	{ ROOT "[registry]\nsecret = %(ZUUL_CHAIN)\n",
+	    "t.ini:4: secret holds an unexpanded \"%(\"\n" },
+	{ ROOT "[registry]\nsecret = %(ZUUL_SET)\n", NULL },
+	{ ROOT SECRET "[user \"a\"]\npassword = %(ZUUL_UNSET)\n"
+	    "access = write\n", "t.ini:6: ZUUL_UNSET is not set\n" },
+	{ ROOT SECRET "[user \"a\"]\naccess = write\n"
+	    "password = %(SPECREG_EMPTY)\n", "t.ini:7: SPECREG_EMPTY is empty\n" },
+	{ ROOT SECRET "[user \"a\"]\npassword =\naccess = write\n",
+	    "t.ini:6: password is empty\n" },
+	{ ROOT SECRET "[user \"a\"]\npassword = %(ZUUL_SET)\n"
+	    "access = write\n", NULL },
+	{ ROOT UPSTREAM "quay.io.username = robot\n"
+	    "quay.io.password = %(ZUUL_UNSET)\n",
+	    "t.ini:6: ZUUL_UNSET is not set\n" },
+	{ ROOT UPSTREAM "quay.io.username = %(ZUUL_EMPTY)\n"
+	    "quay.io.password = p\n", "t.ini:5: ZUUL_EMPTY is empty\n" },
+	{ ROOT UPSTREAM "quay.io.username = %(ZUUL_SET)\n"
+	    "quay.io.password = %(ZUUL_SET)\n", NULL },
+	/* Other keys keep zuul-registry's rule: the placeholder stays. */
+	{ ROOT "[registry]\nservice = %(ZUUL_UNSET)\n", NULL },
+	{ ROOT "[registry]\nservice = %(ZUUL_EMPTY)x\n", NULL },
+};
+
+START_TEST(test_conf_credentials)
+{
+	struct conf	c;
+	struct buf	err = BUF_INIT;
+	int		rc;
+
+	ck_assert_int_eq(setenv("ZUUL_SET", "0123456789abcdef-env", 1), 0);
+	ck_assert_int_eq(setenv("ZUUL_CHAIN", "%(ZUUL_SET)", 1), 0);
+	ck_assert_int_eq(setenv("ZUUL_EMPTY", "", 1), 0);
+	ck_assert_int_eq(setenv("SPECREG_EMPTY", "", 1), 0);
+	unsetenv("ZUUL_UNSET");
+	unsetenv("SPECREG_UNSET");
+	unsetenv("OTHER_X");
+	rc = load(&c, creds[_i].text, &err);
+	if (creds[_i].msg == NULL)
+		ck_assert_msg(rc == 0, "case %d refused: %s", _i, err.buf);
+	else {
+		ck_assert_msg(rc == -1, "case %d accepted", _i);
+		ck_assert_str_eq(err.buf, creds[_i].msg);
+	}
+	conf_release(&c);
+	buf_release(&err);
+}
+END_TEST
+
 /* inih splits long lines; a long secret must not be cut silently. */
 START_TEST(test_conf_long_line)
 {
@@ -397,6 +466,7 @@ main(void)
 	tc = tcase_create("substitute");
 	tcase_add_loop_test(tc, test_conf_substitute, 0, nitems(subs));
 	tcase_add_test(tc, test_conf_load_substitutes);
+	tcase_add_loop_test(tc, test_conf_credentials, 0, nitems(creds));
 	suite_add_tcase(s, tc);
 	return (check_run(s));
 }
