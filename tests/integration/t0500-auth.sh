@@ -491,6 +491,12 @@ post_upload 403 t/mnt3 -u "$RUSER:$RPASS" \
     -G --data-urlencode "mount=$DIG" --data-urlencode "from=t/img"
 err_code_is DENIED
 
+note "restricted: a pull token for one repository reads no other's blobs"
+token "scope=repository:t/mine:pull" -u "$RUSER:$RPASS"
+expect_err 404 BLOB_UNKNOWN -H "$(bearer "$TOKEN")" "$V2/t/mine/blobs/$DIG"
+expect_status 404 -H "$(bearer "$TOKEN")" -I "$V2/t/mine/blobs/$DIG"
+expect_err 401 UNAUTHORIZED -H "$(bearer "$TOKEN")" "$V2/t/img/blobs/$DIG"
+
 note "restricted: tokens from before the restart"
 expect_err 401 UNAUTHORIZED -H "$(bearer "$ANON")" "$V2/t/img/blobs/$DIG"
 post_upload 202 t/img -H "$(bearer "$PUSH")"
