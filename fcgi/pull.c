@@ -8,6 +8,7 @@
 
 #include "common/digest.h"
 #include "common/log.h"
+#include "fcgi/metrics.h"
 #include "fcgi/pull.h"
 #include "fcgi/response.h"
 #include "storage/manifest.h"
@@ -26,6 +27,18 @@ pull_map(struct request *req, struct upstream_ref *r)
 {
 	return (upstream_map(req->conf, req->name, r) == 0 ? REG_OK :
 	    REG_E_NOENT);
+}
+
+/* Count what a trip upstream gave: it, nothing, or trouble. */
+static void
+pull_count(enum reg_err err)
+{
+	if (err == REG_OK)
+		metrics_add(MET_PULL_HITS, 1);
+	else if (err == REG_E_NOENT)
+		metrics_add(MET_PULL_MISSES, 1);
+	else
+		metrics_add(MET_PULL_ERRORS, 1);
 }
 
 /* The digest to serve: "want", else upstream's claim if true, else ours. */
@@ -118,6 +131,7 @@ pull_manifest(struct request *req, const char *tag, const struct digest *d,
 			pull_manifest_keep(req, d, &m, meta->media_type);
 		buf_add(body, m.body.buf, m.body.len);
 	}
+	pull_count(err);
 	upstream_manifest_release(&m);
 	return (err);
 }
@@ -190,6 +204,7 @@ pull_blob(struct request *req, const struct digest *d)
 	if (pull_map(req, &r) != REG_OK)
 		return (REG_E_NOENT);
 	err = upstream_blob_open(&r, d, req->method == M_HEAD, &ub, &size);
+	pull_count(err);
 	if (err == REG_E_UNAVAILABLE)
 		return (req_fail(req, err, "upstream %s", r.up->host));
 	if (err != REG_OK)
