@@ -51,8 +51,10 @@ heads() {
 	done
 }
 
-# The known traffic: two blobs and a manifest pushed, 40 HEADs from
-# four clients at once.
+# The known traffic: two blobs and a manifest pushed; two status
+# requests on an upload whose lock is held, so that each keeps a worker
+# busy for three seconds (a web server that spawns workers must start
+# others); meanwhile 40 HEADs from four clients at once.
 printf 'blob one' >"$T/b1"
 printf 'blob two!' >"$T/b2"
 d1=$(push_blob "$R" "$T/b1")
@@ -61,18 +63,27 @@ printf '{"schemaVersion":2,"mediaType":"%s","config":{"mediaType":"application/v
     "$OCI" "$d1" "$d2" >"$T/manifest"
 expect_status 201 -X PUT -H "Content-Type: $OCI" \
     --data-binary "@$T/manifest" "$URL/v2/$R/manifests/v1"
+expect_status 202 -X POST -H 'Content-Length: 0' "$URL/v2/$R/blobs/uploads/"
+held=$(header Location)
+case $held in http*) ;; *) held=$URL$held ;; esac
+uuid=${held##*/}
+hold_upload_lock "${uuid%%\?*}" 3
+curl -s -m 30 -o /dev/null -w '%{http_code}\n' "$held" >"$T/held.1" & b1=$!
+curl -s -m 30 -o /dev/null -w '%{http_code}\n' "$held" >"$T/held.2" & b2=$!
 heads 10 1 & p1=$!
 heads 10 2 & p2=$!
 heads 10 3 & p3=$!
 heads 10 4 & p4=$!
-wait "$p1" "$p2" "$p3" "$p4"
+wait "$p1" "$p2" "$p3" "$p4" "$b1" "$b2" "$HOLDER_PID"
 [ "$(cat "$T"/heads.* | grep -c '^200$')" = 40 ] ||
     fail "HEADs: $(sort "$T"/heads.* | uniq -c | tr '\n' ' ')"
-workers=$(grep "HEAD /v2/$R/blobs/" "$T/specreg.log" |
+[ "$(cat "$T"/held.*)" = "204
+204" ] || fail "status of the held upload: $(cat "$T"/held.*)"
+workers=$(grep -E "(HEAD|GET) /v2/$R/blobs/" "$T/specreg.log" |
     sed -n 's/.*specreg\[\([0-9]*\)\].*/\1/p' | sort -u | wc -l)
 [ "$workers" -ge 2 ] ||
-    fail "the 40 HEADs went to $workers worker(s); the test needs several"
-echo "# the HEADs were answered by $workers workers"
+    fail "the requests went to $workers worker(s); the test needs several"
+echo "# $workers workers answered the requests counted"
 
 # Credentials: none or wrong is 401 with a Basic challenge.
 expect_status 401 "$URL/metrics"
@@ -101,7 +112,8 @@ case $(header Content-Type) in
 *)	fail "Content-Type is '$(header Content-Type)'" ;;
 esac
 expect_value 'specreg_http_requests_total{route="blob",method="HEAD",status="200"}' 40
-expect_value 'specreg_http_requests_total{route="upload",method="POST",status="202"}' 2
+expect_value 'specreg_http_requests_total{route="upload",method="POST",status="202"}' 3
+expect_value 'specreg_http_requests_total{route="upload",method="GET",status="204"}' 2
 expect_value 'specreg_http_requests_total{route="upload",method="PUT",status="201"}' 2
 expect_value 'specreg_http_requests_total{route="manifest",method="PUT",status="201"}' 1
 expect_value 'specreg_http_requests_total{route="metrics",method="GET",status="401"}' 2
@@ -110,7 +122,7 @@ expect_value 'specreg_http_request_duration_seconds_bucket{route="blob",le="+Inf
 expect_value 'specreg_http_received_bytes_total{route="upload"}' 17
 expect_value 'specreg_http_received_bytes_total{route="manifest"}' \
     "$(wc -c <"$T/manifest" | tr -d ' ')"
-expect_value specreg_uploads_started_total 2
+expect_value specreg_uploads_started_total 3
 expect_value specreg_uploads_finished_total 2
 expect_value specreg_uploads_failed_total 0
 expect_value specreg_blobs_pushed_total 2
@@ -126,7 +138,7 @@ case $loc in http*) ;; *) loc=$URL$loc ;; esac
 case $loc in *\?*) loc="$loc&" ;; *) loc="$loc?" ;; esac
 expect_status 400 -X PUT -T "$T/b1" "${loc}digest=$d2"
 expect_status 200 -u "$CREDS" "$URL/metrics"
-expect_value specreg_uploads_started_total 3
+expect_value specreg_uploads_started_total 4
 expect_value specreg_uploads_failed_total 1
 
 if have_tool promtool; then
