@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/digest.h"
@@ -127,7 +128,7 @@ pull_manifest(struct request *req, const char *tag, const struct digest *d,
 		err = req_fail(req, err, "upstream %s", r.up->host);
 	if (err == REG_OK &&
 	    (err = pull_manifest_check(req, d, &m, meta)) == REG_OK) {
-		if (d != NULL)
+		if (d != NULL && !req->conf->read_only)
 			pull_manifest_keep(req, d, &m, meta->media_type);
 		buf_add(body, m.body.buf, m.body.len);
 	}
@@ -193,6 +194,52 @@ pull_blob_stream(struct request *req, const struct digest *d,
 	return (req_fail(req, REG_E_UNAVAILABLE, "upstream blob %s", d->str));
 }
 
+/*
+ * Read-only ([registry] read-only): upstream's bytes go to the client
+ * only, and the digest is checked on the way; the last chunk is held
+ * back until it matches, as when the store checks it.
+ */
+static enum reg_err
+pull_blob_pass(struct request *req, const struct digest *d,
+    struct upstream_blob *ub)
+{
+	struct pull_tee		 t;
+	struct hasher		 h;
+	struct hasher512	*h512 = NULL;
+	struct digest		 got;
+	char			 chunk[65536];
+	ssize_t			 n;
+	int			 ok;
+
+	memset(&t, 0, sizeof(t));
+	t.req = req;
+	t.ub = ub;
+	buf_init(&t.held);
+	if (d->alg == DIGEST_SHA512)
+		h512 = hasher512_new();
+	else
+		hasher_init(&h);
+	while ((n = pull_tee_read(chunk, sizeof(chunk), &t)) > 0) {
+		if (h512 != NULL)
+			hasher512_update(h512, chunk, (size_t)n);
+		else
+			hasher_update(&h, chunk, (size_t)n);
+	}
+	if (n == 0 && h512 != NULL)
+		hasher512_final(h512, &got);
+	else if (n == 0)
+		hasher_final(&h, &got);
+	hasher512_free(h512);
+	ok = n == 0 && digest_equal(&got, d);
+	if (ok)
+		pull_tee_flush(&t);
+	buf_release(&t.held);
+	if (ok)
+		return (resp_end(req));
+	log_warnx("upstream blob %s: cut short or wrong digest", d->str);
+	return (req_fail(req, REG_E_UNAVAILABLE, "upstream blob %s", d->str));
+}
+
 enum reg_err
 pull_blob(struct request *req, const struct digest *d)
 {
@@ -216,6 +263,8 @@ pull_blob(struct request *req, const struct digest *d)
 		resp_length(req, size);
 	if (req->method == M_HEAD)
 		err = resp_end(req);
+	else if (req->conf->read_only)
+		err = pull_blob_pass(req, d, ub);
 	else
 		err = pull_blob_stream(req, d, ub);
 	upstream_blob_close(ub);
