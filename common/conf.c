@@ -22,6 +22,7 @@ enum conf_type {
 	CT_STR,
 	CT_CREDENTIAL,		/* a string that must be a real secret */
 	CT_U64,
+	CT_BOOL,
 	CT_SENDFILE
 };
 
@@ -46,6 +47,8 @@ static const struct conf_key {
 	    offsetof(struct conf, sendfile), 0, 0 },
 	{ "registry", "x-accel-prefix", CT_STR,
 	    offsetof(struct conf, x_accel_prefix), 0, 0 },
+	{ "registry", "read-only", CT_BOOL,
+	    offsetof(struct conf, read_only), 0, 0 },
 	{ "storage", "driver", CT_STR, offsetof(struct conf, driver), 0, 0 },
 	{ "storage", "root", CT_STR, offsetof(struct conf, root), 0, 0 },
 	{ "storage", "expiration", CT_U64,
@@ -59,6 +62,12 @@ static const struct conf_key {
 	{ "serve", "listen", CT_STR, offsetof(struct conf, listen), 0, 0 },
 	{ "serve", "workers", CT_U64,
 	    offsetof(struct conf, workers), 1, 512 },
+	{ "metrics", "username", CT_STR,
+	    offsetof(struct conf, metrics_username), 0, 0 },
+	{ "metrics", "password", CT_STR,
+	    offsetof(struct conf, metrics_password), 0, 0 },
+	{ "metrics", "file", CT_STR,
+	    offsetof(struct conf, metrics_file), 0, 0 },
 };
 
 struct conf_parse {
@@ -99,6 +108,9 @@ conf_release(struct conf *c)
 	free(c->driver);
 	free(c->root);
 	free(c->listen);
+	free(c->metrics_username);
+	free(c->metrics_password);
+	free(c->metrics_file);
 	for (i = 0; i < c->nusers; i++) {
 		free(c->users[i].name);
 		free(c->users[i].password);
@@ -339,6 +351,13 @@ conf_set(struct conf_parse *cp, const struct conf_key *k, const char *value)
 		}
 		*up = v;
 		break;
+	case CT_BOOL:
+		if (strcmp(value, "yes") == 0 || strcmp(value, "no") == 0)
+			*(int *)((char *)cp->conf + k->off) =
+			    strcmp(value, "yes") == 0;
+		else
+			conf_error(cp, "%s must be yes or no", k->key);
+		break;
 	case CT_SENDFILE:
 		if (strcmp(value, "off") == 0)
 			cp->conf->sendfile = SENDFILE_OFF;
@@ -418,6 +437,24 @@ url_valid(const char *u)
 	    (strncmp(u, "https://", 8) == 0 && u[8] != '\0'));
 }
 
+/* [metrics]: credentials come in pairs and fail closed. */
+static void
+conf_validate_metrics(struct conf_parse *cp)
+{
+	const struct conf	*c = cp->conf;
+
+	if ((c->metrics_username == NULL) != (c->metrics_password == NULL))
+		conf_error(cp, "[metrics] needs both a username and a "
+		    "password, or neither");
+	else if (c->metrics_password != NULL &&
+	    (*c->metrics_password == '\0' ||
+	    strstr(c->metrics_password, "%(") != NULL))
+		conf_error(cp, "[metrics] password is empty or names an "
+		    "unset variable");
+	if (c->metrics_file != NULL && c->metrics_file[0] != '/')
+		conf_error(cp, "[metrics] file must be an absolute path");
+}
+
 static void
 conf_validate(struct conf_parse *cp)
 {
@@ -453,6 +490,7 @@ conf_validate(struct conf_parse *cp)
 			conf_error(cp, "upstream \"%s\" needs both a "
 			    "username and a password", c->upstreams[i].host);
 	}
+	conf_validate_metrics(cp);
 	if (c->nusers > 0 && (c->secret == NULL || strlen(c->secret) < 16))
 		conf_error(cp, "users need a [registry] secret of at least "
 		    "16 characters to sign tokens");

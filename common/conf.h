@@ -57,6 +57,7 @@ struct conf {
 	uint64_t		 token_lifetime;
 	enum conf_sendfile	 sendfile;
 	char			*x_accel_prefix;
+	int			 read_only;	/* refuse every write */
 
 	/* [storage] */
 	char			*driver;
@@ -69,6 +70,11 @@ struct conf {
 	/* [serve] */
 	char			*listen;
 	uint64_t		 workers;
+
+	/* [metrics] */
+	char			*metrics_username;	/* NULL: no credentials */
+	char			*metrics_password;
+	char			*metrics_file;	/* NULL: the default place */
 
 	/* [user "NAME"], in file order */
 	struct conf_user	*users;

@@ -12,6 +12,7 @@
 #include "common/xmalloc.h"
 #include "fcgi/handlers.h"
 #include "fcgi/http.h"
+#include "fcgi/metrics.h"
 #include "fcgi/pull.h"
 #include "fcgi/response.h"
 #include "storage/store.h"
@@ -124,6 +125,7 @@ h_manifest_put(struct request *req)
 	buf_release(&body);
 	if (err != REG_OK)
 		return (err);
+	metrics_add(MET_MANIFESTS_PUSHED, 1);
 	resp_status(req, 201);
 	resp_headerf(req, "Location", "/v2/%s/manifests/%s", req->name,
 	    meta.digest.str);

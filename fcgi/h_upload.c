@@ -13,6 +13,7 @@
 #include "common/util.h"
 #include "fcgi/handlers.h"
 #include "fcgi/http.h"
+#include "fcgi/metrics.h"
 #include "fcgi/response.h"
 #include "storage/store.h"
 
@@ -92,8 +93,12 @@ upload_complete(struct request *req, const char *uuid,
 
 	err = store_upload_finish(req->store, req->name, uuid, d, expect,
 	    limit, req_read, req, &size, &req->detail);
-	if (err != REG_OK)
+	if (err != REG_OK) {
+		metrics_add(MET_UPLOADS_FAILED, 1);
 		return (upload_translate(req, err));
+	}
+	metrics_add(MET_UPLOADS_FINISHED, 1);
+	metrics_add(MET_BLOBS_PUSHED, 1);
 	return (blob_created(req, d));
 }
 
@@ -127,12 +132,15 @@ h_upload_start(struct request *req)
 
 	if ((err = query_digest(req, "mount", &d, &mount)) != REG_OK)
 		return (err);
-	if (mount && upload_mount(req, &d) == REG_OK)
+	if (mount && upload_mount(req, &d) == REG_OK) {
+		metrics_add(MET_BLOBS_PUSHED, 1);
 		return (blob_created(req, &d));
+	}
 	if ((err = query_digest(req, "digest", &d, &monolithic)) != REG_OK)
 		return (err);
 	if ((err = store_upload_start(req->store, req->name, uuid)) != REG_OK)
 		return (err);
+	metrics_add(MET_UPLOADS_STARTED, 1);
 	if (monolithic)
 		return (upload_complete(req, uuid, &d, UINT64_MAX,
 		    UINT64_MAX));
@@ -185,8 +193,10 @@ h_upload_chunk(struct request *req)
 		return (err);
 	err = store_upload_append(req->store, req->name, uuid, expect, limit,
 	    req_read, req, &offset);
-	if (err != REG_OK)
+	if (err != REG_OK) {
+		metrics_add(MET_UPLOADS_FAILED, 1);
 		return (upload_translate(req, err));
+	}
 	return (upload_reply(req, 202, uuid, offset));
 }
 

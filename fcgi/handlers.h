@@ -28,5 +28,9 @@ enum reg_err	h_manifest_put(struct request *);
 enum reg_err	h_manifest_delete(struct request *);
 enum reg_err	h_tags_list(struct request *);
 enum reg_err	h_referrers(struct request *);
+/* The operator's endpoints (h_ops.c): no registry credentials. */
+enum reg_err	h_healthz(struct request *);
+enum reg_err	h_readyz(struct request *);
+enum reg_err	h_metrics(struct request *);
 
 #endif

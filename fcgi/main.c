@@ -12,11 +12,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/buf.h"
 #include "common/conf.h"
 #include "common/log.h"
 #include "common/util.h"
 #include "common/xmalloc.h"
 #include "fcgi/auth.h"
+#include "fcgi/metrics.h"
 #include "fcgi/serve.h"
 #include "storage/prune.h"
 #include "storage/store.h"
@@ -60,10 +62,20 @@ main_prune(const struct conf *conf, int dry_run, int untagged)
 	struct prune_opts	 opts;
 	struct prune_stats	 stats;
 	struct store		*st;
+	struct buf		 path = BUF_INIT;
 	enum reg_err		 rc;
 
+	if (conf->read_only) {
+		fprintf(stderr, "specreg: prune: the registry is read-only "
+		    "([registry] read-only = yes)\n");
+		return (EXIT_FAILURE);
+	}
 	if ((st = store_open(conf->driver, conf->root)) == NULL)
 		return (EXIT_FAILURE);
+	/* Count it in a spawned pool's metrics, if there is one. */
+	metrics_file_path(conf, &path);
+	(void)metrics_open_file(path.buf, 0);
+	buf_release(&path);
 	prune_opts_init(&opts);
 	opts.upload_expiration = conf->upload_expiration;
 	opts.expiration = conf->expiration;
@@ -72,6 +84,10 @@ main_prune(const struct conf *conf, int dry_run, int untagged)
 	opts.dry_run = dry_run;
 	rc = store_prune(st, &opts, &stats);
 	store_close(st);
+	if (rc == REG_OK && !dry_run) {
+		metrics_add(MET_PRUNE_RUNS, 1);
+		metrics_add(MET_PRUNE_FREED_BYTES, stats.bytes);
+	}
 	return (rc == REG_OK ? EXIT_SUCCESS : EXIT_FAILURE);
 }
 

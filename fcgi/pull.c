@@ -4,10 +4,12 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/digest.h"
 #include "common/log.h"
+#include "fcgi/metrics.h"
 #include "fcgi/pull.h"
 #include "fcgi/response.h"
 #include "storage/manifest.h"
@@ -26,6 +28,18 @@ pull_map(struct request *req, struct upstream_ref *r)
 {
 	return (upstream_map(req->conf, req->name, r) == 0 ? REG_OK :
 	    REG_E_NOENT);
+}
+
+/* Count what a trip upstream gave: it, nothing, or trouble. */
+static void
+pull_count(enum reg_err err)
+{
+	if (err == REG_OK)
+		metrics_add(MET_PULL_HITS, 1);
+	else if (err == REG_E_NOENT)
+		metrics_add(MET_PULL_MISSES, 1);
+	else
+		metrics_add(MET_PULL_ERRORS, 1);
 }
 
 /* The digest to serve: "want", else upstream's claim if true, else ours. */
@@ -114,10 +128,11 @@ pull_manifest(struct request *req, const char *tag, const struct digest *d,
 		err = req_fail(req, err, "upstream %s", r.up->host);
 	if (err == REG_OK &&
 	    (err = pull_manifest_check(req, d, &m, meta)) == REG_OK) {
-		if (d != NULL)
+		if (d != NULL && !req->conf->read_only)
 			pull_manifest_keep(req, d, &m, meta->media_type);
 		buf_add(body, m.body.buf, m.body.len);
 	}
+	pull_count(err);
 	upstream_manifest_release(&m);
 	return (err);
 }
@@ -179,6 +194,52 @@ pull_blob_stream(struct request *req, const struct digest *d,
 	return (req_fail(req, REG_E_UNAVAILABLE, "upstream blob %s", d->str));
 }
 
+/*
+ * Read-only ([registry] read-only): upstream's bytes go to the client
+ * only, and the digest is checked on the way; the last chunk is held
+ * back until it matches, as when the store checks it.
+ */
+static enum reg_err
+pull_blob_pass(struct request *req, const struct digest *d,
+    struct upstream_blob *ub)
+{
+	struct pull_tee		 t;
+	struct hasher		 h;
+	struct hasher512	*h512 = NULL;
+	struct digest		 got;
+	char			 chunk[65536];
+	ssize_t			 n;
+	int			 ok;
+
+	memset(&t, 0, sizeof(t));
+	t.req = req;
+	t.ub = ub;
+	buf_init(&t.held);
+	if (d->alg == DIGEST_SHA512)
+		h512 = hasher512_new();
+	else
+		hasher_init(&h);
+	while ((n = pull_tee_read(chunk, sizeof(chunk), &t)) > 0) {
+		if (h512 != NULL)
+			hasher512_update(h512, chunk, (size_t)n);
+		else
+			hasher_update(&h, chunk, (size_t)n);
+	}
+	if (n == 0 && h512 != NULL)
+		hasher512_final(h512, &got);
+	else if (n == 0)
+		hasher_final(&h, &got);
+	hasher512_free(h512);
+	ok = n == 0 && digest_equal(&got, d);
+	if (ok)
+		pull_tee_flush(&t);
+	buf_release(&t.held);
+	if (ok)
+		return (resp_end(req));
+	log_warnx("upstream blob %s: cut short or wrong digest", d->str);
+	return (req_fail(req, REG_E_UNAVAILABLE, "upstream blob %s", d->str));
+}
+
 enum reg_err
 pull_blob(struct request *req, const struct digest *d)
 {
@@ -190,6 +251,7 @@ pull_blob(struct request *req, const struct digest *d)
 	if (pull_map(req, &r) != REG_OK)
 		return (REG_E_NOENT);
 	err = upstream_blob_open(&r, d, req->method == M_HEAD, &ub, &size);
+	pull_count(err);
 	if (err == REG_E_UNAVAILABLE)
 		return (req_fail(req, err, "upstream %s", r.up->host));
 	if (err != REG_OK)
@@ -201,6 +263,8 @@ pull_blob(struct request *req, const struct digest *d)
 		resp_length(req, size);
 	if (req->method == M_HEAD)
 		err = resp_end(req);
+	else if (req->conf->read_only)
+		err = pull_blob_pass(req, d, ub);
 	else
 		err = pull_blob_stream(req, d, ub);
 	upstream_blob_close(ub);

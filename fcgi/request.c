@@ -12,6 +12,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "common/xmalloc.h"
+#include "fcgi/metrics.h"
 #include "fcgi/request.h"
 #include "fcgi/response.h"
 #include "fcgi/route.h"
@@ -188,22 +189,27 @@ req_read_all(struct request *req, size_t max, struct buf *out)
 	return (REG_OK);
 }
 
+/* Log the request and count it; "start" is when it began. */
 static void
 request_log(struct request *req, struct timespec *start)
 {
 	struct timespec	 end;
 	const char	*query = req->query;
-	double		 ms;
+	int64_t		 us;
 
 	/* A careless client may put credentials there: never logged. */
 	if (strncmp(req->path, "/auth/", 6) == 0)
 		query = "";
 	clock_gettime(CLOCK_MONOTONIC, &end);
-	ms = (double)(end.tv_sec - start->tv_sec) * 1e3 +
-	    (double)(end.tv_nsec - start->tv_nsec) / 1e6;
+	us = (int64_t)(end.tv_sec - start->tv_sec) * 1000000 +
+	    (end.tv_nsec - start->tv_nsec) / 1000;
+	if (us < 0)
+		us = 0;
+	metrics_request(req->route, req->method, req->status, req->body_read,
+	    req->body_sent, (uint64_t)us);
 	log_info("%s %s%s%s %d in=%llu %.1fms%s%s", req->method_name,
 	    req->path, *query ? "?" : "", query, req->status,
-	    (unsigned long long)req->body_read, ms,
+	    (unsigned long long)req->body_read, (double)us / 1e3,
 	    req->user != NULL ? " user=" : "",
 	    req->user != NULL ? req->user : "");
 }

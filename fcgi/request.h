@@ -70,6 +70,7 @@ struct request {
 	struct route_args	 args;
 	char			 name[NAME_MAX_LEN + 1];
 	unsigned		 allow;		/* methods, for 405 */
+	unsigned		 route;		/* enum route_id */
 
 	/* Authentication outcome. */
 	char			*user;		/* NULL: anonymous */
@@ -83,6 +84,7 @@ struct request {
 	int			 status;
 	struct buf		 headers;
 	struct buf		 err_headers;	/* kept on errors */
+	uint64_t		 body_sent;	/* by resp_write() */
 	int			 resp_started;
 	int			 resp_has_length;
 	struct buf		 detail;

@@ -128,6 +128,7 @@ resp_write(struct request *req, const void *data, size_t len)
 		return (REG_OK);
 	if (req->io.write(req->io.arg, data, len) != 0)
 		return (REG_E_IO);
+	req->body_sent += len;
 	return (REG_OK);
 }
 

@@ -10,7 +10,11 @@
  *
  * With [storage] prune-interval set, the supervisor also forks a
  * "specreg prune" run (store_prune.c, safe while workers serve) every
- * that many seconds, skipping a turn while the last one still runs.
+ * that many seconds, skipping a turn while the last one still runs
+ * (and never with [registry] read-only).
+ *
+ * The metrics (metrics.h) are mapped before any fork: by the supervisor
+ * for its pool, by each spawned worker from the shared file.
  *
  * A worker that gets SIGTERM while idle in accept() exits at once; a
  * busy one finishes its request first.  libfcgi's FCGX_Init() installs
@@ -37,6 +41,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "common/xmalloc.h"
+#include "fcgi/metrics.h"
 #include "fcgi/request.h"
 #include "fcgi/serve.h"
 #include "storage/prune.h"
@@ -174,6 +179,7 @@ worker_loop(const struct conf *conf, struct store *store, int fd)
 	sigset_t		term, old;
 
 	worker_signals();
+	metrics_add(MET_WORKER_STARTS, 1);
 	if (FCGX_InitRequest(&fr, fd, 0) != 0)
 		fatalx("FCGX_InitRequest failed");
 	io.param = fcgi_param;
@@ -240,8 +246,11 @@ super_prune(const struct conf *conf, struct store *store)
 		opts.upload_expiration = conf->upload_expiration;
 		opts.expiration = conf->expiration;
 		opts.grace = conf->prune_grace;
-		_exit(store_prune(store, &opts, &stats) == REG_OK ?
-		    EXIT_SUCCESS : EXIT_FAILURE);
+		if (store_prune(store, &opts, &stats) != REG_OK)
+			_exit(EXIT_FAILURE);
+		metrics_add(MET_PRUNE_RUNS, 1);
+		metrics_add(MET_PRUNE_FREED_BYTES, stats.bytes);
+		_exit(EXIT_SUCCESS);
 	}
 	log_info("prune %ld started", (long)pid);
 	return (pid);
@@ -341,7 +350,10 @@ super_loop(const struct conf *conf, struct store *store, int fd)
 	born = xcalloc(conf->workers, sizeof(*born));
 	log_info("serving on %s with %llu workers", conf->listen,
 	    (unsigned long long)conf->workers);
-	if ((super_prune_every = (unsigned)conf->prune_interval) != 0)
+	if ((super_prune_every = (unsigned)conf->prune_interval) != 0 &&
+	    conf->read_only)
+		log_info("read-only: no background prune");
+	else if (super_prune_every != 0)
 		super_prune_start();
 	while (!super_stop) {
 		super_refill(conf, store, fd, kids, born, &backoff);
@@ -365,8 +377,10 @@ super_loop(const struct conf *conf, struct store *store, int fd)
 		for (i = 0; i < conf->workers; i++)
 			if (kids[i] == pid)
 				kids[i] = 0;
-		if (!super_stop && (!WIFEXITED(status) ||
-		    WEXITSTATUS(status) != 0))
+		if (super_stop)
+			continue;
+		metrics_add(MET_WORKER_RESTARTS, 1);
+		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 			log_warnx("worker %ld died (status %d); replacing it",
 			    (long)pid, status);
 	}
@@ -396,6 +410,28 @@ serve_listen(const struct conf *conf)
 	return (fd);
 }
 
+/*
+ * The pool's own counters, or the file every spawned worker shares;
+ * without either, /metrics shows only what this process counted.
+ */
+static void
+serve_metrics(const struct conf *conf)
+{
+	struct buf	path = BUF_INIT;
+	int		pool;
+
+	pool = conf->listen != NULL && *conf->listen != '\0';
+	if (pool && conf->metrics_file == NULL) {
+		if (metrics_open_shared() == -1)
+			fatalx("cannot map the metrics");
+		return;
+	}
+	metrics_file_path(conf, &path);
+	if (metrics_open_file(path.buf, 1) == -1 && metrics_open_shared() == -1)
+		fatalx("cannot map the metrics");
+	buf_release(&path);
+}
+
 int
 serve_main(const struct conf *conf)
 {
@@ -409,6 +445,7 @@ serve_main(const struct conf *conf)
 	if ((store = store_open(conf->driver, conf->root)) == NULL)
 		fatalx("cannot open %s storage at %s", conf->driver,
 		    conf->root);
+	serve_metrics(conf);
 	if (conf->listen != NULL && *conf->listen != '\0') {
 		fd = serve_listen(conf);
 		rc = super_loop(conf, store, fd);

@@ -239,6 +239,14 @@ stor_local_path(struct stor_driver *sd, const char *path, struct buf *out)
 	return (sd->ops->local_path(sd, path, out));
 }
 
+enum reg_err
+stor_check(struct stor_driver *sd, struct buf *why)
+{
+	if (sd->ops->check == NULL)
+		return (REG_OK);
+	return (sd->ops->check(sd, why));
+}
+
 void
 stor_close(struct stor_driver *sd)
 {

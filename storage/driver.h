@@ -93,6 +93,11 @@ struct stor_ops {
 	/* Append the absolute local file name of an object (X-Sendfile). */
 	enum reg_err	(*local_path)(struct stor_driver *, const char *,
 			    struct buf *);
+	/*
+	 * Whether the store answers (readiness): REG_OK, or REG_E_IO with
+	 * a one-line reason appended to "why".  Thread-safe, no logging.
+	 */
+	enum reg_err	(*check)(struct stor_driver *, struct buf *);
 	void		(*close)(struct stor_driver *);
 };
 
@@ -138,6 +143,8 @@ enum reg_err	stor_list_tmp(struct stor_driver *, const char *,
 		    stor_list_fn, void *);
 enum reg_err	stor_lock(struct stor_driver *, const char *,
 		    enum stor_lock_mode, int, struct stor_lock **);
+/* REG_OK for a driver without a check. */
+enum reg_err	stor_check(struct stor_driver *, struct buf *);
 enum reg_err	stor_lock_slot(struct stor_driver *, struct stor_lock *,
 		    uint64_t);
 void		stor_unlock(struct stor_driver *, struct stor_lock *);

@@ -187,6 +187,32 @@ fs_stat(struct stor_driver *sd, const char *path, struct stor_stat *out)
 	return (REG_OK);
 }
 
+/*
+ * The root answers a stat by its name and is still the directory the
+ * driver opened (not unmounted, removed or replaced since).
+ */
+static enum reg_err
+fs_check(struct stor_driver *sd, struct buf *why)
+{
+	struct fs_driver	*fs = fs_of(sd);
+	struct stat		 byname, held;
+
+	if (stat(fs->root, &byname) == -1) {
+		buf_addf(why, "stat %s: %m", fs->root);
+		return (REG_E_IO);
+	}
+	if (fstat(fs->dirfd, &held) == -1) {
+		buf_addf(why, "fstat %s: %m", fs->root);
+		return (REG_E_IO);
+	}
+	if (byname.st_dev != held.st_dev || byname.st_ino != held.st_ino) {
+		buf_addf(why, "%s is no longer the directory opened at start",
+		    fs->root);
+		return (REG_E_IO);
+	}
+	return (REG_OK);
+}
+
 static enum reg_err
 fs_get(struct stor_driver *sd, const char *path, size_t max, struct buf *out)
 {
@@ -631,6 +657,7 @@ static const struct stor_ops fs_ops = {
 	.lock_slot	= fs_lock_slot,
 	.unlock		= fs_unlock,
 	.local_path	= fs_local_path,
+	.check		= fs_check,
 	.close		= fs_close,
 };
 

@@ -44,6 +44,12 @@ store_close(struct store *st)
 }
 
 enum reg_err
+store_check(struct store *st, struct buf *why)
+{
+	return (stor_check(st->sd, why));
+}
+
+enum reg_err
 store_gc_lock(struct store *st, enum stor_lock_mode mode,
     struct stor_lock **lk)
 {

@@ -57,6 +57,11 @@ typedef ssize_t (*store_source_fn)(void *, size_t, void *);
 
 struct store	*store_open(const char *driver, const char *root);
 void		 store_close(struct store *);
+/*
+ * Whether the store answers (GET /readyz): REG_OK, or REG_E_IO with a
+ * one-line reason appended to "why".  Safe to call from another thread.
+ */
+enum reg_err	 store_check(struct store *, struct buf *why);
 
 /*
  * Blobs.  store_blob_stat() answers for the blob as repository "name"

@@ -57,6 +57,18 @@ wait_workers 3
 for p in $all; do
 	workers | grep -qx "$p" && fail "worker $p is still listed"
 done
+# The metrics count the four replacements and seven starts (a worker
+# counts its start once it runs: give the last ones a moment).
+n=50
+while :; do
+	expect_status 200 "$URL/metrics"
+	grep -qx 'specreg_worker_starts_total 7' "$T/body" && break
+	n=$((n - 1))
+	[ "$n" -gt 0 ] || fail "metrics: $(grep specreg_worker_ "$T/body" | tr '\n' ' '), expected 7 starts"
+	sleep 0.1
+done
+grep -qx 'specreg_worker_restarts_total 4' "$T/body" ||
+    fail "metrics: $(grep specreg_worker_ "$T/body" | tr '\n' ' '), expected 4 restarts"
 
 # SIGTERM while a request is in flight: the final PUT of an upload
 # waits in its worker for the upload's lock, held here for 3 s (a body

@@ -84,6 +84,10 @@ static const struct {
 	{ ROOT "[storage]\nexpiration = 0\n", -1 },
 	{ ROOT SECRET "[user \"a\"]\npassword = p\naccess = read\n", -1 },
 	{ ROOT "[registry]\n[storage]\n[serve]\n", -1 },
+	{ ROOT "[registry]\nread-only = yes\n", -1 },
+	{ ROOT "[registry]\nread-only = no\n", -1 },
+	{ ROOT "[metrics]\nusername = m\npassword = p\n", -1 },
+	{ ROOT "[metrics]\nfile = /run/specreg/metrics\n", -1 },
 	/* Unknown keys and sections. */
 	{ ROOT "[registry]\nbogus = 1\n", 4 },
 	{ ROOT "[storage]\nRoot = /x\n", 4 },
@@ -107,6 +111,8 @@ static const struct {
 	{ ROOT "[registry\n", 3 },
 	/* Enumerations. */
 	{ ROOT "[registry]\nsendfile = on\n", 4 },
+	{ ROOT "[registry]\nread-only = true\n", 4 },
+	{ ROOT "[metrics]\nbogus = 1\n", 4 },
 	{ ROOT SECRET "[user \"a\"]\npassword = p\naccess = admin\n", 7 },
 	/* Whole-file checks come last, without a line. */
 	{ "[registry]\npublic-url = http://x\n", 0 },
@@ -120,6 +126,13 @@ static const struct {
 	{ ROOT "[user \"a\"]\npassword = p\naccess = write\n", 0 },
 	{ ROOT "[registry]\nsecret = short\n[user \"a\"]\npassword = p\n"
 	  "access = write\n", 0 },
+	/* [metrics] credentials fail closed. */
+	{ ROOT "[metrics]\nusername = m\n", 0 },
+	{ ROOT "[metrics]\npassword = p\n", 0 },
+	{ ROOT "[metrics]\nusername = m\npassword =\n", 0 },
+	{ ROOT "[metrics]\nusername = m\npassword = %(SPECREG_NOT_SET_X)\n",
+	  0 },
+	{ ROOT "[metrics]\nfile = metrics\n", 0 },
 };
 
 START_TEST(test_conf_cases)
@@ -170,6 +183,10 @@ START_TEST(test_conf_defaults)
 	ck_assert_uint_eq(c.workers, 4);
 	ck_assert_uint_eq(c.nusers, 0);
 	ck_assert_int_eq(c.restricted, 0);
+	ck_assert_int_eq(c.read_only, 0);
+	ck_assert_ptr_null(c.metrics_username);
+	ck_assert_ptr_null(c.metrics_password);
+	ck_assert_ptr_null(c.metrics_file);
 	conf_release(&c);
 	buf_release(&err);
 }

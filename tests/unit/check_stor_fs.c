@@ -12,6 +12,7 @@
 #include <check.h>
 #include <dirent.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -101,6 +102,35 @@ START_TEST(test_local_path)
 }
 END_TEST
 
+/* check: the root answers while it is there and the one opened. */
+START_TEST(test_check)
+{
+	struct stor_driver	*sd;
+	struct buf		 why = BUF_INIT;
+	char			*away;
+
+	sd = fs_factory_open();
+	ck_assert_int_eq(stor_check(sd, &why), REG_OK);
+	ck_assert_uint_eq(why.len, 0);
+	away = xasprintf("%s.away", fs_root);
+	ck_assert_int_eq(rename(fs_root, away), 0);
+	ck_assert_int_eq(stor_check(sd, &why), REG_E_IO);
+	ck_assert_ptr_nonnull(strstr(why.buf, fs_root));
+	ck_assert_ptr_null(strchr(why.buf, '\n'));
+	buf_reset(&why);
+	ck_assert_int_eq(mkdir(fs_root, 0700), 0);
+	ck_assert_int_eq(stor_check(sd, &why), REG_E_IO);
+	ck_assert_ptr_nonnull(strstr(why.buf, "no longer"));
+	ck_assert_int_eq(rmdir(fs_root), 0);
+	ck_assert_int_eq(rename(away, fs_root), 0);
+	buf_reset(&why);
+	ck_assert_int_eq(stor_check(sd, &why), REG_OK);
+	free(away);
+	buf_release(&why);
+	fs_factory_close(sd);
+}
+END_TEST
+
 /* A relative root keeps working after the current directory changes. */
 START_TEST(test_relative_root)
 {
@@ -158,6 +188,7 @@ main(void)
 	tc = tcase_create("fs");
 	tcase_add_test(tc, test_no_temp_left);
 	tcase_add_test(tc, test_local_path);
+	tcase_add_test(tc, test_check);
 	tcase_add_test(tc, test_relative_root);
 	tcase_add_test(tc, test_unusable_root);
 	suite_add_tcase(s, tc);
