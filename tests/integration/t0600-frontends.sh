@@ -237,6 +237,9 @@ for r in 'bytes=5-2' 'bytes=0-1,5-6' 'items=0-5'; do
 done
 
 note "specreg answers every Range itself, with sendfile on or off"
+# A repository of its own, so that its log line is this request's.
+expect_status 201 -u "$CRED" -X POST -H 'Content-Length: 0' \
+    "$V2/fe/probe/blobs/uploads/?mount=$dch&from=$R"
 probe="/v2/fe/probe/blobs/$dch"
 expect_status 206 -H 'Range: bytes=10-19' "$URL$probe"
 specreg_logged "GET $probe 206" ||
