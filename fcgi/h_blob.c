@@ -27,10 +27,11 @@ blob_digest(struct request *req, struct digest *d)
 }
 
 /*
- * Hand the file to the web server, which also does Range: X-Sendfile
- * names the file, X-Accel-Redirect an internal nginx location that
- * aliases the storage root.  REG_E_NOENT when the driver has no local
- * file: the caller streams it instead.
+ * Hand the file to the web server: X-Sendfile names the file,
+ * X-Accel-Redirect an internal nginx location that aliases the storage
+ * root.  Only for a GET without Range, so that the web server never
+ * applies a Range its own way (see h_blob_get).  REG_E_NOENT when the
+ * driver has no local file: the caller streams it instead.
  */
 static enum reg_err
 blob_sendfile(struct request *req, const struct digest *d)
@@ -80,8 +81,11 @@ h_blob_get(struct request *req)
 	}
 	if (err != REG_OK)
 		return (err);
+	/* Range applies to GET only (RFC 9110 14.2): HEAD ignores it. */
 	len = size;
-	if ((r = range_parse(req->range, size, &off, &len)) == -1) {
+	r = 0;
+	if (req->method == M_GET &&
+	    (r = range_parse(req->range, size, &off, &len)) == -1) {
 		resp_error_headerf(req, "Content-Range", "bytes */%" PRIu64,
 		    size);
 		return (req_fail(req, REG_E_RANGE_INVALID,
@@ -91,12 +95,14 @@ h_blob_get(struct request *req)
 	resp_header(req, "Docker-Content-Digest", d.str);
 	resp_header(req, "Cache-Control", "max-age=31536000");
 	/*
-	 * A Range header specreg ignores (malformed, several ranges) stays
-	 * here: the web server would apply it its own way (nginx: 416).
+	 * Every request with a Range, served or ignored, is answered here,
+	 * by range_parse()'s rule: handed to the web server, it would be
+	 * parsed again by other rules (nginx: multipart, 416 on overflow;
+	 * If-Range).  The shipped configurations turn the web servers' own
+	 * Range handling off for what specreg answers (deploy/).
 	 */
-	if (req->method == M_GET &&
+	if (req->method == M_GET && req->range == NULL &&
 	    req->conf->sendfile != SENDFILE_OFF &&
-	    (req->range == NULL || r == 1) &&
 	    (err = blob_sendfile(req, &d)) != REG_E_NOENT)
 		return (err);
 	resp_header(req, "Accept-Ranges", "bytes");

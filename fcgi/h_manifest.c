@@ -19,9 +19,15 @@
 
 #define MT_OCI_INDEX_REF	"application/vnd.oci.image.index.v1+json"
 
-/* A reference is a digest if it has a ':', else it must be a tag. */
+/*
+ * A reference is a digest if it has a ':', else it must be a tag.  A
+ * tag that cannot exist fails with "bad_tag": TAG_INVALID for a push,
+ * MANIFEST_UNKNOWN for a read or a delete (distribution's router has
+ * no route for it: 404 whatever the method).
+ */
 static enum reg_err
-manifest_ref(struct request *req, struct digest *d, char *tag, int *is_tag)
+manifest_ref(struct request *req, enum reg_err bad_tag, struct digest *d,
+    char *tag, int *is_tag)
 {
 	struct slice	a = req->args.arg;
 
@@ -33,7 +39,7 @@ manifest_ref(struct request *req, struct digest *d, char *tag, int *is_tag)
 		return (REG_OK);
 	}
 	if (!tag_valid(a.p, a.len))
-		return (req_fail(req, REG_E_TAG_INVALID, "invalid tag"));
+		return (req_fail(req, bad_tag, "invalid tag"));
 	memcpy(tag, a.p, a.len);
 	tag[a.len] = '\0';
 	return (REG_OK);
@@ -81,7 +87,8 @@ h_manifest_get(struct request *req)
 	enum reg_err		 err;
 	int			 is_tag;
 
-	if ((err = manifest_ref(req, &d, tag, &is_tag)) != REG_OK)
+	if ((err = manifest_ref(req, REG_E_MANIFEST_UNKNOWN, &d, tag,
+	    &is_tag)) != REG_OK)
 		return (err);
 	if (is_tag)
 		err = manifest_resolve(req, tag, &d);
@@ -115,7 +122,8 @@ h_manifest_put(struct request *req)
 	enum reg_err		 err;
 	int			 is_tag;
 
-	if ((err = manifest_ref(req, &d, tag, &is_tag)) != REG_OK)
+	if ((err = manifest_ref(req, REG_E_TAG_INVALID, &d, tag,
+	    &is_tag)) != REG_OK)
 		return (err);
 	if ((err = req_read_all(req, MANIFEST_MAX, &body)) == REG_OK)
 		err = store_manifest_put(req->store, req->name,
@@ -144,7 +152,8 @@ h_manifest_delete(struct request *req)
 	enum reg_err	err;
 	int		is_tag;
 
-	if ((err = manifest_ref(req, &d, tag, &is_tag)) != REG_OK)
+	if ((err = manifest_ref(req, REG_E_MANIFEST_UNKNOWN, &d, tag,
+	    &is_tag)) != REG_OK)
 		return (err);
 	if (is_tag)
 		err = store_tag_delete(req->store, req->name, tag);

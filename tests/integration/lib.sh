@@ -25,6 +25,9 @@
 #   SPECREG_WORKERS        the pool's size (default 4)
 #   SPECREG_SENDFILE       [registry] sendfile (default: what the front
 #                          end supports)
+#   SPECREG_FRONT_TIMEOUT  seconds the front end waits for a slow
+#                          client's header and body (default: the
+#                          shipped deploy/ values)
 #   SPECREG_NO_SKIP=1      a missing tool fails the test (CI sets it)
 #   SPECREG_KEEP=1         keep $T after the test
 #   SPECREG_START_TIMEOUT  seconds to wait for GET /v2/ (default 20)
@@ -320,6 +323,7 @@ start_frontend_lighttpd() {
 	esac
 	sed -e "s|@T@|$T|g" -e "s|@PORT@|$PORT|g" -e "s|@DATA@|$DATA|g" \
 	    -e "s|@BACKEND@|$_lt_be|g" \
+	    -e "s|@READ_TIMEOUT@|${SPECREG_FRONT_TIMEOUT:-60}|g" \
 	    "$top_srcdir/tests/integration/lighttpd.conf.in" \
 	    >"$T/lighttpd.conf" || harness_error "cannot write lighttpd.conf"
 	FRONT_LOGS="$T/lighttpd.out $T/lighttpd-error.log"
@@ -366,9 +370,15 @@ front_own() {
 }
 
 # front_conf NAME BACKEND: write $T/NAME.conf from NAME.conf.in.
+# @NO_TIMEOUT@ comments out the lines that set @FRONT_TIMEOUT@ unless
+# SPECREG_FRONT_TIMEOUT is set.
 front_conf() {
 	_fc_be=$(printf '%s\n' "$2" | sed 's/[|&\\]/\\&/g')
+	_fc_no=#
+	[ -z "${SPECREG_FRONT_TIMEOUT:-}" ] || _fc_no=
 	sed -e "s|@T@|$T|g" -e "s|@PORT@|$PORT|g" -e "s|@DATA@|$DATA|g" \
+	    -e "s|@NO_TIMEOUT@|$_fc_no|g" \
+	    -e "s|@FRONT_TIMEOUT@|${SPECREG_FRONT_TIMEOUT:-}|g" \
 	    -e "s|@BACKEND@|$_fc_be|g" -e "s|@BIN@|$SPECREG_BIN|g" \
 	    -e "s|@TOP@|$top_srcdir|g" \
 	    -e "s|@MODULES@|$APACHE_MODULES|g" \
@@ -414,7 +424,7 @@ apache_start() {
 # Apache + mod_fcgid: spawns "specreg serve" on demand, one request at
 # a time per process, with SPECREG_CONFIG pointing at $T/specreg.ini.
 setup_frontend_apache_fcgid() {
-	need_apache mpm_event authz_core fcgid xsendfile
+	need_apache mpm_event authz_core fcgid xsendfile reqtimeout
 	FRONT_SENDFILE=x-sendfile
 	FRONT_SPAWNS=1
 }
@@ -434,7 +444,8 @@ start_frontend_apache_fcgid() {
 
 # Apache + mod_proxy_fcgi in front of the pool.
 setup_frontend_apache_proxy() {
-	need_apache mpm_event authz_core proxy proxy_fcgi headers xsendfile
+	need_apache mpm_event authz_core proxy proxy_fcgi headers xsendfile \
+	    reqtimeout
 	FRONT_SENDFILE=x-sendfile
 }
 
@@ -464,10 +475,15 @@ start_frontend_nginx() {
 	esac
 	front_socket
 	front_conf nginx "$_ng_be"
-	# The shipped server block, with the test's port, pool and root.
+	# The shipped server block, with the test's port, pool and root
+	# (and timeouts, if SPECREG_FRONT_TIMEOUT says).
+	_ng_to=
+	if [ -n "${SPECREG_FRONT_TIMEOUT:-}" ]; then
+		_ng_to="s/\(client_[a-z]*_timeout\) [0-9]*s;/\1 ${SPECREG_FRONT_TIMEOUT}s;/"
+	fi
 	sed -e "s|^\([ 	]*listen\) 80;|\1 127.0.0.1:$PORT;|" \
 	    -e "s|unix:/run/specreg/fcgi.sock|$_ng_be|" \
-	    -e "s|/var/lib/specreg/|$DATA/|" \
+	    -e "s|/var/lib/specreg/|$DATA/|" -e "${_ng_to:-}" \
 	    -e "s|/var/log/nginx/access.log|$T/nginx-access.log|" \
 	    "$top_srcdir/deploy/nginx.conf" >"$T/nginx-site.conf" ||
 	    harness_error "cannot write nginx-site.conf"

@@ -338,4 +338,16 @@ expect_err 404 MANIFEST_UNKNOWN -H "Accept: $OCI" -H "Accept: $D2" \
 get_is d1 "$T/d1.json" "$D2" -H "Accept: $D2"
 get_is v1 "$T/o2.json" "$OCI" -H "Accept: $OCI"
 
+note "a reference that is no tag: a read or delete is 404, a push 400"
+# The OCI conformance suite reads .INVALID_MANIFEST_NAME and expects
+# 404; distribution has no route for it, whatever the method.
+for ref in .INVALID_MANIFEST_NAME -lead "$(printf '%0129d' 0)"; do
+	expect_err 404 MANIFEST_UNKNOWN -H "Accept: $OCI" \
+	    "$V2/$R/manifests/$ref"
+	expect_status 404 -I -H "Accept: $OCI" "$V2/$R/manifests/$ref"
+	expect_err 404 MANIFEST_UNKNOWN -X DELETE "$V2/$R/manifests/$ref"
+	expect_err 400 TAG_INVALID -X PUT -H "Content-Type: $OCI" \
+	    --data-binary "@$T/o1.json" "$V2/$R/manifests/$ref"
+done
+
 exit 0
