@@ -7,8 +7,9 @@
  *	a blob appears by an atomic rename of a complete, synced file.
  *   uploads/<uuid>/data
  *	The bytes appended so far.  Only the prefix up to the committed
- *	offset in "state" counts; a killed worker may leave a tail, which
- *	the next append truncates.
+ *	offset in "state" counts.  A failed append cuts the file back to
+ *	it; only a killed worker may leave a tail, which the next append
+ *	truncates.
  *   uploads/<uuid>/state
  *	Magic, repository name, committed offset and the saved SHA-256
  *	state (see store_upload.c).  Replaced atomically.

@@ -8,7 +8,9 @@
  * "data" at the committed offset (dropping any tail a killed worker
  * left), streams the body through one fixed buffer into the file and the
  * hasher, syncs the file and only then replaces "state".  A failure
- * before that leaves the upload as it was.
+ * before that leaves the upload as it was: the writer's abort cuts
+ * "data" back to the committed offset, so a client that gives up in
+ * the middle of a PATCH leaves no tail on disk.
  *
  * Finishing appends the last chunk the same way, compares digests
  * (SHA-256 from the saved state; SHA-512 by reading "data" again),
