@@ -2,8 +2,8 @@
  * storage/store_tag.c: tags, the tag and repository listings, and the
  * referrers index.
  *
- * A tag file (layout_tag()) holds "<digest> <media-type>\n" lines,
- * newest push first and at most one per media type: as in
+ * A tag file (layout_tag(), its lines codec.h's) holds a line per
+ * manifest, newest push first and at most one per media type: as in
  * zuul-registry, one tag can name a Docker schema 2 manifest and an OCI
  * manifest at once and the handler picks one with Accept.  Tag files
  * are replaced atomically, so readers take no lock.  Writers hold the
@@ -30,6 +30,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "common/xmalloc.h"
+#include "storage/codec.h"
 #include "storage/driver.h"
 #include "storage/layout.h"
 #include "storage/manifest.h"
@@ -95,25 +96,6 @@ strv_page(struct strv *sv, const char *last, size_t n, char ***out,
 
 /* Tag files. */
 
-/* Parse one line "<digest> <media-type>"; -1 if it is malformed. */
-static int
-tag_line_parse(const char *p, size_t len, struct tag_entry *te)
-{
-	const char	*sp;
-	size_t		 mtlen;
-
-	if ((sp = memchr(p, ' ', len)) == NULL ||
-	    digest_parse(p, (size_t)(sp - p), &te->digest) == -1)
-		return (-1);
-	mtlen = len - (size_t)(sp - p) - 1;
-	if (mtlen == 0 || mtlen > MEDIA_TYPE_MAX ||
-	    memchr(sp + 1, '\0', mtlen) != NULL)
-		return (-1);
-	memcpy(te->media_type, sp + 1, mtlen);
-	te->media_type[mtlen] = '\0';
-	return (0);
-}
-
 /* Read a tag file; NOENT if it is missing or holds no valid line. */
 static enum reg_err
 tag_read(struct store *st, const char *name, const char *tag,
@@ -121,18 +103,20 @@ tag_read(struct store *st, const char *name, const char *tag,
 {
 	struct buf		 path = BUF_INIT, b = BUF_INIT;
 	struct tag_entry	*te = NULL;
-	const char		*p, *end, *nl;
+	const char		*p;
 	size_t			 n = 0;
+	int			 rv;
 	enum reg_err		 rc;
 
 	layout_tag(&path, name, tag);
 	if ((rc = stor_get(st->sd, path.buf, TAG_FILE_MAX, &b)) != REG_OK)
 		goto out;
-	for (p = b.buf, end = b.buf + b.len; p < end; p = nl + 1) {
-		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
-			nl = end;
+	p = b.buf;
+	for (;;) {
 		te = xreallocarray(te, n + 1, sizeof(*te));
-		if (tag_line_parse(p, (size_t)(nl - p), &te[n]) == 0)
+		if ((rv = codec_tag_next(&p, b.buf + b.len, &te[n])) == 1)
+			break;
+		if (rv == 0)
 			n++;
 		else
 			log_warnx("store: %s: skipping a malformed line",
@@ -157,12 +141,10 @@ tag_write(struct store *st, const char *name, const char *tag,
     const struct tag_entry *te, size_t n)
 {
 	struct buf	path = BUF_INIT, b = BUF_INIT;
-	size_t		i;
 	enum reg_err	rc;
 
 	layout_tag(&path, name, tag);
-	for (i = 0; i < n; i++)
-		buf_addf(&b, "%s %s\n", te[i].digest.str, te[i].media_type);
+	codec_tag_encode(te, n, &b);
 	if (n == 0) {
 		rc = stor_remove(st->sd, path.buf);
 		if (rc == REG_E_NOENT)
@@ -618,23 +600,6 @@ store_catalog(struct store *st, const char *last, size_t n, char ***out,
 
 /* Referrers. */
 
-/* File "<alg>-<hex>" of a referrer directory back to a digest. */
-static int
-referrer_digest(const char *entry, struct digest *d)
-{
-	char	s[DIGEST_STR_MAX];
-	char	*dash;
-	size_t	len = strlen(entry);
-
-	if (len >= sizeof(s))
-		return (-1);
-	memcpy(s, entry, len + 1);
-	if ((dash = strchr(s, '-')) == NULL)
-		return (-1);
-	*dash = ':';
-	return (digest_parse(s, len, d));
-}
-
 /*
  * Add the descriptor stored for referrer "entry" to "arr", unless the
  * filter rejects it or the referrer left the repository meanwhile.
@@ -649,7 +614,7 @@ referrer_add(struct store *st, const char *name, const struct digest *subj,
 	struct digest		 d;
 	enum reg_err		 rc;
 
-	if (referrer_digest(entry, &d) == -1)
+	if (codec_referrer_decode(entry, &d) == -1)
 		return (REG_OK);
 	layout_manifest_link(&path, name, &d);
 	if ((rc = stor_stat(st->sd, path.buf, &ss)) == REG_OK) {
