@@ -37,18 +37,19 @@ FULL = dict(rounds=3, blob_n=8, blob_size=256 * MiB, push_conc=4,
             pull_conc=4, small_n=2000, small_size=16 * 1024, small_conc=16,
             mput_n=200, mput_conc=8, req_secs=10, req_conns=32, race_n=8,
             race_size=64 * MiB, oci_layers=5, oci_size=64 * MiB,
-            dd_mib=2048, sha_secs=3,
+            dd_mib=2048, sha_secs=3, catalog_repos=10000,
             frontends="lighttpd,nginx,apache-fcgid")
 QUICK = dict(rounds=1, blob_n=4, blob_size=16 * MiB, push_conc=4,
              pull_conc=4, small_n=100, small_size=16 * 1024, small_conc=16,
              mput_n=20, mput_conc=8, req_secs=2, req_conns=32, race_n=8,
              race_size=4 * MiB, oci_layers=2, oci_size=4 * MiB,
-             dd_mib=256, sha_secs=1, frontends="lighttpd")
+             dd_mib=256, sha_secs=1, catalog_repos=10000,
+             frontends="lighttpd")
 
 WORKLOADS = ["push_mono", "push_chunked", "pull", "push_small",
              "manifest_put", "manifest_get", "tags_list", "blob_head",
              "race_same", "race_repos", "skopeo_push", "skopeo_pull",
-             "pull_nosendfile"]
+             "pull_nosendfile", "catalog_first", "catalog_mid"]
 DEFAULT_SENDFILE = {"lighttpd": "x-sendfile", "nginx": "x-accel-redirect",
                     "apache-fcgid": "x-sendfile",
                     "apache-proxy": "x-sendfile"}
@@ -471,6 +472,55 @@ class Static:
         self.blobs = [(0, size, digest)] * len(data.blobs)
 
 
+CATALOG_NAME = "bench/cat/r%05d"
+
+
+def catalog_tree(t, n):
+    """n repositories, made in the target's storage directly (pushing
+    10000 manifests would take minutes): what makes a directory a
+    repository to each registry's catalog, specreg's _manifests or
+    distribution's _layers."""
+    if t.kind == "specreg":
+        top, mark = os.path.join(t.info["data"], "repos"), "_manifests"
+    else:
+        top = os.path.join(t.dir, "data", "docker", "registry", "v2",
+                           "repositories")
+        mark = "_layers"
+    if os.path.isdir(os.path.join(top, CATALOG_NAME % (n - 1), mark)):
+        return
+    log("%s: creating %d repositories" % (t.name, n))
+    for i in range(n):
+        os.makedirs(os.path.join(top, CATALOG_NAME % i, mark), exist_ok=True)
+    # specreg trusts what it listed only for directories whose mtime is
+    # 2 s old (storage/store_tag.c): repositories are not all made in
+    # the same second in real life.
+    time.sleep(3)
+
+
+def catalog_check(t, path, n, times):
+    """The page holds 100 names in order, and a Link to the next."""
+    conn = load.Conn(t.url)
+    errors = []
+    try:
+        for _ in range(times - 1):
+            conn.request("GET", path)
+        st, h, b = conn.request("GET", path)
+        repos = json.loads(b).get("repositories") or [] if st == 200 else []
+        mid = "&last=" in path
+        names = [r for r in repos if r.startswith("bench/cat/")]
+        first = CATALOG_NAME % (n // 2 + 1 if mid else 0)
+        if st != 200 or len(repos) != 100 or names != sorted(names) or \
+                (names and names[0] != first and mid):
+            errors.append("GET %s: %d, %d names from %s" %
+                          (path, st, len(repos), repos[:1]))
+        elif not any(k.lower() == "link" for k in h):
+            errors.append("GET %s: no Link header" % path)
+    except Exception as e:          # noqa: BLE001 - report it
+        errors.append("GET %s: %r" % (path, e))
+    conn.close()
+    return {"errors": errors, "amount": 0, "seconds": 0}
+
+
 def make_oci(work, cfg):
     """An OCI layout with cfg["oci_layers"] random tar+gzip layers."""
     n, size = cfg["oci_layers"], cfg["oci_size"]
@@ -814,6 +864,18 @@ class Bench:
             res = load.w_race(t.url, data, m, repos)
         elif w in ("skopeo_push", "skopeo_pull"):
             res = w_skopeo(t, m, self.work, self.oci, w == "skopeo_push")
+        elif w in ("catalog_first", "catalog_mid"):
+            unit = "req"
+            n = cfg["catalog_repos"]
+            catalog_tree(t, n)
+            path = "/v2/_catalog?n=100"
+            if w == "catalog_mid":
+                path += "&last=" + CATALOG_NAME % (n // 2)
+            # Every worker once (twice the pool): the steady state.
+            res = catalog_check(t, path, n, 2 * self.args.workers)
+            # One client: the time of a page, not of a queue of them.
+            if not res["errors"]:
+                res = load.wrk(t.url + path, m, 1, 1, cfg["req_secs"])
         else:
             raise ValueError(w)
         self.record(rnd, t.name, w, unit, res, m)

@@ -51,6 +51,12 @@ INFO = {
                     "MB/s", "s/GB", None),
     "skopeo_pull": ("skopeo copy docker:// -> a new oci: directory",
                     "MB/s", "s/GB", None),
+    "catalog_first": ("GET /v2/_catalog?n=100 with %(catalog_repos)d "
+                      "repositories (made in the storage directly): wrk "
+                      "-t1 -c1 -d%(req_secs)ds", "req/s", "ms/req",
+                      "small"),
+    "catalog_mid": ("the same with a last= in the middle", "req/s",
+                    "ms/req", "small"),
 }
 ORDER = list(INFO)
 
@@ -241,6 +247,7 @@ def legend(cfg):
     c = dict(cfg, blob_mib=cfg["blob_size"] >> 20,
              small_kib=cfg["small_size"] >> 10,
              race_mib=cfg["race_size"] >> 20, oci_mib=cfg["oci_size"] >> 20)
+    c.setdefault("catalog_repos", 10000)
     return ["  %-16s %s" % (w, INFO[w][0] % c) for w in ORDER]
 
 

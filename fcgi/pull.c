@@ -166,13 +166,18 @@ pull_tee_read(void *buf, size_t len, void *arg)
 	return (n);
 }
 
+/*
+ * Stream a blob of "size" bytes (its Content-Length) into an upload: a
+ * body that runs past the size is cut off there, not written to disk
+ * until the digest check fails.
+ */
 static enum reg_err
 pull_blob_stream(struct request *req, const struct digest *d,
-    struct upstream_blob *ub)
+    struct upstream_blob *ub, uint64_t size)
 {
 	struct pull_tee	 t;
 	char		 uuid[UUID_LEN + 1];
-	uint64_t	 size;
+	uint64_t	 got;
 	enum reg_err	 err;
 
 	memset(&t, 0, sizeof(t));
@@ -182,7 +187,7 @@ pull_blob_stream(struct request *req, const struct digest *d,
 	if ((err = store_upload_start(req->store, req->name, uuid)) != REG_OK)
 		return (err);
 	err = store_upload_finish(req->store, req->name, uuid, d, UINT64_MAX,
-	    UINT64_MAX, pull_tee_read, &t, &size, &req->detail);
+	    size, pull_tee_read, &t, &got, &req->detail);
 	if (err == REG_OK)
 		pull_tee_flush(&t);
 	buf_release(&t.held);
@@ -256,6 +261,14 @@ pull_blob(struct request *req, const struct digest *d)
 		return (req_fail(req, err, "upstream %s", r.up->host));
 	if (err != REG_OK)
 		return (err);
+	if (size == UINT64_MAX && req->method != M_HEAD) {
+		/* Nothing would bound it: an endless body fills the disk. */
+		upstream_blob_close(ub);
+		log_warnx("upstream %s: blob %s without Content-Length",
+		    r.up->host, d->str);
+		return (req_fail(req, REG_E_UNAVAILABLE, "upstream blob %s "
+		    "without a length", d->str));
+	}
 	resp_status(req, 200);
 	resp_header(req, "Content-Type", "application/octet-stream");
 	resp_header(req, "Docker-Content-Digest", d->str);
@@ -266,7 +279,7 @@ pull_blob(struct request *req, const struct digest *d)
 	else if (req->conf->read_only)
 		err = pull_blob_pass(req, d, ub);
 	else
-		err = pull_blob_stream(req, d, ub);
+		err = pull_blob_stream(req, d, ub, size);
 	upstream_blob_close(ub);
 	return (err);
 }

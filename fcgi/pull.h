@@ -29,7 +29,8 @@ enum reg_err	pull_manifest(struct request *, const char *tag,
 /*
  * Answer GET or HEAD of blob "d" from upstream.  A GET streams the blob
  * to the client and into an upload, which becomes the local blob only
- * if its digest matches.
+ * if its digest matches.  The upstream must send a Content-Length
+ * (503 otherwise), and the upload takes no byte past it.
  */
 enum reg_err	pull_blob(struct request *, const struct digest *d);
 

@@ -12,7 +12,8 @@
  * driver where errno is known).  put() and move() are atomic: a reader
  * sees the old object or the new one, never a part.  A writer appends
  * to an object in place (uploads); commit() makes what was written
- * durable, abort() just closes.  Locks are advisory, cross-process and
+ * durable, abort() cuts the object back to where the writer started,
+ * so that a failed append leaves no tail behind.  Locks are advisory, cross-process and
  * released by stor_unlock() or by the death of the process.
  *
  * A driver embeds struct stor_driver as its first member and points it

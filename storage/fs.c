@@ -56,6 +56,7 @@ struct fs_writer {
 	struct stor_writer	 base;		/* must be first */
 	int			 fd;
 	int			 created;
+	off_t			 start;		/* abort() cuts back to it */
 	off_t			 pos;		/* where the next write goes */
 	off_t			 kicked;	/* writeback started below */
 	struct fs_driver	*fs;
@@ -366,7 +367,7 @@ fs_writer(struct stor_driver *sd, const char *path, uint64_t off,
 	w->base.ops = &fs_writer_ops;
 	w->fd = fd;
 	w->created = created;
-	w->pos = w->kicked = (off_t)off;
+	w->start = w->pos = w->kicked = (off_t)off;
 	w->fs = fs;
 	w->path = xstrdup(path);
 	*out = &w->base;
@@ -421,6 +422,8 @@ fs_writer_abort(struct stor_writer *sw)
 {
 	struct fs_writer	*w = (struct fs_writer *)sw;
 
+	if (w->pos != w->start && ftruncate(w->fd, w->start) == -1)
+		log_warn("fs: truncate %s", w->path);
 	close(w->fd);
 	fs_writer_free(w);
 }

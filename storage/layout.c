@@ -7,11 +7,12 @@
  *	a blob appears by an atomic rename of a complete, synced file.
  *   uploads/<uuid>/data
  *	The bytes appended so far.  Only the prefix up to the committed
- *	offset in "state" counts; a killed worker may leave a tail, which
- *	the next append truncates.
+ *	offset in "state" counts.  A failed append cuts the file back to
+ *	it; only a killed worker may leave a tail, which the next append
+ *	truncates.
  *   uploads/<uuid>/state
  *	Magic, repository name, committed offset and the saved SHA-256
- *	state (see store_upload.c).  Replaced atomically.
+ *	state (codec.h).  Replaced atomically.
  *   uploads/<uuid>/lock
  *	Created when the upload starts; every request on the upload
  *	flock()s it exclusively.  It is opened without O_CREAT afterwards,
@@ -31,7 +32,7 @@
  *	exclusively.
  *   repos/<name>/_referrers/<alg>/<subject-hex>/<alg>-<hex>
  *	Referrer descriptor (JSON) of a manifest whose subject is
- *	<alg>:<subject-hex>.
+ *	<alg>:<subject-hex>; the file name is codec.c's.
  *   gc.lock
  *	The store's gc lock (store.h).
  *
@@ -45,6 +46,7 @@
 
 #include "common/buf.h"
 #include "common/digest.h"
+#include "storage/codec.h"
 #include "storage/layout.h"
 
 void
@@ -177,9 +179,9 @@ layout_referrer(struct buf *out, const char *name,
     const struct digest *subject, const struct digest *referrer)
 {
 	buf_reset(out);
-	buf_addf(out, "repos/%s/_referrers/%s/%s/%s-%s", name,
-	    digest_alg_name(subject->alg), subject->hex,
-	    digest_alg_name(referrer->alg), referrer->hex);
+	buf_addf(out, "repos/%s/_referrers/%s/%s/", name,
+	    digest_alg_name(subject->alg), subject->hex);
+	codec_referrer_encode(referrer, out);
 }
 
 void

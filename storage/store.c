@@ -39,6 +39,7 @@ store_close(struct store *st)
 {
 	if (st == NULL)
 		return;
+	store_catalog_release(st);
 	stor_close(st->sd);
 	free(st);
 }

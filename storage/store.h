@@ -43,9 +43,12 @@
 #define MANIFEST_MAX		(4 * 1024 * 1024)
 #define MEDIA_TYPE_MAX		255
 
+struct catalog_cache;
+
 struct store {
 	struct stor_driver	*sd;
 	uint64_t		 upload_expiration;
+	struct catalog_cache	*catalog;	/* store_tag.c */
 };
 
 /*

@@ -8,10 +8,10 @@
  *    link's media type, and what it references must be there: config
  *    and layers as blobs of the declared size, children of an index as
  *    manifests of the repository (link and blob of the declared size);
- *  - tags: every line must be "<digest> <media-type>" and name a
- *    manifest link of the repository;
- *  - uploads: a state file that starts like one and says an offset the
- *    data file holds.
+ *  - tags: every line must decode (codec.h) and name a manifest link
+ *    of the repository;
+ *  - uploads: a state file that decodes (codec.h) and says an offset
+ *    the data file holds.
  * The store may change while fsck runs; something that disappears
  * between listing and checking was removed by someone else and is not
  * a problem.
@@ -38,6 +38,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "common/xmalloc.h"
+#include "storage/codec.h"
 #include "storage/driver.h"
 #include "storage/layout.h"
 #include "storage/manifest.h"
@@ -47,8 +48,6 @@
 
 #define FSCK_LINK_PASSES	8
 #define FSCK_TAG_MAX		(64 * 1024)
-#define FSCK_STATE_MAGIC	"specreg-upload 1\n"
-#define FSCK_STATE_MAX		(64 + NAME_MAX_LEN + HASHER_STATE_LEN)
 
 struct fsck {
 	struct store		*st;
@@ -312,24 +311,6 @@ link_seen(const char *path, const struct digest *d,
 
 /* Tags. */
 
-/* Is line "p" of a tag file "<digest> <media-type>"? */
-static int
-tag_line_parse(const char *p, size_t len, struct digest *d)
-{
-	const char	*sp;
-	size_t		 mtlen;
-
-	if ((sp = memchr(p, ' ', len)) == NULL ||
-	    digest_parse(p, (size_t)(sp - p), d) == -1)
-		return (-1);
-	mtlen = len - (size_t)(sp - p) - 1;
-	if (mtlen == 0 || mtlen > MEDIA_TYPE_MAX ||
-	    memchr(sp + 1, '\0', mtlen) != NULL ||
-	    memchr(sp + 1, ' ', mtlen) != NULL)
-		return (-1);
-	return (0);
-}
-
 /*
  * Check a tag file's lines: append the good ones to "good", count the
  * others in "bad" and report them unless "quiet".
@@ -340,33 +321,31 @@ tag_lines(struct fsck *f, const char *tag, const struct buf *b,
 {
 	struct buf		 path = BUF_INIT;
 	struct stor_stat	 ss;
-	struct digest		 d;
-	const char		*p, *end, *nl;
+	struct tag_entry	 te;
+	const char		*p = b->buf;
 	size_t			 lineno = 0;
+	int			 rv;
 	enum reg_err		 rc = REG_OK;
 
 	*bad = 0;
-	for (p = b->buf, end = b->buf + b->len; p < end && rc == REG_OK;
-	    p = nl + 1) {
-		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
-			nl = end;
+	while (rc == REG_OK &&
+	    (rv = codec_tag_next(&p, b->buf + b->len, &te)) != 1) {
 		lineno++;
-		if (tag_line_parse(p, (size_t)(nl - p), &d) == -1) {
+		if (rv == -1) {
 			if (!quiet)
 				say(f, &f->stats->problems, "tag %s:%s: line "
 				    "%zu is malformed", f->repo, tag, lineno);
 			(*bad)++;
 			continue;
 		}
-		layout_manifest_link(&path, f->repo, &d);
-		if ((rc = stor_stat(f->st->sd, path.buf, &ss)) == REG_OK) {
-			buf_add(good, p, (size_t)(nl - p));
-			buf_addch(good, '\n');
-		} else if (rc == REG_E_NOENT) {
+		layout_manifest_link(&path, f->repo, &te.digest);
+		if ((rc = stor_stat(f->st->sd, path.buf, &ss)) == REG_OK)
+			codec_tag_encode(&te, 1, good);
+		else if (rc == REG_E_NOENT) {
 			if (!quiet)
 				say(f, &f->stats->problems, "tag %s:%s points "
 				    "at %s, which is not in the repository",
-				    f->repo, tag, d.str);
+				    f->repo, tag, te.digest.str);
 			(*bad)++;
 			rc = REG_OK;
 		}
@@ -480,25 +459,19 @@ fsck_repos(struct fsck *f)
 
 /* Uploads. */
 
-/* Does "b" look like an upload state for "data" bytes of data? */
+/* Is "b" an upload state for "data" bytes of data? */
 static int
 upload_state_ok(const struct buf *b, uint64_t data)
 {
-	const char	*p = b->buf, *end = b->buf + b->len, *nl;
-	size_t		 mlen = strlen(FSCK_STATE_MAGIC);
-	uint64_t	 off;
+	struct buf	name = BUF_INIT;
+	struct hasher	h;
+	uint64_t	off;
+	int		rv;
 
-	if (b->len < mlen || memcmp(p, FSCK_STATE_MAGIC, mlen) != 0)
-		return (0);
-	p += mlen;
-	if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL ||
-	    !name_valid(p, (size_t)(nl - p)))
-		return (0);
-	p = nl + 1;
-	if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL ||
-	    parse_u64n(p, (size_t)(nl - p), 0, UINT64_MAX, &off) == -1)
-		return (0);
-	return (off <= data);
+	rv = codec_upload_decode(b->buf, b->len, &name, &off, &h) == 0 &&
+	    off <= data;
+	buf_release(&name);
+	return (rv);
 }
 
 /*
@@ -527,7 +500,7 @@ upload_check(struct fsck *f, const char *uuid, time_t *newest,
 	} else if (rc != REG_E_NOENT)
 		goto out;
 	layout_upload_state(&path, uuid);
-	rc = stor_get(f->st->sd, path.buf, FSCK_STATE_MAX, &b);
+	rc = stor_get(f->st->sd, path.buf, CODEC_UPLOAD_MAX, &b);
 	if (rc == REG_E_NOENT) {
 		*why = "no state";
 		rc = REG_OK;

@@ -48,6 +48,9 @@ enum reg_err	store_manifest_using(struct store *, const char *name,
 enum reg_err	store_manifest_drop(struct store *, const char *name,
 		    const struct digest *);
 
+/* Free what store_catalog() keeps between calls. */
+void		store_catalog_release(struct store *);
+
 /* Put "te" first in the tag, replacing the line of its media type. */
 enum reg_err	store_tag_set_locked(struct store *, struct stor_lock *lk,
 		    const char *name, const char *tag,

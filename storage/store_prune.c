@@ -81,6 +81,7 @@
 #include "common/digest.h"
 #include "common/log.h"
 #include "common/xmalloc.h"
+#include "storage/codec.h"
 #include "storage/driver.h"
 #include "storage/layout.h"
 #include "storage/manifest.h"
@@ -475,23 +476,6 @@ referrer_seen(const char *entry, const struct stor_stat *ss, void *arg)
 	return (REG_OK);
 }
 
-/* "<alg>-<hex>" back to a digest; -1 if it is not one. */
-static int
-referrer_digest(const char *entry, struct digest *d)
-{
-	struct buf	s = BUF_INIT;
-	char		*dash;
-	int		 rv = -1;
-
-	buf_addstr(&s, entry);
-	if ((dash = strchr(s.buf, '-')) != NULL) {
-		*dash = ':';
-		rv = digest_parse(s.buf, s.len, d);
-	}
-	buf_release(&s);
-	return (rv);
-}
-
 /* Keep the manifests of the repository whose subject is "subject". */
 static enum reg_err
 mark_referrers(struct prune *p, size_t ri, const struct digest *subject)
@@ -509,7 +493,7 @@ mark_referrers(struct prune *p, size_t ri, const struct digest *subject)
 		rc = REG_OK;
 	for (i = 0; i < names.cap && rc == REG_OK; i++) {
 		if (names.slot[i] == NULL ||
-		    referrer_digest(names.slot[i], &d) == -1)
+		    codec_referrer_decode(names.slot[i], &d) == -1)
 			continue;
 		/* A descriptor without a link is left over: skip it. */
 		layout_manifest_link(&path, p->repos[ri].name, &d);

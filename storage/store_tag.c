@@ -2,8 +2,8 @@
  * storage/store_tag.c: tags, the tag and repository listings, and the
  * referrers index.
  *
- * A tag file (layout_tag()) holds "<digest> <media-type>\n" lines,
- * newest push first and at most one per media type: as in
+ * A tag file (layout_tag(), its lines codec.h's) holds a line per
+ * manifest, newest push first and at most one per media type: as in
  * zuul-registry, one tag can name a Docker schema 2 manifest and an OCI
  * manifest at once and the handler picks one with Accept.  Tag files
  * are replaced atomically, so readers take no lock.  Writers hold the
@@ -30,6 +30,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "common/xmalloc.h"
+#include "storage/codec.h"
 #include "storage/driver.h"
 #include "storage/layout.h"
 #include "storage/manifest.h"
@@ -95,25 +96,6 @@ strv_page(struct strv *sv, const char *last, size_t n, char ***out,
 
 /* Tag files. */
 
-/* Parse one line "<digest> <media-type>"; -1 if it is malformed. */
-static int
-tag_line_parse(const char *p, size_t len, struct tag_entry *te)
-{
-	const char	*sp;
-	size_t		 mtlen;
-
-	if ((sp = memchr(p, ' ', len)) == NULL ||
-	    digest_parse(p, (size_t)(sp - p), &te->digest) == -1)
-		return (-1);
-	mtlen = len - (size_t)(sp - p) - 1;
-	if (mtlen == 0 || mtlen > MEDIA_TYPE_MAX ||
-	    memchr(sp + 1, '\0', mtlen) != NULL)
-		return (-1);
-	memcpy(te->media_type, sp + 1, mtlen);
-	te->media_type[mtlen] = '\0';
-	return (0);
-}
-
 /* Read a tag file; NOENT if it is missing or holds no valid line. */
 static enum reg_err
 tag_read(struct store *st, const char *name, const char *tag,
@@ -121,18 +103,20 @@ tag_read(struct store *st, const char *name, const char *tag,
 {
 	struct buf		 path = BUF_INIT, b = BUF_INIT;
 	struct tag_entry	*te = NULL;
-	const char		*p, *end, *nl;
+	const char		*p;
 	size_t			 n = 0;
+	int			 rv;
 	enum reg_err		 rc;
 
 	layout_tag(&path, name, tag);
 	if ((rc = stor_get(st->sd, path.buf, TAG_FILE_MAX, &b)) != REG_OK)
 		goto out;
-	for (p = b.buf, end = b.buf + b.len; p < end; p = nl + 1) {
-		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
-			nl = end;
+	p = b.buf;
+	for (;;) {
 		te = xreallocarray(te, n + 1, sizeof(*te));
-		if (tag_line_parse(p, (size_t)(nl - p), &te[n]) == 0)
+		if ((rv = codec_tag_next(&p, b.buf + b.len, &te[n])) == 1)
+			break;
+		if (rv == 0)
 			n++;
 		else
 			log_warnx("store: %s: skipping a malformed line",
@@ -157,12 +141,10 @@ tag_write(struct store *st, const char *name, const char *tag,
     const struct tag_entry *te, size_t n)
 {
 	struct buf	path = BUF_INIT, b = BUF_INIT;
-	size_t		i;
 	enum reg_err	rc;
 
 	layout_tag(&path, name, tag);
-	for (i = 0; i < n; i++)
-		buf_addf(&b, "%s %s\n", te[i].digest.str, te[i].media_type);
+	codec_tag_encode(te, n, &b);
 	if (n == 0) {
 		rc = stor_remove(st->sd, path.buf);
 		if (rc == REG_E_NOENT)
@@ -344,58 +326,249 @@ store_tags_list(struct store *st, const char *name, const char *last,
 	return (REG_OK);
 }
 
-/* The catalog. */
+/*
+ * The catalog: a walk of repos/ in the byte order of the full names
+ * that skips what sorts up to "last" and stops once it has the page.
+ * Child "c" of a directory stands at two places of that order: the
+ * repository "c" at key "c", everything below it at key "c/".  Sorting
+ * both keys of every child sorts the subtree, since no other name
+ * starts with "c/": "a" < "a-b" < "a.b" < "a/b" < "a0".
+ *
+ * A page then costs the directories on the way to it and those of its
+ * own repositories, but a directory is listed whole (its order on disk
+ * is not ours): at 10,000 repositories side by side that alone is tens
+ * of milliseconds, and each repository of the page is a listing too.
+ * So a worker keeps what it listed: per directory its sorted keys and
+ * whether it is a repository, with the directory's mtime, which adding
+ * or removing a child changes.  A page costs a stat per directory it
+ * goes through.  mtimes count seconds: a listing is trusted again only
+ * if the mtime read before it was CATALOG_SETTLE seconds old, so that a
+ * child added during the listing's own second is never missed.
+ */
 
-struct repo_dir {
-	struct strv	children;
-	int		is_repo;
+#define CATALOG_CACHE_MAX	65536	/* directories kept, a few MB */
+#define CATALOG_SETTLE		2		/* seconds */
+
+struct catalog_dir {
+	char		*prefix;	/* "" for repos/ itself */
+	time_t		 mtime;
+	int		 settled;	/* may be used while mtime holds */
+	unsigned long	 seen;		/* the walk that last checked it */
+	int		 is_repo;
+	struct strv	 keys;		/* sorted */
 };
 
-static enum reg_err
-repo_dir_entry(const char *entry, const struct stor_stat *ss, void *arg)
+/* What a store handle listed: open addressing on the prefix. */
+struct catalog_cache {
+	struct catalog_dir	**slot;
+	size_t			  cap;	/* a power of two, or 0 */
+	size_t			  n;
+	unsigned long		  walks;
+};
+
+struct catalog {
+	struct store		*st;
+	struct catalog_cache	*cc;
+	const char		*last;		/* NULL: from the start */
+	size_t			 n;		/* 0: all */
+	unsigned long		 walk;
+	struct strv		 page;		/* ends with one more than "n" */
+};
+
+static void
+catalog_dir_free(struct catalog_dir *cd)
 {
-	struct repo_dir	*rd = arg;
+	if (cd == NULL)
+		return;
+	free(cd->prefix);
+	store_strv_free(cd->keys.v, cd->keys.n);
+	free(cd);
+}
+
+static void
+catalog_cache_clear(struct catalog_cache *cc)
+{
+	size_t	i;
+
+	for (i = 0; i < cc->cap; i++)
+		catalog_dir_free(cc->slot[i]);
+	free(cc->slot);
+	cc->slot = NULL;
+	cc->cap = cc->n = 0;
+}
+
+void
+store_catalog_release(struct store *st)
+{
+	if (st->catalog == NULL)
+		return;
+	catalog_cache_clear(st->catalog);
+	free(st->catalog);
+	st->catalog = NULL;
+}
+
+/* The slot of "prefix": its entry, or the empty slot it would take. */
+static struct catalog_dir **
+catalog_cache_slot(struct catalog_cache *cc, const char *prefix)
+{
+	struct catalog_dir	**old;
+	size_t			  i, ocap;
+
+	if (cc->n * 2 >= cc->cap) {
+		old = cc->slot;
+		ocap = cc->cap;
+		cc->cap = ocap == 0 ? 64 : ocap * 2;
+		cc->slot = xcalloc(cc->cap, sizeof(*cc->slot));
+		for (i = 0; i < ocap; i++)
+			if (old[i] != NULL)
+				*catalog_cache_slot(cc, old[i]->prefix) =
+				    old[i];
+		free(old);
+	}
+	i = tag_slot(prefix) & (cc->cap - 1);
+	while (cc->slot[i] != NULL && strcmp(cc->slot[i]->prefix, prefix) != 0)
+		i = (i + 1) & (cc->cap - 1);
+	return (&cc->slot[i]);
+}
+
+/* Both keys of a child directory whose full name is a valid name. */
+static enum reg_err
+catalog_entry(const char *entry, const struct stor_stat *ss, void *arg)
+{
+	struct catalog_dir	*cd = arg;
+	struct buf		 key = BUF_INIT;
 
 	if (!ss->is_dir)
 		return (REG_OK);
 	if (strcmp(entry, "_manifests") == 0)
-		rd->is_repo = 1;
-	else if (entry[0] != '_')
-		strv_add(&rd->children, entry);
+		cd->is_repo = 1;
+	if (entry[0] == '_')
+		return (REG_OK);
+	if (*cd->prefix != '\0')
+		buf_addf(&key, "%s/", cd->prefix);
+	buf_addstr(&key, entry);
+	if (key.len <= NAME_MAX_LEN && name_valid(key.buf, key.len)) {
+		strv_add(&cd->keys, key.buf);
+		buf_addch(&key, '/');
+		strv_add(&cd->keys, key.buf);
+	}
+	buf_release(&key);
 	return (REG_OK);
 }
 
-/* Add "prefix" if it is a repository, then every repository below. */
+/* List directory "path" of "prefix" into a new entry. */
 static enum reg_err
-catalog_walk(struct store *st, const char *prefix, struct strv *out)
+catalog_dir_list(struct catalog *c, const char *path, const char *prefix,
+    const struct stor_stat *ss, time_t now, struct catalog_dir **out)
 {
-	struct repo_dir	 rd = { { NULL, 0, 0 }, 0 };
-	struct buf	 path = BUF_INIT, child = BUF_INIT;
-	size_t		 i;
-	enum reg_err	 rc;
+	struct catalog_dir	*cd;
+	enum reg_err		 rc;
 
+	cd = xcalloc(1, sizeof(*cd));
+	cd->prefix = xstrdup(prefix);
+	cd->mtime = ss->mtime;
+	cd->settled = ss->mtime <= now - CATALOG_SETTLE;
+	cd->seen = c->walk;
+	if ((rc = stor_list(c->st->sd, path, catalog_entry, cd)) != REG_OK) {
+		catalog_dir_free(cd);
+		return (rc);
+	}
+	if (cd->keys.n > 0)
+		qsort(cd->keys.v, cd->keys.n, sizeof(*cd->keys.v), strv_cmp);
+	*out = cd;
+	return (REG_OK);
+}
+
+/*
+ * Directory "prefix" as it is now: the kept entry if its mtime says it
+ * did not change, else a new listing.  "*out" is NULL if it is gone.
+ */
+static enum reg_err
+catalog_dir_get(struct catalog *c, const char *prefix,
+    struct catalog_dir **out)
+{
+	struct catalog_dir	**slot, *cd;
+	struct stor_stat	  ss;
+	struct buf		  path = BUF_INIT;
+	time_t			  now = time(NULL);
+	enum reg_err		  rc;
+
+	*out = NULL;
+	slot = catalog_cache_slot(c->cc, prefix);
+	if ((*out = *slot) != NULL && (*slot)->seen == c->walk)
+		return (REG_OK);
 	if (*prefix == '\0')
 		layout_repos_root(&path);
 	else
 		layout_repo(&path, prefix);
-	rc = stor_list(st->sd, path.buf, repo_dir_entry, &rd);
-	if (rc == REG_E_NOENT)
-		rc = REG_OK;	/* removed meanwhile, or no repos/ yet */
-	if (rc == REG_OK && rd.is_repo)
-		strv_add(out, prefix);
-	for (i = 0; i < rd.children.n; i++) {
-		buf_reset(&child);
-		if (*prefix != '\0')
-			buf_addf(&child, "%s/", prefix);
-		buf_addstr(&child, rd.children.v[i]);
-		if (rc == REG_OK && child.len <= NAME_MAX_LEN &&
-		    name_valid(child.buf, child.len))
-			rc = catalog_walk(st, child.buf, out);
-		free(rd.children.v[i]);
+	rc = stor_stat(c->st->sd, path.buf, &ss);
+	if (rc == REG_OK && *slot != NULL && (*slot)->settled &&
+	    (*slot)->mtime == ss.mtime)
+		(*slot)->seen = c->walk;
+	else if (rc == REG_OK &&
+	    (rc = catalog_dir_list(c, path.buf, prefix, &ss, now, &cd)) ==
+	    REG_OK) {
+		if (*slot == NULL)
+			c->cc->n++;
+		catalog_dir_free(*slot);
+		*slot = cd;
 	}
-	free(rd.children.v);
 	buf_release(&path);
-	buf_release(&child);
+	*out = rc == REG_OK ? *slot : NULL;
+	return (rc == REG_E_NOENT ? REG_OK : rc);
+}
+
+static int
+catalog_full(const struct catalog *c)
+{
+	return (c->n != 0 && c->page.n > c->n);
+}
+
+static enum reg_err	catalog_walk(struct catalog *, const char *);
+
+/* Visit one key of a directory: a repository, or what is below one. */
+static enum reg_err
+catalog_key(struct catalog *c, const char *key)
+{
+	struct catalog_dir	*cd;
+	struct buf		 prefix = BUF_INIT;
+	size_t			 len = strlen(key);
+	enum reg_err		 rc;
+
+	if (key[len - 1] != '/') {
+		if (c->last != NULL && strcmp(key, c->last) <= 0)
+			return (REG_OK);
+		if ((rc = catalog_dir_get(c, key, &cd)) == REG_OK &&
+		    cd != NULL && cd->is_repo)
+			strv_add(&c->page, key);
+		return (rc);
+	}
+	/* Everything below sorts up to "last" unless "last" is in it. */
+	if (c->last != NULL && strcmp(key, c->last) < 0 &&
+	    strncmp(key, c->last, len) != 0)
+		return (REG_OK);
+	buf_add(&prefix, key, len - 1);
+	rc = catalog_walk(c, prefix.buf);
+	buf_release(&prefix);
+	return (rc);
+}
+
+/*
+ * Add the repositories below "prefix" to the page, in order.  Entries
+ * stay where they are while the walk runs (the table holds pointers,
+ * and a directory is listed again only once per walk).
+ */
+static enum reg_err
+catalog_walk(struct catalog *c, const char *prefix)
+{
+	struct catalog_dir	*cd;
+	size_t			 i;
+	enum reg_err		 rc;
+
+	if ((rc = catalog_dir_get(c, prefix, &cd)) != REG_OK || cd == NULL)
+		return (rc);
+	for (i = 0; i < cd->keys.n && rc == REG_OK && !catalog_full(c); i++)
+		rc = catalog_key(c, cd->keys.v[i]);
 	return (rc);
 }
 
@@ -403,38 +576,29 @@ enum reg_err
 store_catalog(struct store *st, const char *last, size_t n, char ***out,
     size_t *nout, int *more)
 {
-	struct strv	sv = { NULL, 0, 0 };
+	struct catalog	c = { st, NULL, last, n, 0, { NULL, 0, 0 } };
 	enum reg_err	rc;
 
 	*out = NULL;
 	*nout = 0;
 	*more = 0;
-	if ((rc = catalog_walk(st, "", &sv)) != REG_OK) {
-		store_strv_free(sv.v, sv.n);
+	if (st->catalog == NULL)
+		st->catalog = xcalloc(1, sizeof(*st->catalog));
+	c.cc = st->catalog;
+	/* Too much kept: start again (between walks, nothing points in). */
+	if (c.cc->n >= CATALOG_CACHE_MAX)
+		catalog_cache_clear(c.cc);
+	c.walk = ++c.cc->walks;
+	if ((rc = catalog_walk(&c, "")) != REG_OK) {
+		store_strv_free(c.page.v, c.page.n);
 		return (rc);
 	}
-	strv_page(&sv, last, n, out, nout, more);
+	/* Already sorted, and after "last": only the extra one goes. */
+	strv_page(&c.page, NULL, n, out, nout, more);
 	return (REG_OK);
 }
 
 /* Referrers. */
-
-/* File "<alg>-<hex>" of a referrer directory back to a digest. */
-static int
-referrer_digest(const char *entry, struct digest *d)
-{
-	char	s[DIGEST_STR_MAX];
-	char	*dash;
-	size_t	len = strlen(entry);
-
-	if (len >= sizeof(s))
-		return (-1);
-	memcpy(s, entry, len + 1);
-	if ((dash = strchr(s, '-')) == NULL)
-		return (-1);
-	*dash = ':';
-	return (digest_parse(s, len, d));
-}
 
 /*
  * Add the descriptor stored for referrer "entry" to "arr", unless the
@@ -450,7 +614,7 @@ referrer_add(struct store *st, const char *name, const struct digest *subj,
 	struct digest		 d;
 	enum reg_err		 rc;
 
-	if (referrer_digest(entry, &d) == -1)
+	if (codec_referrer_decode(entry, &d) == -1)
 		return (REG_OK);
 	layout_manifest_link(&path, name, &d);
 	if ((rc = stor_stat(st->sd, path.buf, &ss)) == REG_OK) {

@@ -8,7 +8,9 @@
  * "data" at the committed offset (dropping any tail a killed worker
  * left), streams the body through one fixed buffer into the file and the
  * hasher, syncs the file and only then replaces "state".  A failure
- * before that leaves the upload as it was.
+ * before that leaves the upload as it was: the writer's abort cuts
+ * "data" back to the committed offset, so a client that gives up in
+ * the middle of a PATCH leaves no tail on disk.
  *
  * Finishing appends the last chunk the same way, compares digests
  * (SHA-256 from the saved state; SHA-512 by reading "data" again),
@@ -20,8 +22,7 @@
  * uploads of the same blob finish at once each rename replaces an
  * identical file and every one of them can report success.
  *
- * State file:
- *	"specreg-upload 1\n" <repository> "\n" <offset> "\n" <hasher_save()>
+ * The state file's format is codec.h's.
  */
 #include "config.h"
 
@@ -33,13 +34,12 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "common/xmalloc.h"
+#include "storage/codec.h"
 #include "storage/driver.h"
 #include "storage/layout.h"
 #include "storage/store.h"
 #include "storage/store_int.h"
 
-#define UPLOAD_MAGIC		"specreg-upload 1\n"
-#define UPLOAD_STATE_MAX	(64 + NAME_MAX_LEN + HASHER_STATE_LEN)
 #define UPLOAD_CHUNK		(256 * 1024)
 
 struct upload {
@@ -50,37 +50,6 @@ struct upload {
 	struct hasher		 hasher;
 };
 
-static void
-upload_state_encode(const char *name, uint64_t offset,
-    const struct hasher *h, struct buf *out)
-{
-	buf_addstr(out, UPLOAD_MAGIC);
-	buf_addf(out, "%s\n%llu\n", name, (unsigned long long)offset);
-	hasher_save(h, out);
-}
-
-/* Parse a state file; -1 if it is not one. */
-static int
-upload_state_decode(const struct buf *b, struct buf *name, uint64_t *offset,
-    struct hasher *h)
-{
-	const char	*p = b->buf, *end = b->buf + b->len, *nl;
-	size_t		 mlen = strlen(UPLOAD_MAGIC);
-
-	if (b->len < mlen || memcmp(p, UPLOAD_MAGIC, mlen) != 0)
-		return (-1);
-	p += mlen;
-	if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
-		return (-1);
-	buf_add(name, p, (size_t)(nl - p));
-	p = nl + 1;
-	if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL ||
-	    parse_u64n(p, (size_t)(nl - p), 0, UINT64_MAX, offset) == -1)
-		return (-1);
-	p = nl + 1;
-	return (hasher_load(h, p, (size_t)(end - p)));
-}
-
 static enum reg_err
 upload_state_save(struct upload *u, const char *name)
 {
@@ -88,7 +57,7 @@ upload_state_save(struct upload *u, const char *name)
 	enum reg_err	rc;
 
 	layout_upload_state(&path, u->uuid);
-	upload_state_encode(name, u->offset, &u->hasher, &state);
+	codec_upload_encode(name, u->offset, &u->hasher, &state);
 	rc = stor_put(u->st->sd, path.buf, state.buf, state.len);
 	buf_release(&state);
 	buf_release(&path);
@@ -103,9 +72,9 @@ upload_state_load(struct upload *u, const char *name)
 	enum reg_err	rc;
 
 	layout_upload_state(&path, u->uuid);
-	rc = stor_get(u->st->sd, path.buf, UPLOAD_STATE_MAX, &state);
-	if (rc == REG_OK && upload_state_decode(&state, &owner, &u->offset,
-	    &u->hasher) == -1) {
+	rc = stor_get(u->st->sd, path.buf, CODEC_UPLOAD_MAX, &state);
+	if (rc == REG_OK && codec_upload_decode(state.buf, state.len, &owner,
+	    &u->offset, &u->hasher) == -1) {
 		log_warnx("upload %s: corrupt state", u->uuid);
 		rc = REG_E_IO;
 	}

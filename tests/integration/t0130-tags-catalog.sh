@@ -113,7 +113,10 @@ grep -v '^Zeta$' "$T/want" >"$T/want2"
 cmp -s "$T/got" "$T/want2" || fail "after DELETE: $(tr '\n' ' ' <"$T/got")"
 
 note "the catalog"
-repos="cat/a cat/b quay.io/org/img library/alpine a0 cat/a/deeper"
+# Names that sort around '/': the catalog is in byte order of the
+# full names, "cat/a" < "cat/a-b" < "cat/a.b" < "cat/a/deeper" < "cat/a0".
+repos="cat/a cat/b quay.io/org/img library/alpine a0 cat/a/deeper cat/a0
+cat/a.b cat/a-b"
 for r in $repos; do
 	R=$r
 	oci_image "c$(printf '%s' "$r" | tr '/.' '__')" 1
@@ -145,6 +148,21 @@ case $(header Link) in
 *'/v2/_catalog?'*'>; rel="next"') ;;
 *)	fail "catalog Link: $(header Link)" ;;
 esac
+# "last" inside a nested name, and before one.
+expect_status 200 "$V2/_catalog?n=1&last=cat/a/deeper"
+[ "$(list_of .repositories | tr '\n' ' ')" = "cat/a0 " ] ||
+    fail "n=1&last=cat/a/deeper: $(cat "$T/body")"
+next_link | grep -Eq 'last=cat(/|%2F)a0>?$' || fail "Link after cat/a0: $(header Link)"
+expect_status 200 "$V2/_catalog?n=3&last=cat/a"
+[ "$(list_of .repositories | tr '\n' ' ')" = "cat/a-b cat/a.b cat/a/deeper " ] ||
+    fail "n=3&last=cat/a: $(cat "$T/body")"
+expect_status 200 "$V2/_catalog?last=test/tags"
+[ "$(list_of .repositories | wc -l)" = 0 ] || fail "after the last: $(cat "$T/body")"
+hdr_absent Link
+# n=0: an empty page, and no Link.
+expect_status 200 "$V2/_catalog?n=0"
+[ "$(list_of .repositories | wc -l)" = 0 ] || fail "n=0: $(cat "$T/body")"
+hdr_absent Link
 note "a parent of repositories is not one"
 expect_err 404 NAME_UNKNOWN "$V2/cat/tags/list"
 expect_status 200 "$V2/cat/a/tags/list"

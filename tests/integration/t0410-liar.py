@@ -6,9 +6,11 @@ Listens on 127.0.0.1:PORT.  Every manifest is the same OCI manifest,
 sent with a Docker-Content-Digest that is not its digest.  The blob
 whose digest is GOOD-FILE's is served through a redirect, with GOOD-FILE's
 bytes; any other blob digest gets bytes that do not match it: 100 bytes
-for a repository named small/..., 300000 otherwise.  Repository fail/...
-answers 500; basic/... answers 401 with a Basic challenge unless it gets
-the credentials liar:lies.
+for a repository named small/..., 300000 otherwise; endless/... sends
+them chunked, without a Content-Length, until the reader goes away or
+ENDLESS_MAX bytes are out, and logs "endless: N bytes" then.
+Repository fail/... answers 500; basic/... answers 401 with a Basic
+challenge unless it gets the credentials liar:lies.
 """
 import base64
 import hashlib
@@ -16,6 +18,7 @@ import http.server
 import sys
 
 PORT, GOOD, LOG = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+ENDLESS_MAX = 256 << 20
 with open(GOOD, 'rb') as f:
     GOOD_BYTES = f.read()
 GOOD_DIGEST = 'sha256:' + hashlib.sha256(GOOD_BYTES).hexdigest()
@@ -41,6 +44,22 @@ class Liar(http.server.BaseHTTPRequestHandler):
         if self.command != 'HEAD':
             self.wfile.write(body)
 
+    def endless(self):
+        self.send_response(200)
+        self.send_header('Transfer-Encoding', 'chunked')
+        self.end_headers()
+        sent = 0
+        chunk = b'x' * 65536
+        try:
+            while self.command != 'HEAD' and sent < ENDLESS_MAX:
+                self.wfile.write(b'%x\r\n%s\r\n' % (len(chunk), chunk))
+                sent += len(chunk)
+        except OSError:
+            pass
+        self.close_connection = True
+        with open(LOG, 'a') as f:
+            f.write('endless: %d bytes\n' % sent)
+
     def do_GET(self):
         parts = self.path.split('/')
         creds = 'Basic ' + base64.b64encode(b'liar:lies').decode()
@@ -59,6 +78,8 @@ class Liar(http.server.BaseHTTPRequestHandler):
                 ('Docker-Content-Digest', 'sha256:' + '0' * 64)])
         elif '/blobs/' in self.path and parts[-1] == GOOD_DIGEST:
             self.send(307, b'', [('Location', '/files/good')])
+        elif '/blobs/' in self.path and parts[2] == 'endless':
+            self.endless()
         elif '/blobs/' in self.path:
             n = 100 if parts[2] == 'small' else 300000
             self.send(200, b'x' * n)

@@ -7,7 +7,7 @@
 #              the read user's credentials from specreg's [upstream]
 #   bad.test   the same specreg with a wrong password
 #   liar.test  t0410-liar.py: wrong digests, wrong blob bytes, redirects,
-#              a 500, a Basic challenge
+#              a 500, a Basic challenge, a blob without end
 # Checked: manifests by tag and digest (headers, exact bytes), blobs
 # streamed and then served locally with the upstream gone, a manifest
 # fetched by digest kept, upstream tags not kept, a local push winning,
@@ -337,6 +337,19 @@ expect_blob liar.test/x "$T/good"
 hex=$(digest_of "$T/good" | cut -d: -f2)
 [ -n "$(find "$DATA/blobs" -path "*$hex*")" ] || fail "the blob was not kept"
 grep -q '^GET /files/good$' "$T/liar.log" || fail "no redirect followed"
+# A blob without a length is refused before a byte of it is kept:
+# an endless body would fill the disk until the digest check.
+expect_err 503 UNAVAILABLE -m 60 "$V2/liar.test/endless/x/blobs/$(digest_of "$T/lie")"
+i=0
+until grep -q '^endless: ' "$T/liar.log"; do
+	i=$((i + 1))
+	[ "$i" -le 100 ] || fail "the endless blob never ended"
+	sleep 0.1
+done
+sent=$(sed -n 's/^endless: \([0-9]*\) bytes$/\1/p' "$T/liar.log")
+[ "$sent" -lt 67108864 ] || fail "specreg took $sent bytes of an endless blob"
+[ -z "$(find "$DATA/uploads" -type f -name data 2>/dev/null)" ] ||
+    fail "an upload of the endless blob was left"
 # An upstream 5xx is our 503; a Basic challenge gets the credentials.
 expect_err 503 UNAVAILABLE "$V2/liar.test/fail/x/manifests/v1"
 expect_err 503 UNAVAILABLE "$V2/liar.test/fail/x/blobs/$(digest_of "$T/lie")"

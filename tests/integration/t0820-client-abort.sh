@@ -10,7 +10,8 @@
 # requests, sent whole, succeed.  With a pool of our own, the same is
 # done in FastCGI directly: stdin cut off with and without
 # CONTENT_LENGTH, and a stdin that ends properly but short of (or past)
-# CONTENT_LENGTH, which gets 400 BLOB_UPLOAD_INVALID.
+# CONTENT_LENGTH, which gets 400 BLOB_UPLOAD_INVALID.  The upload's
+# data file never keeps the bytes of an aborted body.
 # shellcheck source=tests/integration/lib.sh
 . "${top_srcdir:?}/tests/integration/lib.sh"
 # shellcheck source=tests/integration/oci.sh
@@ -33,7 +34,8 @@ path_of() {
 	printf '%s\n' "$1" | sed -E 's#^[a-z]+://[^/]+##'
 }
 
-# at_offset N: upload $UP is at N bytes (status waits for its lock).
+# at_offset N: upload $UP is at N bytes (status waits for its lock),
+# and its data file holds no more: an aborted body left no tail.
 at_offset() {
 	expect_status 204 "$UP"
 	if [ "$1" = 0 ]; then
@@ -41,6 +43,9 @@ at_offset() {
 	else
 		hdr_is Range "0-$(($1 - 1))"
 	fi
+	uuid=$(path_of "$UP" | sed -E 's#.*/uploads/([^/?]*).*#\1#')
+	[ "$(size_of "$DATA/uploads/$uuid/data")" = "$1" ] ||
+	    fail "upload data is $(size_of "$DATA/uploads/$uuid/data") bytes, not $1"
 }
 
 # no_blob DIGEST: HEAD is 404 and there is no file for it.

@@ -80,7 +80,7 @@ readyz(struct buf *out)
 {
 	struct request_io	 io = { fake_param, NULL, fake_write,
 	    fake_body_error, out };
-	struct store		 st = { &fake_driver, 0 };
+	struct store		 st = { &fake_driver, 0, NULL };
 	struct request		 req;
 	struct timespec		 a, b;
 	struct conf		 conf;

@@ -905,6 +905,47 @@ START_TEST(test_fsck_repair)
 }
 END_TEST
 
+/*
+ * fsck and the store read tag lines and upload state alike: what the
+ * store serves is never a problem (a space in a media type: fsck
+ * --repair used to delete the line), what it refuses always is.
+ */
+START_TEST(test_fsck_agrees)
+{
+	struct fsck_stats	 fs;
+	struct tag_entry	*te;
+	struct dlist		 a = { .n = 0 };
+	struct digest		 d;
+	struct buf		 path = BUF_INIT, b = BUF_INIT;
+	char			 uuid[UUID_LEN + 1];
+	size_t			 n;
+	uint64_t		 off;
+
+	image_push(REPO, "a", MT_OCI_MANIFEST, "", &a, &d, NULL);
+	layout_tag(&path, REPO, "spaced");
+	buf_addf(&b, "%s application/x; y=z\n", d.str);
+	ck_assert_int_eq(stor_put(st->sd, path.buf, b.buf, b.len), REG_OK);
+	ck_assert_int_eq(store_tag_get(st, REPO, "spaced", &te, &n), REG_OK);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_str_eq(te[0].media_type, "application/x; y=z");
+	free(te);
+	fsck(0, 0, &fs);
+	fsck(1, 0, &fs);
+	ck_assert_int_eq(store_tag_get(st, REPO, "spaced", &te, &n), REG_OK);
+	free(te);
+	/* An upload state without its hash state: refused by both. */
+	ck_assert_int_eq(store_upload_start(st, REPO, uuid), REG_OK);
+	layout_upload_state(&path, uuid);
+	buf_reset(&b);
+	buf_addf(&b, "specreg-upload 1\n%s\n0\n", REPO);
+	ck_assert_int_eq(stor_put(st->sd, path.buf, b.buf, b.len), REG_OK);
+	ck_assert_int_eq(store_upload_status(st, REPO, uuid, &off), REG_E_IO);
+	fsck(0, 1, &fs);
+	buf_release(&path);
+	buf_release(&b);
+}
+END_TEST
+
 /* A sha512 blob is hashed with sha512. */
 START_TEST(test_fsck_sha512)
 {
@@ -953,6 +994,7 @@ prune_suite(void)
 	tcase_add_test(tc, test_fsck_clean);
 	tcase_add_test(tc, test_fsck_repair);
 	tcase_add_test(tc, test_fsck_sha512);
+	tcase_add_test(tc, test_fsck_agrees);
 	suite_add_tcase(s, tc);
 	return (s);
 }

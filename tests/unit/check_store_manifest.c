@@ -7,10 +7,12 @@
 #include <sys/stat.h>
 
 #include <check.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -625,6 +627,164 @@ START_TEST(test_catalog)
 }
 END_TEST
 
+/* Push oci_make(&b, "l") to "name", after linking its blobs there. */
+static void
+catalog_put(const char *name, const struct buf *b)
+{
+	static const char *const blobs[] = { "{\"os\":\"linux\"}", "l" };
+	struct digest	d;
+	size_t		i;
+
+	for (i = 0; i < nitems(blobs); i++) {
+		digest_of(DIGEST_SHA256, blobs[i], strlen(blobs[i]), &d);
+		ck_assert_int_eq(store_blob_link(st, name, &d), REG_OK);
+	}
+	ck_assert_int_eq(put(name, NULL, b, NULL), REG_OK);
+}
+
+/*
+ * Names that sort around '/': the catalog is in the byte order of the
+ * full names ('-' < '.' < '/' < '0'), whatever the nesting, and every
+ * page (any "last", any "n") is that order's slice.
+ */
+static const char *const cat_repos[] = { "a/b", "a-b", "a.b", "a", "a0",
+    "a/b/c", "a/b-c", "a/b.c", "a/b0", "b/c/d/e", "a-b/x", "z9" };
+static const char *const cat_lasts[] = { NULL, "a", "a-b", "a-b/x", "a.b",
+    "a/", "a/b", "a/b-c", "a/b.c", "a/b/c", "a/b0", "a0", "b", "b/c",
+    "b/c/d/e", "z9", "0", "a/a", "a/c", "zzz" };
+
+static int
+cat_cmp(const void *a, const void *b)
+{
+	return (strcmp(*(char *const *)a, *(char *const *)b));
+}
+
+/* What a page must be: the sorted names after "last", n of them. */
+static void
+cat_want(const char *last, size_t n, struct buf *want, int *more)
+{
+	const char	*v[nitems(cat_repos)];
+	size_t		 i, got = 0;
+
+	memcpy(v, cat_repos, sizeof(v));
+	qsort(v, nitems(v), sizeof(*v), cat_cmp);
+	*more = 0;
+	for (i = 0; i < nitems(v); i++) {
+		if (last != NULL && strcmp(v[i], last) <= 0)
+			continue;
+		if (n != 0 && got == n) {
+			*more = 1;
+			break;
+		}
+		buf_addf(want, "%s%s", got > 0 ? "," : "", v[i]);
+		got++;
+	}
+}
+
+START_TEST(test_catalog_order)
+{
+	struct buf	 b = BUF_INIT, want = BUF_INIT;
+	const char	*last = cat_lasts[_i];
+	char		**v;
+	size_t		 n, i, pn;
+	int		 more, want_more;
+
+	oci_make(&b, "l");
+	for (i = 0; i < nitems(cat_repos); i++)
+		catalog_put(cat_repos[i], &b);
+	for (pn = 0; pn <= nitems(cat_repos) + 1; pn++) {
+		buf_reset(&want);
+		cat_want(last, pn, &want, &want_more);
+		ck_assert_int_eq(store_catalog(st, last, pn, &v, &n, &more),
+		    REG_OK);
+		list_expect(v, n, more, want.buf, want_more);
+	}
+	buf_release(&b);
+	buf_release(&want);
+}
+END_TEST
+
+/* Directories that are not repositories, or not names, are skipped. */
+START_TEST(test_catalog_strays)
+{
+	static const char *const dirs[] = { "repos/x/y/z", "repos/Bad/q",
+	    "repos/_under", "repos/m/_manifests" };
+	struct buf	 b = BUF_INIT, path = BUF_INIT;
+	char		**v;
+	size_t		 n, i;
+	int		 more;
+
+	for (i = 0; i < nitems(dirs); i++) {
+		buf_reset(&path);
+		buf_addf(&path, "%s/f", dirs[i]);
+		ck_assert_int_eq(stor_put(st->sd, path.buf, "x", 1), REG_OK);
+	}
+	ck_assert_int_eq(stor_put(st->sd, "repos/file", "x", 1), REG_OK);
+	oci_make(&b, "l");
+	catalog_put("x/y/z/w", &b);
+	catalog_put("x", &b);
+	ck_assert_int_eq(store_catalog(st, NULL, 0, &v, &n, &more), REG_OK);
+	list_expect(v, n, more, "m,x,x/y/z/w", 0);
+	ck_assert_int_eq(store_catalog(st, "m", 1, &v, &n, &more), REG_OK);
+	list_expect(v, n, more, "x", 1);
+	ck_assert_int_eq(store_catalog(st, "x", 1, &v, &n, &more), REG_OK);
+	list_expect(v, n, more, "x/y/z/w", 0);
+	buf_release(&b);
+	buf_release(&path);
+}
+END_TEST
+
+/* Set the mtime of repos/<name> (repos/ itself for "") an hour back. */
+static void
+age_dir(const char *name)
+{
+	struct timespec	ts[2];
+	char		path[8192];
+
+	(void)snprintf(path, sizeof(path), "%s/repos%s%s", tmproot,
+	    *name != '\0' ? "/" : "", name);
+	ts[0].tv_sec = ts[1].tv_sec = time(NULL) - 3600;
+	ts[0].tv_nsec = ts[1].tv_nsec = 0;
+	ck_assert_int_eq(utimensat(AT_FDCWD, path, ts, 0), 0);
+}
+
+/*
+ * The catalog keeps what it listed between calls; a repository added or
+ * removed since shows all the same.
+ */
+START_TEST(test_catalog_kept)
+{
+	static const char *const dirs[] = { "", "a", "a/b", "c" };
+	struct buf	 b = BUF_INIT;
+	char		**v;
+	size_t		 n, i;
+	int		 more;
+
+	oci_make(&b, "l");
+	catalog_put("a/b", &b);
+	catalog_put("c", &b);
+	for (i = 0; i < nitems(dirs); i++)
+		age_dir(dirs[i]);
+	ck_assert_int_eq(store_catalog(st, NULL, 0, &v, &n, &more), REG_OK);
+	list_expect(v, n, more, "a/b,c", 0);
+	ck_assert_int_eq(store_catalog(st, NULL, 0, &v, &n, &more), REG_OK);
+	list_expect(v, n, more, "a/b,c", 0);
+	/* New below a kept directory, and in one: both seen. */
+	catalog_put("a/b/x", &b);
+	catalog_put("a", &b);
+	catalog_put("b", &b);
+	ck_assert_int_eq(store_catalog(st, "a", 2, &v, &n, &more), REG_OK);
+	list_expect(v, n, more, "a/b,a/b/x", 1);
+	ck_assert_int_eq(store_catalog(st, NULL, 0, &v, &n, &more), REG_OK);
+	list_expect(v, n, more, "a,a/b,a/b/x,b,c", 0);
+	/* Removed (as prune does): gone. */
+	ck_assert_int_eq(stor_remove(st->sd, "repos/c"), REG_OK);
+	ck_assert_int_eq(store_catalog(st, "b", 0, &v, &n, &more), REG_OK);
+	list_expect(v, n, more, "", 0);
+	buf_release(&b);
+}
+END_TEST
+
 START_TEST(test_index)
 {
 	struct manifest_meta	 child, m;
@@ -884,6 +1044,9 @@ main(void)
 	tcase_add_test(tc, test_push_delete_race);
 	tcase_add_loop_test(tc, test_tags_list, 0, nitems(tag_pages));
 	tcase_add_test(tc, test_catalog);
+	tcase_add_loop_test(tc, test_catalog_order, 0, nitems(cat_lasts));
+	tcase_add_test(tc, test_catalog_strays);
+	tcase_add_test(tc, test_catalog_kept);
 	tcase_add_test(tc, test_index);
 	tcase_add_test(tc, test_referrers);
 	tcase_add_test(tc, test_blob_membership);

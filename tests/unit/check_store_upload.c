@@ -351,6 +351,50 @@ START_TEST(test_limit)
 }
 END_TEST
 
+/* The size of an upload's data file. */
+static uint64_t
+data_size(const char *uuid)
+{
+	struct stor_stat	ss;
+	struct buf		path = BUF_INIT;
+
+	layout_upload_data(&path, uuid);
+	ck_assert_int_eq(stor_stat(st->sd, path.buf, &ss), REG_OK);
+	buf_release(&path);
+	return (ss.size);
+}
+
+/*
+ * A client that aborts a PATCH (or sends too much) leaves no tail: the
+ * data file is cut back to the committed offset at once, not at the
+ * next append or prune.
+ */
+START_TEST(test_abort_truncates)
+{
+	char		uuid[UUID_LEN + 1];
+	struct memsrc	m = { "defghijk", 8, 0, 3, 1 };
+	struct digest	d;
+	uint64_t	off, size;
+
+	ck_assert_int_eq(store_upload_start(st, REPO, uuid), REG_OK);
+	ck_assert_int_eq(append(st, REPO, uuid, 0, "abc", 3, &off), REG_OK);
+	ck_assert_int_eq(store_upload_append(st, REPO, uuid, 3, UINT64_MAX,
+	    memsrc_read, &m, &off), REG_E_BODY_INCOMPLETE);
+	ck_assert_uint_eq(data_size(uuid), 3);
+	m = (struct memsrc){ "12345", 5, 0, 2, 0 };
+	ck_assert_int_eq(store_upload_append(st, REPO, uuid, 3, 4,
+	    memsrc_read, &m, &off), REG_E_SIZE_INVALID);
+	ck_assert_uint_eq(data_size(uuid), 3);
+	m = (struct memsrc){ "xyz", 3, 0, 1, 1 };
+	digest_of(DIGEST_SHA256, "abcxyz", 6, &d);
+	ck_assert_int_eq(store_upload_finish(st, REPO, uuid, &d, UINT64_MAX,
+	    UINT64_MAX, memsrc_read, &m, &size, NULL), REG_E_BODY_INCOMPLETE);
+	ck_assert_uint_eq(data_size(uuid), 3);
+	ck_assert_int_eq(store_upload_status(st, REPO, uuid, &off), REG_OK);
+	ck_assert_uint_eq(off, 3);
+}
+END_TEST
+
 /* A worker killed after writing but before saving the state. */
 START_TEST(test_stale_tail)
 {
@@ -648,6 +692,7 @@ main(void)
 	tcase_add_test(tc, test_incomplete_body);
 	tcase_add_test(tc, test_limit);
 	tcase_add_test(tc, test_stale_tail);
+	tcase_add_test(tc, test_abort_truncates);
 	tcase_add_test(tc, test_other_repo);
 	tcase_add_test(tc, test_unknown_and_cancel);
 	tcase_add_test(tc, test_across_processes);
