@@ -528,10 +528,12 @@ start_frontend_lighttpd_spawn() {
 stop_frontend_lighttpd_spawn() {
 	[ -z "$FRONT_PID" ] || stop_pid "$FRONT_PID"
 	[ -s "$T/pool.pids" ] || return 0
-	while read -r _sf_p; do
+	# One PID a line, and no newline after the last: "read" would
+	# drop that one.
+	for _sf_p in $(cat "$T/pool.pids"); do
 		stop_pid "$_sf_p" ||
 		    echo "specreg $_sf_p (spawn-fcgi) ignored SIGTERM; killed" >&2
-	done <"$T/pool.pids"
+	done
 	rm -f "$T/pool.pids"
 }
 
