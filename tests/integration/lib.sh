@@ -365,12 +365,15 @@ front_own() {
 	    harness_error "cannot chown $* to $FRONT_USER"
 }
 
-# front_conf NAME BACKEND: write $T/NAME.conf from NAME.conf.in.
+# front_conf NAME BACKEND: write $T/NAME.conf from NAME.conf.in, with
+# a copy of deploy/ in $T/deploy (the server reads nothing from the
+# source tree, which its user may not be allowed to enter).
 front_conf() {
+	[ -d "$T/deploy" ] || cp -R "$top_srcdir/deploy" "$T/deploy" ||
+	    harness_error "cannot copy deploy/ to $T"
 	_fc_be=$(printf '%s\n' "$2" | sed 's/[|&\\]/\\&/g')
 	sed -e "s|@T@|$T|g" -e "s|@PORT@|$PORT|g" -e "s|@DATA@|$DATA|g" \
-	    -e "s|@BACKEND@|$_fc_be|g" -e "s|@BIN@|$SPECREG_BIN|g" \
-	    -e "s|@TOP@|$top_srcdir|g" \
+	    -e "s|@BACKEND@|$_fc_be|g" \
 	    -e "s|@MODULES@|$APACHE_MODULES|g" \
 	    -e "s|@USER@|$FRONT_USER|g" -e "s|@GROUP@|$FRONT_GROUP|g" \
 	    "$top_srcdir/tests/integration/$1.conf.in" >"$T/$1.conf" ||
@@ -380,13 +383,38 @@ front_conf() {
 # front_socket: let the workers connect to the pool's socket (0660).
 front_socket() {
 	case $FCGI_ADDR in
-	/*)	front_own "$FCGI_ADDR" ;;
+	/*)	front_own "$FCGI_ADDR"
+		front_can -w "$FCGI_ADDR" ;;
 	esac
+}
+
+# front_can -r|-w|-x PATH...: as root, unless FRONT_USER may read,
+# write or execute every PATH (which needs every directory above it to
+# be searchable), the front end cannot run: say why in one line, fail.
+front_can() {
+	[ "$(id -u)" = 0 ] || return 0
+	_fk_op=$1
+	shift
+	for _fk_p in "$@"; do
+		setpriv --reuid="$FRONT_USER" --regid="$FRONT_GROUP" \
+		    --clear-groups test "$_fk_op" "$_fk_p" && continue
+		harness_error "$SPECREG_FRONTEND cannot run: $FRONT_USER" \
+		    "fails 'test $_fk_op $_fk_p' (is a directory above it" \
+		    "private? TMPDIR must be searchable by $FRONT_USER)"
+	done
+}
+
+# front_bin: copy SPECREG_BIN to $T/bin/specreg, which a server running
+# it as FRONT_USER can reach wherever the build tree is.
+front_bin() {
+	mkdir -p "$T/bin" && cp "$SPECREG_BIN" "$T/bin/specreg" &&
+	    chmod 755 "$T/bin" "$T/bin/specreg" ||
+	    harness_error "cannot copy $SPECREG_BIN to $T/bin"
 }
 
 # need_apache MODULE...: skip unless apache2 and these modules exist.
 need_apache() {
-	need_cmd apache2
+	need_cmd apache2 setpriv
 	for _na_m in "$@"; do
 		[ -f "$APACHE_MODULES/mod_$_na_m.so" ] ||
 		    skip "$APACHE_MODULES/mod_$_na_m.so is not installed"
@@ -422,12 +450,16 @@ setup_frontend_apache_fcgid() {
 start_frontend_apache_fcgid() {
 	# specreg's stderr would go to Apache's error log: tests read
 	# $T/specreg.log, so mod_fcgid runs it through a wrapper.
-	if ! printf '#!/bin/sh\nexec %s "$@" 2>>%s\n' "'$SPECREG_BIN'" \
+	front_bin
+	if ! printf '#!/bin/sh\nexec %s "$@" 2>>%s\n' "'$T/bin/specreg'" \
 	    "'$T/specreg.log'" >"$T/specreg-fcgid" ||
 	    ! chmod 755 "$T/specreg-fcgid" || ! touch "$T/specreg.log"; then
 		harness_error "cannot write $T/specreg-fcgid"
 	fi
 	front_own "$DATA" "$T/tmp" "$T/specreg.log"
+	front_can -x "$T/specreg-fcgid" "$T/bin/specreg"
+	front_can -r "$T/specreg.ini"
+	front_can -w "$DATA" "$T/tmp" "$T/specreg.log"
 	front_conf apache-fcgid ""
 	apache_start apache-fcgid
 }
@@ -580,6 +612,9 @@ start_frontend_apache_shared() {
 		harness_error "cannot install specreg into $_sh_web"
 	fi
 	front_own "$SHARED_HOME" "$DATA" "$T/tmp/fcgid"
+	front_can -x "$_sh_web/specreg.fcgi"
+	front_can -r "$_sh_web/specreg.ini" "$_sh_web/.htaccess"
+	front_can -w "$DATA" "$T/tmp/fcgid"
 	front_conf apache-shared ""
 	sed -i "s|@HOME@|$SHARED_HOME|g" "$T/apache-shared.conf"
 	FRONT_TMPDIR=$T/tmp/fcgid
