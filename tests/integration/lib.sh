@@ -761,12 +761,34 @@ lib_sanitizer_reports() {
 	[ "$_sr_bad" = 0 ]
 }
 
+# lib_tree PID: the PIDs of PID's descendants, parents first.
+lib_tree() {
+	for _lt_c in $(pgrep -P "$1"); do
+		echo "$_lt_c"
+		lib_tree "$_lt_c"
+	done
+}
+
+# lib_stop_tree: stop whatever the test still runs in the background
+# (and what that started): SIGTERM, then SIGKILL after 5 seconds.
+# tests/integration/run-test fails a test that leaves a process behind.
+lib_stop_tree() {
+	_st_pids=$(lib_tree "$LIB_PID")
+	[ -n "$_st_pids" ] || return 0
+	# shellcheck disable=SC2086
+	kill -TERM $_st_pids 2>/dev/null
+	for _st_p in $_st_pids; do
+		stop_pid "$_st_p" 5 || echo "pid $_st_p ignored SIGTERM; killed" >&2
+	done
+}
+
 lib_cleanup() {
 	_lc_rc=$1
 	trap - EXIT INT TERM
 	[ -s "$T/.abort" ] && _lc_rc=$(cat "$T/.abort")
 	stop_frontend
 	stop_pool
+	lib_stop_tree
 	lib_sanitizer_reports || _lc_rc=1
 	case $_lc_rc in
 	0|77)	;;
