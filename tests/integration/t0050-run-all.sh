@@ -3,9 +3,12 @@
 # "N passed, M failed", counts every test of every stage, and M is 0
 # only if everything passed: a failed front end test counts, and so
 # does a stage that failed without a count of its own (a build, a
-# valgrind run that died).  run-all runs in a scratch tree whose make,
-# configure, tests/run-valgrind and tests/run-frontends are stubs that
-# pass or fail as $STUB_FAIL says.
+# valgrind run that died).  .ci/run's last line adds its own stages to
+# run-all's count, and a process left behind by the suite fails it.
+# Both run in scratch trees whose make, configure, tests/run-valgrind,
+# tests/run-frontends (and for .ci/run: apt-get, tests/run-all,
+# tests/fuzz/run, bench/run) are stubs that pass or fail as $STUB_FAIL
+# says.
 # shellcheck source=tests/integration/lib.sh
 . "${top_srcdir:?}/tests/integration/lib.sh"
 
@@ -103,3 +106,58 @@ run_all 1 "0 passed, 1 failed" build
 grep -q '^run-all: FAILED: build$' "$T/out" ||
     fail "no 'run-all: FAILED: build' line"
 echo "ok: run-all's last line counts every stage"
+
+ci=$T/ci
+mkdir -p "$ci/.ci" "$ci/tests/integration" "$ci/tests/fuzz" "$ci/bench" ||
+    harness_error "cannot create $ci"
+if ! cp "$top_srcdir/.ci/run" "$ci/.ci/" ||
+    ! cp "$top_srcdir/tests/integration/leftovers" "$ci/tests/integration/"
+then
+	harness_error "cannot copy .ci/run and leftovers"
+fi
+printf '#!/bin/sh\nexit 0\n' >"$tree/bin/apt-get"
+# run-all: STUB_FAIL=leak leaves a process (in a session of its own,
+# as spawn-fcgi's workers were), tests fails 2 tests, nocount dies
+# before its count; fuzz and bench fail those stages.
+cat >"$ci/tests/run-all" <<'EOF'
+#!/bin/sh
+[ "$1" = --print-deps ] && exit 0
+fails() { case " $STUB_FAIL " in *" $1 "*) return 0 ;; esac; return 1; }
+fails leak && setsid sleep 60 </dev/null >/dev/null 2>&1 &
+fails nocount && exit 1
+fails tests && { echo "3 passed, 2 failed"; exit 1; }
+echo "5 passed, 0 failed"
+EOF
+printf '#!/bin/sh\ncase " $STUB_FAIL " in *" fuzz "*) exit 1 ;; esac\n' \
+    >"$ci/tests/fuzz/run"
+printf '#!/bin/sh\ncase " $STUB_FAIL " in *" bench "*) exit 1 ;; esac\n' \
+    >"$ci/bench/run"
+chmod +x "$tree/bin/apt-get" "$ci/tests/run-all" "$ci/tests/fuzz/run" \
+    "$ci/bench/run" || harness_error "cannot chmod the stubs"
+
+# ci_run STATUS LAST-LINE [STUB_FAIL]: .ci/run exits with STATUS and
+# its last line is LAST-LINE.
+ci_run() {
+	STUB_FAIL=${3:-} PATH=$tree/bin:$PATH bash "$ci/.ci/run" \
+	    >"$T/out" 2>&1
+	_cr_rc=$?
+	_cr_last=$(tail -n 1 "$T/out")
+	if [ "$_cr_rc" != "$1" ] || [ "$_cr_last" != "$2" ]; then
+		cat "$T/out" >&2
+		fail ".ci/run STUB_FAIL='${3:-}': exit $_cr_rc," \
+		    "last line '$_cr_last'; want exit $1, '$2'"
+	fi
+}
+
+echo "# .ci/run: everything passes"
+ci_run 0 "5 passed, 0 failed"
+echo "# .ci/run: two tests of run-all fail"
+ci_run 1 "3 passed, 2 failed" tests
+echo "# .ci/run: run-all dies before its count"
+ci_run 1 "0 passed, 1 failed" nocount
+echo "# .ci/run: the fuzzers and the benchmark fail"
+ci_run 1 "5 passed, 2 failed" "fuzz bench"
+echo "# .ci/run: the suite leaves a process behind"
+ci_run 1 "5 passed, 1 failed" leak
+grep -q 'sleep 60' "$T/out" || fail ".ci/run did not list the leftover"
+echo "ok: .ci/run's last line counts its stages and leftovers"
