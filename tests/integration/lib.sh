@@ -340,7 +340,10 @@ start_frontend_lighttpd() {
 # modules, user) and includes or wraps the deploy file.  As root, the
 # servers' workers (and under mod_fcgid specreg itself) run as www-data
 # (or nobody): the pool's Unix socket gets their group, and what
-# specreg writes under mod_fcgid ($DATA, $T/tmp) becomes theirs.
+# specreg writes under mod_fcgid ($DATA, $T/tmp) becomes theirs.  They
+# read nothing from the source tree, which may be private: deploy/ and
+# (under mod_fcgid) specreg are copied into $T, and front_can fails the
+# test in one line if that user cannot reach what it needs there.
 
 : "${APACHE_MODULES:=/usr/lib/apache2/modules}"
 FRONT_USER=
