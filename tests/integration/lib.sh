@@ -31,7 +31,9 @@
 #
 # Set when sourced: T, a private directory removed on exit, and DATA,
 # the storage root ($T/data).  Set by start_registry: URL PORT HOSTPORT,
-# SPECREG_PID (the pool's supervisor) and FCGI_ADDR (what it listens on).
+# SPECREG_PID (the pool's supervisor), FCGI_ADDR (what it listens on)
+# and FRONT_BIN (the binary that serves: SPECREG_BIN, or the copy in $T
+# that a server running specreg as another user runs).
 #
 # Front ends.  SPECREG_FRONTEND=NAME ("-" read as "_", so apache-fcgid
 # means the functions below with apache_fcgid) selects:
@@ -65,6 +67,7 @@ FRONT_PID=
 FRONT_LOGS=
 FRONT_SENDFILE=off
 FRONT_SPAWNS=0
+FRONT_BIN=$SPECREG_BIN
 LIB_PID=$$
 
 # --- Outcomes --------------------------------------------------------------
@@ -413,6 +416,7 @@ front_bin() {
 	mkdir -p "$T/bin" && cp "$SPECREG_BIN" "$T/bin/specreg" &&
 	    chmod 755 "$T/bin" "$T/bin/specreg" ||
 	    harness_error "cannot copy $SPECREG_BIN to $T/bin"
+	FRONT_BIN=$T/bin/specreg
 }
 
 # need_apache MODULE...: skip unless apache2 and these modules exist.
@@ -614,6 +618,8 @@ start_frontend_apache_shared() {
 	    ! chmod 600 "$_sh_web/specreg.ini"; then
 		harness_error "cannot install specreg into $_sh_web"
 	fi
+	# shellcheck disable=SC2034 # for the tests
+	FRONT_BIN=$_sh_web/specreg.fcgi
 	front_own "$SHARED_HOME" "$DATA" "$T/tmp/fcgid"
 	front_can -x "$_sh_web/specreg.fcgi"
 	front_can -r "$_sh_web/specreg.ini" "$_sh_web/.htaccess"
