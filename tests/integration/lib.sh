@@ -489,7 +489,7 @@ start_frontend_apache_proxy() {
 
 # nginx in front of the pool; blobs through X-Accel-Redirect.
 setup_frontend_nginx() {
-	need_cmd nginx
+	need_cmd nginx setpriv
 	[ -f /etc/nginx/fastcgi_params ] ||
 	    skip "/etc/nginx/fastcgi_params is missing"
 	front_user
