@@ -34,7 +34,9 @@
 #
 # Set when sourced: T, a private directory removed on exit, and DATA,
 # the storage root ($T/data).  Set by start_registry: URL PORT HOSTPORT,
-# SPECREG_PID (the pool's supervisor) and FCGI_ADDR (what it listens on).
+# SPECREG_PID (the pool's supervisor), FCGI_ADDR (what it listens on)
+# and FRONT_BIN (the binary that serves: SPECREG_BIN, or the copy in $T
+# that a server running specreg as another user runs).
 #
 # Front ends.  SPECREG_FRONTEND=NAME ("-" read as "_", so apache-fcgid
 # means the functions below with apache_fcgid) selects:
@@ -68,6 +70,7 @@ FRONT_PID=
 FRONT_LOGS=
 FRONT_SENDFILE=off
 FRONT_SPAWNS=0
+FRONT_BIN=$SPECREG_BIN
 LIB_PID=$$
 
 # --- Outcomes --------------------------------------------------------------
@@ -344,7 +347,10 @@ start_frontend_lighttpd() {
 # modules, user) and includes or wraps the deploy file.  As root, the
 # servers' workers (and under mod_fcgid specreg itself) run as www-data
 # (or nobody): the pool's Unix socket gets their group, and what
-# specreg writes under mod_fcgid ($DATA, $T/tmp) becomes theirs.
+# specreg writes under mod_fcgid ($DATA, $T/tmp) becomes theirs.  They
+# read nothing from the source tree, which may be private: deploy/ and
+# (under mod_fcgid) specreg are copied into $T, and front_can fails the
+# test in one line if that user cannot reach what it needs there.
 
 : "${APACHE_MODULES:=/usr/lib/apache2/modules}"
 FRONT_USER=
@@ -369,18 +375,21 @@ front_own() {
 	    harness_error "cannot chown $* to $FRONT_USER"
 }
 
-# front_conf NAME BACKEND: write $T/NAME.conf from NAME.conf.in.
+# front_conf NAME BACKEND: write $T/NAME.conf from NAME.conf.in, with
+# a copy of deploy/ in $T/deploy (the server reads nothing from the
+# source tree, which its user may not be allowed to enter).
 # @NO_TIMEOUT@ comments out the lines that set @FRONT_TIMEOUT@ unless
 # SPECREG_FRONT_TIMEOUT is set.
 front_conf() {
+	[ -d "$T/deploy" ] || cp -R "$top_srcdir/deploy" "$T/deploy" ||
+	    harness_error "cannot copy deploy/ to $T"
 	_fc_be=$(printf '%s\n' "$2" | sed 's/[|&\\]/\\&/g')
 	_fc_no=#
 	[ -z "${SPECREG_FRONT_TIMEOUT:-}" ] || _fc_no=
 	sed -e "s|@T@|$T|g" -e "s|@PORT@|$PORT|g" -e "s|@DATA@|$DATA|g" \
 	    -e "s|@NO_TIMEOUT@|$_fc_no|g" \
 	    -e "s|@FRONT_TIMEOUT@|${SPECREG_FRONT_TIMEOUT:-}|g" \
-	    -e "s|@BACKEND@|$_fc_be|g" -e "s|@BIN@|$SPECREG_BIN|g" \
-	    -e "s|@TOP@|$top_srcdir|g" \
+	    -e "s|@BACKEND@|$_fc_be|g" \
 	    -e "s|@MODULES@|$APACHE_MODULES|g" \
 	    -e "s|@USER@|$FRONT_USER|g" -e "s|@GROUP@|$FRONT_GROUP|g" \
 	    "$top_srcdir/tests/integration/$1.conf.in" >"$T/$1.conf" ||
@@ -390,13 +399,39 @@ front_conf() {
 # front_socket: let the workers connect to the pool's socket (0660).
 front_socket() {
 	case $FCGI_ADDR in
-	/*)	front_own "$FCGI_ADDR" ;;
+	/*)	front_own "$FCGI_ADDR"
+		front_can -w "$FCGI_ADDR" ;;
 	esac
+}
+
+# front_can -r|-w|-x PATH...: as root, unless FRONT_USER may read,
+# write or execute every PATH (which needs every directory above it to
+# be searchable), the front end cannot run: say why in one line, fail.
+front_can() {
+	[ "$(id -u)" = 0 ] || return 0
+	_fk_op=$1
+	shift
+	for _fk_p in "$@"; do
+		setpriv --reuid="$FRONT_USER" --regid="$FRONT_GROUP" \
+		    --clear-groups test "$_fk_op" "$_fk_p" && continue
+		harness_error "$SPECREG_FRONTEND cannot run: $FRONT_USER" \
+		    "fails 'test $_fk_op $_fk_p' (is a directory above it" \
+		    "private? TMPDIR must be searchable by $FRONT_USER)"
+	done
+}
+
+# front_bin: copy SPECREG_BIN to $T/bin/specreg, which a server running
+# it as FRONT_USER can reach wherever the build tree is.
+front_bin() {
+	mkdir -p "$T/bin" && cp "$SPECREG_BIN" "$T/bin/specreg" &&
+	    chmod 755 "$T/bin" "$T/bin/specreg" ||
+	    harness_error "cannot copy $SPECREG_BIN to $T/bin"
+	FRONT_BIN=$T/bin/specreg
 }
 
 # need_apache MODULE...: skip unless apache2 and these modules exist.
 need_apache() {
-	need_cmd apache2
+	need_cmd apache2 setpriv
 	for _na_m in "$@"; do
 		[ -f "$APACHE_MODULES/mod_$_na_m.so" ] ||
 		    skip "$APACHE_MODULES/mod_$_na_m.so is not installed"
@@ -432,12 +467,16 @@ setup_frontend_apache_fcgid() {
 start_frontend_apache_fcgid() {
 	# specreg's stderr would go to Apache's error log: tests read
 	# $T/specreg.log, so mod_fcgid runs it through a wrapper.
-	if ! printf '#!/bin/sh\nexec %s "$@" 2>>%s\n' "'$SPECREG_BIN'" \
+	front_bin
+	if ! printf '#!/bin/sh\nexec %s "$@" 2>>%s\n' "'$T/bin/specreg'" \
 	    "'$T/specreg.log'" >"$T/specreg-fcgid" ||
 	    ! chmod 755 "$T/specreg-fcgid" || ! touch "$T/specreg.log"; then
 		harness_error "cannot write $T/specreg-fcgid"
 	fi
 	front_own "$DATA" "$T/tmp" "$T/specreg.log"
+	front_can -x "$T/specreg-fcgid" "$T/bin/specreg"
+	front_can -r "$T/specreg.ini"
+	front_can -w "$DATA" "$T/tmp" "$T/specreg.log"
 	front_conf apache-fcgid ""
 	apache_start apache-fcgid
 }
@@ -461,7 +500,7 @@ start_frontend_apache_proxy() {
 
 # nginx in front of the pool; blobs through X-Accel-Redirect.
 setup_frontend_nginx() {
-	need_cmd nginx
+	need_cmd nginx setpriv
 	[ -f /etc/nginx/fastcgi_params ] ||
 	    skip "/etc/nginx/fastcgi_params is missing"
 	front_user
@@ -544,10 +583,12 @@ start_frontend_lighttpd_spawn() {
 stop_frontend_lighttpd_spawn() {
 	[ -z "$FRONT_PID" ] || stop_pid "$FRONT_PID"
 	[ -s "$T/pool.pids" ] || return 0
-	while read -r _sf_p; do
+	# One PID a line, and no newline after the last: "read" would
+	# drop that one.
+	for _sf_p in $(cat "$T/pool.pids"); do
 		stop_pid "$_sf_p" ||
 		    echo "specreg $_sf_p (spawn-fcgi) ignored SIGTERM; killed" >&2
-	done <"$T/pool.pids"
+	done
 	rm -f "$T/pool.pids"
 }
 
@@ -593,7 +634,12 @@ start_frontend_apache_shared() {
 	    ! chmod 600 "$_sh_web/specreg.ini"; then
 		harness_error "cannot install specreg into $_sh_web"
 	fi
+	# shellcheck disable=SC2034 # for the tests
+	FRONT_BIN=$_sh_web/specreg.fcgi
 	front_own "$SHARED_HOME" "$DATA" "$T/tmp/fcgid"
+	front_can -x "$_sh_web/specreg.fcgi"
+	front_can -r "$_sh_web/specreg.ini" "$_sh_web/.htaccess"
+	front_can -w "$DATA" "$T/tmp/fcgid"
 	front_conf apache-shared ""
 	sed -i "s|@HOME@|$SHARED_HOME|g" "$T/apache-shared.conf"
 	FRONT_TMPDIR=$T/tmp/fcgid
@@ -740,12 +786,34 @@ lib_sanitizer_reports() {
 	[ "$_sr_bad" = 0 ]
 }
 
+# lib_tree PID: the PIDs of PID's descendants, parents first.
+lib_tree() {
+	for _lt_c in $(pgrep -P "$1"); do
+		echo "$_lt_c"
+		lib_tree "$_lt_c"
+	done
+}
+
+# lib_stop_tree: stop whatever the test still runs in the background
+# (and what that started): SIGTERM, then SIGKILL after 5 seconds.
+# tests/integration/run-test fails a test that leaves a process behind.
+lib_stop_tree() {
+	_st_pids=$(lib_tree "$LIB_PID")
+	[ -n "$_st_pids" ] || return 0
+	# shellcheck disable=SC2086
+	kill -TERM $_st_pids 2>/dev/null
+	for _st_p in $_st_pids; do
+		stop_pid "$_st_p" 5 || echo "pid $_st_p ignored SIGTERM; killed" >&2
+	done
+}
+
 lib_cleanup() {
 	_lc_rc=$1
 	trap - EXIT INT TERM
 	[ -s "$T/.abort" ] && _lc_rc=$(cat "$T/.abort")
 	stop_frontend
 	stop_pool
+	lib_stop_tree
 	lib_sanitizer_reports || _lc_rc=1
 	case $_lc_rc in
 	0|77)	;;

@@ -28,7 +28,7 @@ start_registry
 sup=$SPECREG_PID
 [ "$FRONT_SPAWNS" = 1 ] && sup=0
 python3 "$top_srcdir/tests/integration/faultload.py" --url "$URL" \
-    --data "$DATA" --bin "$SPECREG_BIN" --supervisor "$sup" \
+    --data "$DATA" --bin "$FRONT_BIN" --supervisor "$sup" \
     --workers "$SPECREG_WORKERS" --kills "$kills" \
     --report "$T/faults.json" ${SPECREG_SEED:+--seed "$SPECREG_SEED"} ||
     fail "faultload found problems (above)"
