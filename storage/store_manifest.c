@@ -392,7 +392,7 @@ struct using {
 	struct store		*st;
 	const char		*name;
 	const struct digest	*d;
-	struct digest		*by;
+	struct digest		 by;
 	int			 found;
 };
 
@@ -406,7 +406,7 @@ using_seen(const char *path, const struct digest *m,
 	(void)ss;
 	if (m == NULL || !manifest_refers(u->st, u->name, m, u->d))
 		return (REG_OK);
-	*u->by = *m;
+	u->by = *m;
 	u->found = 1;
 	return (REG_E_BUSY);	/* stops the walk */
 }
@@ -415,12 +415,18 @@ enum reg_err
 store_manifest_using(struct store *st, const char *name,
     const struct digest *d, struct digest *by)
 {
-	struct using	u = { st, name, d, by, 0 };
+	struct using	u;
 	enum reg_err	rc;
 
+	memset(&u, 0, sizeof(u));
+	u.st = st;
+	u.name = name;
+	u.d = d;
 	rc = store_walk_links(st, name, using_seen, &u);
-	if (u.found)
+	if (u.found) {
+		*by = u.by;
 		return (REG_OK);
+	}
 	return (rc == REG_OK ? REG_E_NOENT : rc);
 }
 
