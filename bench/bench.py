@@ -297,13 +297,19 @@ class Specreg(Target):
                 if self.info.get(k)]
 
     def role_of(self, pid, comm):
-        if comm == "specreg":
+        if comm in ("specreg", "fcgi-ceiling"):
             return "supervisor" if str(pid) == self.info.get("pool") \
                 else "worker"
         return "front"
 
     def restart(self, sendfile):
         self.p.stdin.write("restart %s\n" % sendfile)
+        self.p.stdin.flush()
+        self._read_info()
+
+    def probe(self, binary):
+        """bench/fcgi-ceiling in specreg's place, sendfile off."""
+        self.p.stdin.write("probe %s\n" % binary)
         self.p.stdin.flush()
         self._read_info()
 
@@ -810,6 +816,16 @@ class Bench:
                               path_of=lambda b: "/big.bin")
             self.record(rnd, t.name, "ceil_static_big", "B", res, m)
 
+    def ceil_fcgi(self, rnd, t):
+        """The front end's FastCGI ceiling: bench/fcgi-ceiling sends as
+        many bytes as pull_nosendfile, from memory, in 64 KiB records."""
+        self.quiesce()
+        m = Meter(t)
+        res = load.w_pull(t.url, self.data, m, None, self.cfg["pull_conc"],
+                          path_of=lambda b: "/v2/ceiling/%d" % b[1],
+                          check=False)
+        self.record(rnd, t.name, "ceil_fcgi", "B", res, m)
+
     @staticmethod
     def quiesce():
         os.sync()
@@ -917,6 +933,9 @@ class Bench:
                     if t.kind == "specreg" and t.workloads is None:
                         t.restart("off")
                         self.workload(rnd, t, "pull_nosendfile")
+                        if self.args.probe and self.args.ceilings:
+                            t.probe(self.args.probe)
+                            self.ceil_fcgi(rnd, t)
         finally:
             for t in targets:
                 t.stop()
@@ -996,6 +1015,8 @@ def parse_args():
                     "apache-proxy, and the variants " + ", ".join(VARIANTS))
     ap.add_argument("--workloads", help="comma-separated subset of " +
                     ",".join(WORKLOADS))
+    ap.add_argument("--probe", help="bench/fcgi-ceiling, built: the "
+                    "FastCGI ceiling next to pull_nosendfile")
     ap.add_argument("--workers", type=int, default=16,
                     help="specreg's pool size (default 16)")
     ap.add_argument("--no-distribution", dest="distribution",
@@ -1028,6 +1049,12 @@ def main():
         log("skopeo is not installed: no skopeo workloads")
         args.workloads = [w for w in args.workloads
                           if not w.startswith("skopeo")]
+    if "pull_nosendfile" in args.workloads:
+        # It GETs the blobs push_mono leaves, and is compared with
+        # distribution's pull.
+        for w in ("push_mono", "pull"):
+            if w not in args.workloads:
+                args.workloads.insert(0, w)
     bad = [w for w in args.workloads if w not in WORKLOADS]
     if bad:
         log("unknown workloads: %s" % ",".join(bad))

@@ -75,6 +75,10 @@ GOALS = [
     ("push_chunked", "rate", ">=", 1.0, ["lighttpd"]),
     ("push_mono", "cpu", "<=", 0.7, None),
     ("push_chunked", "cpu", "<=", 0.7, None),
+    # issue 17: specreg streaming the bytes itself (sendfile off)
+    ("pull_nosendfile", "rate", ">=", 1.0, ["lighttpd", "nginx"]),
+    ("pull_nosendfile", "cpu", "<=", 1.0, ["lighttpd", "nginx"]),
+    ("pull_nosendfile", "probe", ">=", 0.8, ["lighttpd", "nginx"]),
 ]
 
 
@@ -177,6 +181,9 @@ def fractions(runs, target, workload):
             dd = runs.value("machine", "ceil_dd_fdatasync", r["round"])
             if dd:
                 parts.setdefault("dd", []).append(rate / dd)
+    if workload == "pull_nosendfile" and probe_fractions(runs, target,
+                                                          workload):
+        parts["FastCGI probe"] = probe_fractions(runs, target, workload)
     return ", ".join("%.0f%% %s" % (100 * med(v), k)
                      for k, v in parts.items())
 
@@ -184,7 +191,7 @@ def fractions(runs, target, workload):
 def per_unit(r, secs):
     if not r.get("amount") or secs is None:
         return None
-    if INFO[r["workload"]][1] in ("MB/s",):
+    if r.get("unit") == "B":
         return secs / (r["amount"] / 1e9)
     return 1e3 * secs / r["amount"]
 
@@ -251,6 +258,16 @@ def legend(cfg):
     return ["  %-16s %s" % (w, INFO[w][0] % c) for w in ORDER]
 
 
+def probe_fractions(runs, target, workload):
+    """Rates as fractions of bench/fcgi-ceiling's, round by round."""
+    out = []
+    for r in runs.get(target, workload):
+        c = runs.value(target, "ceil_fcgi", r["round"])
+        if not r["errors"] and r.get("rate") and c:
+            out.append(r["rate"] / c)
+    return out
+
+
 def goals(runs):
     lines = ["%-14s %-6s %-8s %-22s %-20s %s" % (
         "workload", "what", "goal", "registry", "measured (median)",
@@ -260,8 +277,12 @@ def goals(runs):
             if t == DIST or (fronts and t.replace("specreg+", "") not in
                              fronts):
                 continue
-            v = med(ratios(runs, t, w, "rate" if key == "rate"
-                           else "cpu_per"))
+            if key == "probe":
+                v = med(probe_fractions(runs, t, w))
+            else:
+                v = med(ratios(runs, t, w, "rate" if key == "rate"
+                               else "cpu_per",
+                               "pull" if w == "pull_nosendfile" else w))
             if v is None:
                 continue
             met = v >= goal if op == ">=" else v <= goal
@@ -290,11 +311,16 @@ def ceilings(runs):
                      % t.replace("specreg+", ""), "req/s"))
         rows.append((t, "ceil_static_big", "%s: static %s GET, C=4" %
                      (t.replace("specreg+", ""), runs.big), "MB/s"))
+        rows.append((t, "ceil_fcgi", "%s: FastCGI probe, 64 KiB records, C=4"
+                     % t.replace("specreg+", ""), "MB/s"))
     for t, w, label, unit in rows:
         rs = [r for r in runs.get(t, w) if not r["errors"]]
         if rs:
-            lines.append("  %-48s %s %s" % (label, spread(
-                [r["rate"] for r in rs]), unit))
+            cpu = [r.get("cpu_per") for r in rs if r.get("cpu_per")]
+            lines.append("  %-48s %s %s%s" % (label, spread(
+                [r["rate"] for r in rs]), unit,
+                ", %s s/GB (%s)" % (spread(cpu), split(rs))
+                if w == "ceil_fcgi" and cpu else ""))
     return lines
 
 

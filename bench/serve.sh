@@ -13,6 +13,8 @@
 #	restart SENDFILE	restart the front end and the pool with
 #				[registry] sendfile = SENDFILE (same port,
 #				same storage); prints the new pids, "ready"
+#	probe BIN		the same with BIN (bench/fcgi-ceiling) in
+#				specreg's place, sendfile off
 # End of stdin stops everything and removes the private directory.
 #
 # Environment: SPECREG_BIN, BENCH_TEMPLATES, SPECREG_WORKERS, TMPDIR and
@@ -59,6 +61,12 @@ serve_report
 while read -r cmd arg; do
 	case $cmd in
 	restart)	serve_restart "$arg"; serve_report ;;
+	probe)
+		# shellcheck disable=SC2034 # lib.sh reads it
+		SPECREG_BIN=$arg
+		serve_restart off
+		serve_report
+		;;
 	*)		echo "error=unknown command $cmd" ;;
 	esac
 done

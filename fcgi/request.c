@@ -225,7 +225,12 @@ request_run(struct request *req)
 	if (err == REG_OK)
 		err = route_dispatch(req);
 	if (err != REG_OK) {
-		if (req->resp_started)
+		if (req->client_gone)
+			/* What clients do: not specreg's trouble. */
+			log_info("%s %s: the client went away after %llu "
+			    "body bytes", req->method_name, req->path,
+			    (unsigned long long)req->body_sent);
+		else if (req->resp_started)
 			/* Headers are on the wire; JSON would corrupt it. */
 			log_warnx("%s %s: %s after the response started",
 			    req->method_name, req->path,

@@ -86,6 +86,7 @@ struct request {
 	struct buf		 err_headers;	/* kept on errors */
 	uint64_t		 body_sent;	/* by resp_write() */
 	int			 resp_started;
+	int			 client_gone;	/* the web server hung up */
 	int			 resp_has_length;
 	struct buf		 detail;
 };

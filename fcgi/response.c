@@ -126,8 +126,10 @@ resp_write(struct request *req, const void *data, size_t len)
 		return (err);
 	if (req->method == M_HEAD || len == 0)
 		return (REG_OK);
-	if (req->io.write(req->io.arg, data, len) != 0)
+	if (req->io.write(req->io.arg, data, len) != 0) {
+		req->client_gone = 1;
 		return (REG_E_IO);
+	}
 	req->body_sent += len;
 	return (REG_OK);
 }

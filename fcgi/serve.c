@@ -42,6 +42,7 @@
 #include "common/util.h"
 #include "common/xmalloc.h"
 #include "fcgi/metrics.h"
+#include "fcgi/record.h"
 #include "fcgi/request.h"
 #include "fcgi/serve.h"
 #include "storage/prune.h"
@@ -50,6 +51,8 @@
 
 #define SERVE_BACKLOG	1024
 #define SERVE_MAX_KIDS	512
+/* Writes this big skip libfcgi's 8 KiB buffer (fcgi_write()). */
+#define FCGI_DIRECT_MIN	8192
 
 static volatile sig_atomic_t	serve_busy;
 static volatile sig_atomic_t	serve_quit;
@@ -116,11 +119,11 @@ fcgi_read(void *arg, void *data, size_t len)
 	return (n);
 }
 
+/* Bytes through libfcgi's stream buffer: headers, small bodies. */
 static int
-fcgi_write(void *arg, const void *data, size_t len)
+fcgi_put(FCGX_Request *fr, const void *data, size_t len)
 {
-	FCGX_Request	*fr = arg;
-	int		 n;
+	int	n;
 
 	while (len > 0) {
 		n = FCGX_PutStr(data, len > INT32_MAX ? INT32_MAX : (int)len,
@@ -131,6 +134,28 @@ fcgi_write(void *arg, const void *data, size_t len)
 		len -= (size_t)n;
 	}
 	return (0);
+}
+
+/*
+ * A body goes to the web server's socket in full-size records
+ * (fcgi/record.h), after what libfcgi holds (the headers).  A failed
+ * write marks libfcgi's stream as one of its own would, so that
+ * FCGX_Finish_r() closes the connection instead of keeping it.
+ */
+static int
+fcgi_write(void *arg, const void *data, size_t len)
+{
+	FCGX_Request	*fr = arg;
+
+	if (len < FCGI_DIRECT_MIN)
+		return (fcgi_put(fr, data, len));
+	if (FCGX_FFlush(fr->out) != 0 || FCGX_GetError(fr->out) != 0)
+		return (-1);
+	if (record_write(fr->ipcFd, fr->requestId, data, len) == 0)
+		return (0);
+	fr->out->FCGI_errno = errno;
+	fr->out->isClosed = 1;
+	return (-1);
 }
 
 static int

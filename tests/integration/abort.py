@@ -12,6 +12,10 @@
       FILE, with no end-of-stdin record: what a front end does when its
       client goes away.  With --eof stdin is ended properly and the
       answer's status is printed.
+  abort.py get HOST:PORT URI BYTES [-H 'K: V']...
+      GET URI, read BYTES bytes of the answer (status line and headers
+      included), then reset the connection: a client that goes away in
+      the middle of a body.  Prints the status line.
 
 Only the standard library; exit status 0 unless something local broke.
 """
@@ -144,7 +148,28 @@ def fcgi(addr, method, uri, length, body, rest):
     return 0
 
 
+def get(addr, uri, want, rest):
+    hdrs, _ = opts(rest)
+    s = connect(addr)
+    head = ["GET %s HTTP/1.1" % uri, "Host: %s" % addr] + hdrs
+    s.sendall(("\r\n".join(head) + "\r\n\r\n").encode())
+    got = b""
+    while len(got) < want:
+        b = s.recv(min(65536, want - len(got)))
+        if not b:
+            break
+        got += b
+    # Unread bytes and SO_LINGER 0: the web server sees a reset.
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                 struct.pack("ii", 1, 0))
+    s.close()
+    print(got.split(b"\r\n", 1)[0].decode("latin-1"))
+    return 0
+
+
 def main(argv):
+    if len(argv) >= 5 and argv[1] == "get":
+        return get(argv[2], argv[3], int(argv[4]), argv[5:])
     if len(argv) < 7 or argv[1] not in ("http", "fcgi"):
         sys.stderr.write(__doc__)
         return 2
