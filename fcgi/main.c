@@ -24,7 +24,7 @@
 #include "storage/store.h"
 
 static void __attribute__((__noreturn__))
-usage(int status)
+main_usage(int status)
 {
 	fprintf(status ? stderr : stdout,
 	    "usage: specreg [-d] [-c file] command [options]\n"
@@ -92,7 +92,7 @@ main_prune(const struct conf *conf, int dry_run, int untagged)
 }
 
 static void
-fsck_print(const char *line, void *arg)
+main_fsck_print(const char *line, void *arg)
 {
 	(void)arg;
 	printf("%s\n", line);
@@ -109,7 +109,7 @@ main_fsck(const struct conf *conf, int repair)
 
 	if ((st = store_open(conf->driver, conf->root)) == NULL)
 		return (EXIT_FAILURE);
-	rc = store_fsck(st, repair, fsck_print, NULL, &stats);
+	rc = store_fsck(st, repair, main_fsck_print, NULL, &stats);
 	store_close(st);
 	if (rc != REG_OK || stats.problems > stats.repaired)
 		return (EXIT_FAILURE);
@@ -136,12 +136,12 @@ main(int argc, char *argv[])
 			args.debug = 1;
 			break;
 		case 'h':
-			usage(EXIT_SUCCESS);
+			main_usage(EXIT_SUCCESS);
 		case 'V':
 			printf("specreg %s\n", PACKAGE_VERSION);
 			return (EXIT_SUCCESS);
 		default:
-			usage(EXIT_FAILURE);
+			main_usage(EXIT_FAILURE);
 		}
 	}
 	argc -= optind;
@@ -163,14 +163,14 @@ main(int argc, char *argv[])
 			else if (ch == 'r')
 				repair = 1;
 			else if (ch == 'h')
-				usage(EXIT_SUCCESS);
+				main_usage(EXIT_SUCCESS);
 			else
-				usage(EXIT_FAILURE);
+				main_usage(EXIT_FAILURE);
 		}
 	}
 	if (((dry_run || untagged) && strcmp(cmd, "prune") != 0) ||
 	    (repair && strcmp(cmd, "fsck") != 0))
-		usage(EXIT_FAILURE);
+		main_usage(EXIT_FAILURE);
 	if ((dbg = getenv("DEBUG")) != NULL && strcmp(dbg, "1") == 0)
 		args.debug = 1;
 
@@ -197,7 +197,7 @@ main(int argc, char *argv[])
 	else {
 		fprintf(stderr, "specreg: unknown command \"%s\"\n", cmd);
 		conf_release(&conf);
-		usage(EXIT_FAILURE);
+		main_usage(EXIT_FAILURE);
 	}
 	conf_release(&conf);
 	return (rc);
