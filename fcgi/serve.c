@@ -58,8 +58,8 @@
 static volatile sig_atomic_t	serve_quit;
 
 /* HTTP_* parameters joined for the request in progress (one at a time). */
-static char	*fcgi_joined[8];
-static size_t	 fcgi_njoined;
+static char	*serve_joined[8];
+static size_t	 serve_njoined;
 
 /*
  * nginx before 1.23 passes a header sent on several lines (Go clients
@@ -68,7 +68,7 @@ static size_t	 fcgi_njoined;
  * as HTTP does (RFC 9110, 5.3); Apache and lighttpd join them already.
  */
 static const char *
-fcgi_param(void *arg, const char *name)
+serve_param(void *arg, const char *name)
 {
 	FCGX_Request	 *fr = arg;
 	struct buf	  v = BUF_INIT;
@@ -77,10 +77,10 @@ fcgi_param(void *arg, const char *name)
 
 	if (strncmp(name, "HTTP_", 5) != 0)
 		return (FCGX_GetParam(name, fr->envp));
-	for (i = 0; i < fcgi_njoined; i++)
-		if (strncmp(fcgi_joined[i], name, len) == 0 &&
-		    fcgi_joined[i][len] == '=')
-			return (fcgi_joined[i] + len + 1);
+	for (i = 0; i < serve_njoined; i++)
+		if (strncmp(serve_joined[i], name, len) == 0 &&
+		    serve_joined[i][len] == '=')
+			return (serve_joined[i] + len + 1);
 	for (e = fr->envp; e != NULL && *e != NULL; e++) {
 		if (strncmp(*e, name, len) != 0 || (*e)[len] != '=')
 			continue;
@@ -90,23 +90,23 @@ fcgi_param(void *arg, const char *name)
 			buf_addstr(&v, ", ");
 		buf_addstr(&v, *e + len + 1);
 	}
-	if (n < 2 || fcgi_njoined == nitems(fcgi_joined)) {
+	if (n < 2 || serve_njoined == nitems(serve_joined)) {
 		buf_release(&v);
 		return (FCGX_GetParam(name, fr->envp));
 	}
-	fcgi_joined[fcgi_njoined++] = buf_detach(&v, NULL);
-	return (fcgi_joined[fcgi_njoined - 1] + len + 1);
+	serve_joined[serve_njoined++] = buf_detach(&v, NULL);
+	return (serve_joined[serve_njoined - 1] + len + 1);
 }
 
 static void
-fcgi_joined_clear(void)
+serve_joined_clear(void)
 {
-	while (fcgi_njoined > 0)
-		free(fcgi_joined[--fcgi_njoined]);
+	while (serve_njoined > 0)
+		free(serve_joined[--serve_njoined]);
 }
 
 static ssize_t
-fcgi_read(void *arg, void *data, size_t len)
+serve_read(void *arg, void *data, size_t len)
 {
 	FCGX_Request	*fr = arg;
 	int		 n;
@@ -120,7 +120,7 @@ fcgi_read(void *arg, void *data, size_t len)
 }
 
 static int
-fcgi_write(void *arg, const void *data, size_t len)
+serve_write(void *arg, const void *data, size_t len)
 {
 	FCGX_Request	*fr = arg;
 	int		 n;
@@ -137,7 +137,7 @@ fcgi_write(void *arg, const void *data, size_t len)
 }
 
 static int
-fcgi_body_error(void *arg)
+serve_body_error(void *arg)
 {
 	FCGX_Request	*fr = arg;
 
@@ -218,10 +218,10 @@ worker_loop(const struct conf *conf, struct store *store, int fd)
 		fatal("fcntl");
 	if (FCGX_InitRequest(&fr, fd, 0) != 0)
 		fatalx("FCGX_InitRequest failed");
-	io.param = fcgi_param;
-	io.read = fcgi_read;
-	io.write = fcgi_write;
-	io.body_error = fcgi_body_error;
+	io.param = serve_param;
+	io.read = serve_read;
+	io.write = serve_write;
+	io.body_error = serve_body_error;
 	io.arg = &fr;
 	while (worker_wait(fd, &open) == 0) {
 		if ((rc = FCGX_Accept_r(&fr)) == -EAGAIN ||
@@ -232,7 +232,7 @@ worker_loop(const struct conf *conf, struct store *store, int fd)
 		request_init(&req, conf, store, &io);
 		request_run(&req);
 		request_release(&req);
-		fcgi_joined_clear();
+		serve_joined_clear();
 		FCGX_Finish_r(&fr);
 	}
 	return (EXIT_SUCCESS);
@@ -278,7 +278,7 @@ super_sigchld(int sig)
 	super_child = 1;
 }
 
-/* Re-armed here, so a tick that lands outside sigsuspend() is late, not lost. */
+/* Re-armed here: a tick that lands outside sigsuspend() is late, not lost. */
 static void
 super_sigalrm(int sig)
 {
