@@ -23,6 +23,7 @@
  */
 #include "config.h"
 
+#include <sys/epoll.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -31,7 +32,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -152,10 +152,10 @@ worker_sigterm(int sig)
 }
 
 /*
- * SIGTERM and SIGINT stay blocked except while ppoll() waits for a
- * connection, so a worker never takes one it will not serve, and a
- * busy worker's reads are never cut short.  "open" is the mask ppoll()
- * waits with.
+ * SIGTERM and SIGINT stay blocked except while epoll_pwait() waits for
+ * a connection, so a worker never takes one it will not serve, and a
+ * busy worker's reads are never cut short.  "open" is the mask
+ * epoll_pwait() waits with.
  */
 static void
 worker_signals(sigset_t *open)
@@ -182,20 +182,36 @@ worker_signals(sigset_t *open)
 }
 
 /*
+ * An epoll set on the shared socket that wakes one idle worker per
+ * connection (EPOLLEXCLUSIVE), not the whole pool.
+ */
+static int
+worker_epoll(int fd)
+{
+	struct epoll_event	ev;
+	int			ep;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN | EPOLLEXCLUSIVE;
+	if ((ep = epoll_create1(EPOLL_CLOEXEC)) == -1 ||
+	    epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) == -1)
+		fatal("epoll");
+	return (ep);
+}
+
+/*
  * Wait until the shared socket has a connection, or a signal came: 0,
  * or -1 to stop.  The socket is non-blocking (one open file for the
  * whole pool), so a worker that loses the race for the connection gets
  * EAGAIN from accept() and comes back here instead of blocking.
  */
 static int
-worker_wait(int fd, const sigset_t *open)
+worker_wait(int ep, const sigset_t *open)
 {
-	struct pollfd	pfd;
+	struct epoll_event	ev;
 
-	pfd.fd = fd;
-	pfd.events = POLLIN;
-	if (ppoll(&pfd, 1, NULL, open) == -1 && errno != EINTR) {
-		log_warn("ppoll");
+	if (epoll_pwait(ep, &ev, 1, -1, open) == -1 && errno != EINTR) {
+		log_warn("epoll_pwait");
 		return (-1);
 	}
 	return (serve_quit ? -1 : 0);
@@ -209,13 +225,14 @@ worker_loop(const struct conf *conf, struct store *store, int fd)
 	struct request		req;
 	struct request_io	io;
 	sigset_t		open;
-	int			rc, flags;
+	int			rc, flags, ep;
 
 	worker_signals(&open);
 	metrics_add(MET_WORKER_STARTS, 1);
 	if ((flags = fcntl(fd, F_GETFL)) == -1 ||
 	    fcntl(fd, F_SETFL, flags | O_NONBLOCK) == -1)
 		fatal("fcntl");
+	ep = worker_epoll(fd);
 	if (FCGX_InitRequest(&fr, fd, 0) != 0)
 		fatalx("FCGX_InitRequest failed");
 	io.param = serve_param;
@@ -223,7 +240,7 @@ worker_loop(const struct conf *conf, struct store *store, int fd)
 	io.write = serve_write;
 	io.body_error = serve_body_error;
 	io.arg = &fr;
-	while (worker_wait(fd, &open) == 0) {
+	while (worker_wait(ep, &open) == 0) {
 		if ((rc = FCGX_Accept_r(&fr)) == -EAGAIN ||
 		    rc == -EWOULDBLOCK)
 			continue;
@@ -235,6 +252,7 @@ worker_loop(const struct conf *conf, struct store *store, int fd)
 		serve_joined_clear();
 		FCGX_Finish_r(&fr);
 	}
+	close(ep);
 	return (EXIT_SUCCESS);
 }
 
