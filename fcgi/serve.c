@@ -6,7 +6,9 @@
  * the pool.  With "listen" set, the supervisor binds once, forks the
  * workers, which all accept on the shared socket, replaces any that
  * dies (backing off when they die young) and on SIGTERM or SIGINT
- * passes the signal on and waits.
+ * passes the signal on and waits.  On SIGHUP it loads the configuration
+ * again and, if it is valid, starts new workers and retires the old
+ * ones (super_reconfigure()).
  *
  * With [storage] prune-interval set, the supervisor also forks a
  * "specreg prune" run (store_prune.c, safe while workers serve) every
