@@ -23,7 +23,8 @@ enum conf_type {
 	CT_CREDENTIAL,		/* a string that must be a real secret */
 	CT_U64,
 	CT_BOOL,
-	CT_SENDFILE
+	CT_SENDFILE,
+	CT_LOG_FORMAT
 };
 
 #define CONF_VAR_MAX	256	/* longest %(NAME) looked up, with NUL */
@@ -49,6 +50,8 @@ static const struct conf_key {
 	    offsetof(struct conf, x_accel_prefix), 0, 0 },
 	{ "registry", "read-only", CT_BOOL,
 	    offsetof(struct conf, read_only), 0, 0 },
+	{ "registry", "log-format", CT_LOG_FORMAT,
+	    offsetof(struct conf, log_format), 0, 0 },
 	{ "storage", "driver", CT_STR, offsetof(struct conf, driver), 0, 0 },
 	{ "storage", "root", CT_STR, offsetof(struct conf, root), 0, 0 },
 	{ "storage", "expiration", CT_U64,
@@ -78,6 +81,7 @@ struct conf_parse {
 	struct buf	 sub;		/* ...with its placeholders replaced */
 	int		 line;
 	int		 failed;
+	struct buf	*errs;		/* NULL: errors go to stderr */
 };
 
 void
@@ -140,11 +144,17 @@ conf_error(struct conf_parse *cp, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	if (cp->line > 0)
+	cp->failed++;
+	if (cp->errs != NULL && cp->failed > 1)
+		return;
+	if (cp->errs != NULL && cp->line > 0)
+		buf_addf(cp->errs, "%s:%d: %s", cp->name, cp->line, msg);
+	else if (cp->errs != NULL)
+		buf_addf(cp->errs, "%s: %s", cp->name, msg);
+	else if (cp->line > 0)
 		fprintf(stderr, "%s:%d: %s\n", cp->name, cp->line, msg);
 	else
 		fprintf(stderr, "%s: %s\n", cp->name, msg);
-	cp->failed = 1;
 }
 
 /*
@@ -369,6 +379,14 @@ conf_set(struct conf_parse *cp, const struct conf_key *k, const char *value)
 			conf_error(cp, "sendfile must be off, x-sendfile or "
 			    "x-accel-redirect");
 		break;
+	case CT_LOG_FORMAT:
+		if (strcmp(value, "text") == 0)
+			cp->conf->log_format = LOG_FORMAT_TEXT;
+		else if (strcmp(value, "json") == 0)
+			cp->conf->log_format = LOG_FORMAT_JSON;
+		else
+			conf_error(cp, "log-format must be text or json");
+		break;
 	}
 }
 
@@ -517,8 +535,13 @@ conf_substitute(const char *in, struct buf *out)
 	buf_addstr(out, in);
 }
 
-int
-conf_load_string(struct conf *c, const char *name, const char *text)
+/*
+ * Parse "text"; errors go to "errs" (the first, then how many more)
+ * or, if it is NULL, to stderr one a line.
+ */
+static int
+conf_parse_text(struct conf *c, const char *name, const char *text,
+    struct buf *errs)
 {
 	struct conf_parse	 cp;
 	int			 rc;
@@ -527,6 +550,7 @@ conf_load_string(struct conf *c, const char *name, const char *text)
 	cp.conf = c;
 	cp.name = name;
 	cp.text = text;
+	cp.errs = errs;
 	buf_init(&cp.raw);
 	buf_init(&cp.sub);
 	rc = ini_parse_stream(conf_reader, &cp, conf_handler, &cp);
@@ -538,37 +562,63 @@ conf_load_string(struct conf *c, const char *name, const char *text)
 	}
 	if (!cp.failed)
 		conf_validate(&cp);
+	if (errs != NULL && cp.failed > 1)
+		buf_addf(errs, " (and %d more)", cp.failed - 1);
 	buf_release(&cp.raw);
 	buf_release(&cp.sub);
 	return (cp.failed ? -1 : 0);
 }
 
 int
-conf_load(struct conf *c, const char *path)
+conf_load_string(struct conf *c, const char *name, const char *text)
 {
-	struct buf	 text = BUF_INIT;
+	return (conf_parse_text(c, name, text, NULL));
+}
+
+static int
+conf_read_file(struct conf *c, const char *path, struct buf *errs)
+{
+	struct buf	 text = BUF_INIT, msg = BUF_INIT;
 	char		 chunk[4096];
 	FILE		*f;
 	size_t		 n;
 	int		 rc;
 
-	if ((f = fopen(path, "r")) == NULL) {
-		fprintf(stderr, "%s: %s\n", path, strerror(errno));
-		return (-1);
+	if ((f = fopen(path, "r")) == NULL)
+		buf_addf(&msg, "%s: %s", path, strerror(errno));
+	else {
+		while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+			buf_add(&text, chunk, n);
+		fclose(f);
+		if (memchr(text.buf, '\0', text.len) != NULL)
+			buf_addf(&msg, "%s: contains a NUL byte", path);
 	}
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		buf_add(&text, chunk, n);
-	fclose(f);
-	if (memchr(text.buf, '\0', text.len) != NULL) {
-		fprintf(stderr, "%s: contains a NUL byte\n", path);
-		buf_release(&text);
-		return (-1);
+	if (msg.len > 0) {
+		if (errs != NULL)
+			buf_addstr(errs, msg.buf);
+		else
+			fprintf(stderr, "%s\n", msg.buf);
+		rc = -1;
+	} else {
+		free(c->path);
+		c->path = xstrdup(path);
+		rc = conf_parse_text(c, path, text.buf, errs);
 	}
-	free(c->path);
-	c->path = xstrdup(path);
-	rc = conf_load_string(c, path, text.buf);
+	buf_release(&msg);
 	buf_release(&text);
 	return (rc);
+}
+
+int
+conf_load(struct conf *c, const char *path)
+{
+	return (conf_read_file(c, path, NULL));
+}
+
+int
+conf_load_quiet(struct conf *c, const char *path, struct buf *errs)
+{
+	return (conf_read_file(c, path, errs));
 }
 
 const char *

@@ -26,6 +26,11 @@ enum conf_access {
 	ACCESS_WRITE = 2
 };
 
+enum conf_log_format {
+	LOG_FORMAT_TEXT = 0,		/* one line of words per request */
+	LOG_FORMAT_JSON			/* one JSON object per request */
+};
+
 enum conf_sendfile {
 	SENDFILE_OFF = 0,
 	SENDFILE_X_SENDFILE,		/* lighttpd, Apache mod_xsendfile */
@@ -58,6 +63,7 @@ struct conf {
 	enum conf_sendfile	 sendfile;
 	char			*x_accel_prefix;
 	int			 read_only;	/* refuse every write */
+	enum conf_log_format	 log_format;
 
 	/* [storage] */
 	char			*driver;
@@ -98,6 +104,12 @@ void	conf_release(struct conf *);
 /* Find the file to read when no -c was given; returns a static path. */
 const char *conf_default_path(const char *argv0);
 int	conf_load(struct conf *, const char *path);
+/*
+ * conf_load() for a running server (SIGHUP): nothing goes to stderr;
+ * on -1, "errs" gets one line, the first "file:line: message" and how
+ * many more there were.
+ */
+int	conf_load_quiet(struct conf *, const char *path, struct buf *errs);
 int	conf_load_string(struct conf *, const char *name, const char *text);
 /* Replace %(ZUUL_*) and %(SPECREG_*) placeholders from the environment. */
 void	conf_substitute(const char *, struct buf *);

@@ -64,6 +64,13 @@ log_vline(int level, int errnum, const char *fmt, va_list ap)
 	    errnum ? strerror(errnum) : "");
 }
 
+void
+log_raw(enum log_level level, const char *line)
+{
+	if ((int)level <= log_level)
+		fprintf(stderr, "%s\n", line);
+}
+
 #define LOG_FN(name, level, witherr)				\
 void								\
 name(const char *fmt, ...)					\

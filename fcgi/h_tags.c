@@ -24,7 +24,7 @@ struct page {
 };
 
 static enum reg_err
-page_parse(struct request *req, struct page *pg)
+tags_page_parse(struct request *req, struct page *pg)
 {
 	struct buf	nv = BUF_INIT;
 	uint64_t	n = 0;
@@ -47,7 +47,7 @@ page_parse(struct request *req, struct page *pg)
 
 /* Answer {"<key>": [...], ...} with a Link when there is more. */
 static enum reg_err
-page_reply(struct request *req, struct json_object *root, const char *key,
+tags_page_reply(struct request *req, struct json_object *root, const char *key,
     char **v, size_t nv, int more, const char *base, size_t n)
 {
 	struct json_object	*arr;
@@ -80,7 +80,7 @@ h_tags_list(struct request *req)
 	enum reg_err		 err;
 	int			 more = 0;
 
-	if ((err = page_parse(req, &pg)) != REG_OK)
+	if ((err = tags_page_parse(req, &pg)) != REG_OK)
 		goto out;
 	err = store_tags_list(req->store, req->name,
 	    pg.has_last ? pg.last.buf : NULL, pg.n, &tags, &ntags, &more);
@@ -96,7 +96,8 @@ h_tags_list(struct request *req)
 	root = json_object_new_object();
 	json_object_object_add(root, "name", json_object_new_string(req->name));
 	buf_addf(&base, "/v2/%s/tags/list", req->name);
-	err = page_reply(req, root, "tags", tags, ntags, more, base.buf, pg.n);
+	err = tags_page_reply(req, root, "tags", tags, ntags, more, base.buf,
+	    pg.n);
 out:
 	store_strv_free(tags, ntags);
 	buf_release(&base);
@@ -114,7 +115,7 @@ h_catalog(struct request *req)
 	int		 more = 0;
 
 	if ((err = auth_check(req, NULL, ACCESS_READ)) != REG_OK ||
-	    (err = page_parse(req, &pg)) != REG_OK)
+	    (err = tags_page_parse(req, &pg)) != REG_OK)
 		goto out;
 	err = store_catalog(req->store, pg.has_last ? pg.last.buf : NULL,
 	    pg.n, &repos, &nrepos, &more);
@@ -125,8 +126,8 @@ h_catalog(struct request *req)
 		repos = NULL;
 		nrepos = more = 0;
 	}
-	err = page_reply(req, json_object_new_object(), "repositories", repos,
-	    nrepos, more, "/v2/_catalog", pg.n);
+	err = tags_page_reply(req, json_object_new_object(), "repositories",
+	    repos, nrepos, more, "/v2/_catalog", pg.n);
 out:
 	store_strv_free(repos, nrepos);
 	buf_release(&pg.last);

@@ -32,7 +32,7 @@ upload_reply(struct request *req, int status, const char *uuid,
 }
 
 static enum reg_err
-blob_created(struct request *req, const struct digest *d)
+upload_blob_created(struct request *req, const struct digest *d)
 {
 	resp_status(req, 201);
 	resp_headerf(req, "Location", "/v2/%s/blobs/%s", req->name, d->str);
@@ -54,7 +54,7 @@ upload_uuid(struct request *req, char uuid[UUID_LEN + 1])
 
 /* The ?digest= parameter, or -1 after recording the failure. */
 static enum reg_err
-query_digest(struct request *req, const char *key, struct digest *d,
+upload_query_digest(struct request *req, const char *key, struct digest *d,
     int *found)
 {
 	struct buf	v = BUF_INIT;
@@ -99,7 +99,7 @@ upload_complete(struct request *req, const char *uuid,
 	}
 	metrics_add(MET_UPLOADS_FINISHED, 1);
 	metrics_add(MET_BLOBS_PUSHED, 1);
-	return (blob_created(req, d));
+	return (upload_blob_created(req, d));
 }
 
 /*
@@ -130,13 +130,14 @@ h_upload_start(struct request *req)
 	enum reg_err	err;
 	int		mount, monolithic;
 
-	if ((err = query_digest(req, "mount", &d, &mount)) != REG_OK)
+	if ((err = upload_query_digest(req, "mount", &d, &mount)) != REG_OK)
 		return (err);
 	if (mount && upload_mount(req, &d) == REG_OK) {
 		metrics_add(MET_BLOBS_PUSHED, 1);
-		return (blob_created(req, &d));
+		return (upload_blob_created(req, &d));
 	}
-	if ((err = query_digest(req, "digest", &d, &monolithic)) != REG_OK)
+	if ((err = upload_query_digest(req, "digest", &d, &monolithic)) !=
+	    REG_OK)
 		return (err);
 	if ((err = store_upload_start(req->store, req->name, uuid)) != REG_OK)
 		return (err);
@@ -164,7 +165,7 @@ h_upload_status(struct request *req)
 
 /* Content-Range: the offset a chunk claims and how long it may be. */
 static enum reg_err
-chunk_range(struct request *req, uint64_t *expect, uint64_t *limit)
+upload_chunk_range(struct request *req, uint64_t *expect, uint64_t *limit)
 {
 	uint64_t	start, end;
 
@@ -189,7 +190,7 @@ h_upload_chunk(struct request *req)
 	enum reg_err	err;
 
 	if ((err = upload_uuid(req, uuid)) != REG_OK ||
-	    (err = chunk_range(req, &expect, &limit)) != REG_OK)
+	    (err = upload_chunk_range(req, &expect, &limit)) != REG_OK)
 		return (err);
 	err = store_upload_append(req->store, req->name, uuid, expect, limit,
 	    req_read, req, &offset);
@@ -210,8 +211,8 @@ h_upload_finish(struct request *req)
 	int		found;
 
 	if ((err = upload_uuid(req, uuid)) != REG_OK ||
-	    (err = chunk_range(req, &expect, &limit)) != REG_OK ||
-	    (err = query_digest(req, "digest", &d, &found)) != REG_OK)
+	    (err = upload_chunk_range(req, &expect, &limit)) != REG_OK ||
+	    (err = upload_query_digest(req, "digest", &d, &found)) != REG_OK)
 		return (err);
 	if (!found)
 		return (req_fail(req, REG_E_DIGEST_INVALID,

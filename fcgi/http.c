@@ -16,7 +16,7 @@ struct media_range {
 };
 
 static const char *
-skip_ws(const char *p, const char *end)
+http_skip_ws(const char *p, const char *end)
 {
 	while (p < end && (*p == ' ' || *p == '\t'))
 		p++;
@@ -25,7 +25,7 @@ skip_ws(const char *p, const char *end)
 
 /* Parse "q=0.5" style values into thousandths; -1 if malformed. */
 static int
-parse_q(const char *p, const char *end)
+http_parse_q(const char *p, const char *end)
 {
 	int	q = 0, scale = 1000;
 
@@ -40,7 +40,7 @@ parse_q(const char *p, const char *end)
 			q += (*p - '0') * scale;
 		}
 	}
-	p = skip_ws(p, end);
+	p = http_skip_ws(p, end);
 	if (p != end || q > 1000)
 		return (-1);
 	return (q);
@@ -48,12 +48,12 @@ parse_q(const char *p, const char *end)
 
 /* Parse one comma-separated element of Accept. */
 static void
-parse_range(const char *p, const char *end, struct media_range *mr)
+http_parse_range(const char *p, const char *end, struct media_range *mr)
 {
 	const char	*semi, *param, *eq;
 	int		 q;
 
-	p = skip_ws(p, end);
+	p = http_skip_ws(p, end);
 	semi = memchr(p, ';', (size_t)(end - p));
 	mr->type = p;
 	mr->len = (size_t)((semi != NULL ? semi : end) - p);
@@ -61,12 +61,13 @@ parse_range(const char *p, const char *end, struct media_range *mr)
 		mr->len--;
 	mr->q = 1000;
 	while (semi != NULL) {
-		param = skip_ws(semi + 1, end);
+		param = http_skip_ws(semi + 1, end);
 		semi = memchr(param, ';', (size_t)(end - param));
 		eq = memchr(param, '=', (size_t)((semi ? semi : end) - param));
 		if (eq != NULL && eq - param == 1 &&
 		    (*param == 'q' || *param == 'Q')) {
-			q = parse_q(skip_ws(eq + 1, end), semi ? semi : end);
+			q = http_parse_q(http_skip_ws(eq + 1, end),
+			    semi ? semi : end);
 			mr->q = q < 0 ? 0 : q;
 		}
 	}
@@ -75,7 +76,7 @@ parse_range(const char *p, const char *end, struct media_range *mr)
 /* How specifically "mr" matches "type": 3 exact, 2 subtype wildcard,
  * 1 full wildcard, 0 not at all. */
 static int
-range_matches(const struct media_range *mr, const char *type)
+http_range_matches(const struct media_range *mr, const char *type)
 {
 	const char	*slash;
 	size_t		 tlen = strlen(type);
@@ -95,7 +96,7 @@ range_matches(const struct media_range *mr, const char *type)
 
 /* The q-value the Accept header gives "type": most specific range wins. */
 static int
-accept_q(const char *accept, const char *type)
+http_accept_q(const char *accept, const char *type)
 {
 	struct media_range	 mr;
 	const char		*p, *comma, *end;
@@ -105,8 +106,8 @@ accept_q(const char *accept, const char *type)
 	for (p = accept; p < end; p = comma + 1) {
 		if ((comma = memchr(p, ',', (size_t)(end - p))) == NULL)
 			comma = end;
-		parse_range(p, comma, &mr);
-		m = range_matches(&mr, type);
+		http_parse_range(p, comma, &mr);
+		m = http_range_matches(&mr, type);
 		if (m > best || (m == best && m > 0 && mr.q > q)) {
 			best = m;
 			q = mr.q;
@@ -128,7 +129,7 @@ accept_choose(const char *accept, const char *const *types, size_t n)
 	if (accept == NULL || *accept == '\0')
 		return (0);
 	for (i = 0; i < n; i++) {
-		q = accept_q(accept, types[i]);
+		q = http_accept_q(accept, types[i]);
 		if (q > bestq) {
 			bestq = q;
 			best = (int)i;

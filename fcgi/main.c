@@ -24,7 +24,7 @@
 #include "storage/store.h"
 
 static void __attribute__((__noreturn__))
-usage(int status)
+main_usage(int status)
 {
 	fprintf(status ? stderr : stdout,
 	    "usage: specreg [-d] [-c file] command [options]\n"
@@ -92,7 +92,7 @@ main_prune(const struct conf *conf, int dry_run, int untagged)
 }
 
 static void
-fsck_print(const char *line, void *arg)
+main_fsck_print(const char *line, void *arg)
 {
 	(void)arg;
 	printf("%s\n", line);
@@ -109,7 +109,7 @@ main_fsck(const struct conf *conf, int repair)
 
 	if ((st = store_open(conf->driver, conf->root)) == NULL)
 		return (EXIT_FAILURE);
-	rc = store_fsck(st, repair, fsck_print, NULL, &stats);
+	rc = store_fsck(st, repair, main_fsck_print, NULL, &stats);
 	store_close(st);
 	if (rc != REG_OK || stats.problems > stats.repaired)
 		return (EXIT_FAILURE);
@@ -119,12 +119,13 @@ main_fsck(const struct conf *conf, int repair)
 int
 main(int argc, char *argv[])
 {
-	struct conf	 conf;
-	const char	*path = NULL, *cmd, *listen = NULL, *dbg;
-	uint64_t	 workers = 0;
-	int		 ch, debug = 0, dry_run = 0, untagged = 0, rc;
-	int		 repair = 0;
+	struct conf		 conf;
+	struct serve_args	 args;
+	const char		*path = NULL, *cmd, *dbg;
+	int			 ch, dry_run = 0, untagged = 0, rc;
+	int			 repair = 0;
 
+	memset(&args, 0, sizeof(args));
 	while ((ch = getopt_long(argc, argv, "+c:dhV", main_opts,
 	    NULL)) != -1) {
 		switch (ch) {
@@ -132,15 +133,15 @@ main(int argc, char *argv[])
 			path = optarg;
 			break;
 		case 'd':
-			debug = 1;
+			args.debug = 1;
 			break;
 		case 'h':
-			usage(EXIT_SUCCESS);
+			main_usage(EXIT_SUCCESS);
 		case 'V':
 			printf("specreg %s\n", PACKAGE_VERSION);
 			return (EXIT_SUCCESS);
 		default:
-			usage(EXIT_FAILURE);
+			main_usage(EXIT_FAILURE);
 		}
 	}
 	argc -= optind;
@@ -151,9 +152,9 @@ main(int argc, char *argv[])
 		while ((ch = getopt_long(argc, argv, "+h", main_opts,
 		    NULL)) != -1) {
 			if (ch == 'l')
-				listen = optarg;
+				args.listen = optarg;
 			else if (ch == 'w' &&
-			    parse_u64(optarg, 1, 512, &workers) == 0)
+			    parse_u64(optarg, 1, 512, &args.workers) == 0)
 				continue;
 			else if (ch == 'n')
 				dry_run = 1;
@@ -162,16 +163,16 @@ main(int argc, char *argv[])
 			else if (ch == 'r')
 				repair = 1;
 			else if (ch == 'h')
-				usage(EXIT_SUCCESS);
+				main_usage(EXIT_SUCCESS);
 			else
-				usage(EXIT_FAILURE);
+				main_usage(EXIT_FAILURE);
 		}
 	}
 	if (((dry_run || untagged) && strcmp(cmd, "prune") != 0) ||
 	    (repair && strcmp(cmd, "fsck") != 0))
-		usage(EXIT_FAILURE);
+		main_usage(EXIT_FAILURE);
 	if ((dbg = getenv("DEBUG")) != NULL && strcmp(dbg, "1") == 0)
-		debug = 1;
+		args.debug = 1;
 
 	conf_init(&conf);
 	if (path == NULL)
@@ -180,13 +181,7 @@ main(int argc, char *argv[])
 		conf_release(&conf);
 		return (EXIT_FAILURE);
 	}
-	conf.debug = debug;
-	if (listen != NULL) {
-		free(conf.listen);
-		conf.listen = xstrdup(listen);
-	}
-	if (workers != 0)
-		conf.workers = workers;
+	serve_args_apply(&args, &conf);
 	log_init(conf.debug);
 
 	if (strcmp(cmd, "check-config") == 0) {
@@ -194,7 +189,7 @@ main(int argc, char *argv[])
 		rc = EXIT_SUCCESS;
 	} else if (strcmp(cmd, "serve") == 0) {
 		auth_init(&conf);
-		rc = serve_main(&conf);
+		rc = serve_main(&conf, &args);
 	} else if (strcmp(cmd, "prune") == 0)
 		rc = main_prune(&conf, dry_run, untagged);
 	else if (strcmp(cmd, "fsck") == 0)
@@ -202,7 +197,7 @@ main(int argc, char *argv[])
 	else {
 		fprintf(stderr, "specreg: unknown command \"%s\"\n", cmd);
 		conf_release(&conf);
-		usage(EXIT_FAILURE);
+		main_usage(EXIT_FAILURE);
 	}
 	conf_release(&conf);
 	return (rc);

@@ -4,10 +4,14 @@
 #include "config.h"
 
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
 
 #include "common/log.h"
 #include "common/util.h"
@@ -189,6 +193,53 @@ req_read_all(struct request *req, size_t max, struct buf *out)
 	return (REG_OK);
 }
 
+/* One line of words: "GET /v2/x/manifests/1 200 in=0 1.2ms user=u". */
+static void
+request_log_text(struct request *req, const char *query, int64_t us)
+{
+	log_info("%s %s%s%s %d in=%llu %.1fms%s%s", req->method_name,
+	    req->path, *query ? "?" : "", query, req->status,
+	    (unsigned long long)req->body_read, (double)us / 1e3,
+	    req->user != NULL ? " user=" : "",
+	    req->user != NULL ? req->user : "");
+}
+
+/* One JSON object, for log shippers; the same facts and a few more. */
+static void
+request_log_json(struct request *req, const char *query, int64_t us)
+{
+	struct json_object	*o = json_object_new_object();
+	char			 stamp[32], ms[32];
+	struct tm		 tm;
+	time_t			 now = time(NULL);
+
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	snprintf(ms, sizeof(ms), "%.3f", (double)us / 1e3);
+	json_object_object_add(o, "time", json_object_new_string(stamp));
+	json_object_object_add(o, "pid", json_object_new_int64(getpid()));
+	json_object_object_add(o, "request_id",
+	    json_object_new_string(req->reqid));
+	json_object_object_add(o, "user", req->user != NULL ?
+	    json_object_new_string(req->user) : NULL);
+	json_object_object_add(o, "method",
+	    json_object_new_string(req->method_name));
+	json_object_object_add(o, "route",
+	    json_object_new_string(route_name(req->route)));
+	json_object_object_add(o, "path", json_object_new_string(req->path));
+	json_object_object_add(o, "query", json_object_new_string(query));
+	json_object_object_add(o, "status", json_object_new_int(req->status));
+	json_object_object_add(o, "bytes_in",
+	    json_object_new_uint64(req->body_read));
+	json_object_object_add(o, "bytes_out",
+	    json_object_new_uint64(req->body_sent));
+	json_object_object_add(o, "duration_ms",
+	    json_object_new_double_s((double)us / 1e3, ms));
+	log_raw(LOG_LVL_INFO, json_object_to_json_string_ext(o,
+	    JSON_C_TO_STRING_PLAIN));
+	json_object_put(o);
+}
+
 /* Log the request and count it; "start" is when it began. */
 static void
 request_log(struct request *req, struct timespec *start)
@@ -207,11 +258,10 @@ request_log(struct request *req, struct timespec *start)
 		us = 0;
 	metrics_request(req->route, req->method, req->status, req->body_read,
 	    req->body_sent, (uint64_t)us);
-	log_info("%s %s%s%s %d in=%llu %.1fms%s%s", req->method_name,
-	    req->path, *query ? "?" : "", query, req->status,
-	    (unsigned long long)req->body_read, (double)us / 1e3,
-	    req->user != NULL ? " user=" : "",
-	    req->user != NULL ? req->user : "");
+	if (req->conf->log_format == LOG_FORMAT_JSON)
+		request_log_json(req, query, us);
+	else
+		request_log_text(req, query, us);
 }
 
 void

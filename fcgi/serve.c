@@ -6,7 +6,9 @@
  * the pool.  With "listen" set, the supervisor binds once, forks the
  * workers, which all accept on the shared socket, replaces any that
  * dies (backing off when they die young) and on SIGTERM or SIGINT
- * passes the signal on and waits.
+ * passes the signal on and waits.  On SIGHUP it loads the configuration
+ * again and, if it is valid, starts new workers and retires the old
+ * ones (super_reconfigure()).
  *
  * With [storage] prune-interval set, the supervisor also forks a
  * "specreg prune" run (store_prune.c, safe while workers serve) every
@@ -16,12 +18,14 @@
  * The metrics (metrics.h) are mapped before any fork: by the supervisor
  * for its pool, by each spawned worker from the shared file.
  *
- * A worker that gets SIGTERM while idle in accept() exits at once; a
- * busy one finishes its request first.  libfcgi's FCGX_Init() installs
- * a SIGTERM handler that only sets a flag, so ours replaces it.
+ * A worker that gets SIGTERM while it waits for a connection exits at
+ * once; a busy one finishes its request first (worker_signals() says
+ * how).  libfcgi's FCGX_Init() installs a SIGTERM handler that only
+ * sets a flag, so ours replaces it.
  */
 #include "config.h"
 
+#include <sys/epoll.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -29,6 +33,7 @@
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +46,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "common/xmalloc.h"
+#include "fcgi/auth.h"
 #include "fcgi/metrics.h"
 #include "fcgi/record.h"
 #include "fcgi/request.h"
@@ -51,15 +57,14 @@
 
 #define SERVE_BACKLOG	1024
 #define SERVE_MAX_KIDS	512
-/* Writes this big skip libfcgi's 8 KiB buffer (fcgi_write()). */
+/* Writes this big skip libfcgi's 8 KiB buffer (serve_write()). */
 #define FCGI_DIRECT_MIN	8192
 
-static volatile sig_atomic_t	serve_busy;
 static volatile sig_atomic_t	serve_quit;
 
 /* HTTP_* parameters joined for the request in progress (one at a time). */
-static char	*fcgi_joined[8];
-static size_t	 fcgi_njoined;
+static char	*serve_joined[8];
+static size_t	 serve_njoined;
 
 /*
  * nginx before 1.23 passes a header sent on several lines (Go clients
@@ -68,7 +73,7 @@ static size_t	 fcgi_njoined;
  * as HTTP does (RFC 9110, 5.3); Apache and lighttpd join them already.
  */
 static const char *
-fcgi_param(void *arg, const char *name)
+serve_param(void *arg, const char *name)
 {
 	FCGX_Request	 *fr = arg;
 	struct buf	  v = BUF_INIT;
@@ -77,10 +82,10 @@ fcgi_param(void *arg, const char *name)
 
 	if (strncmp(name, "HTTP_", 5) != 0)
 		return (FCGX_GetParam(name, fr->envp));
-	for (i = 0; i < fcgi_njoined; i++)
-		if (strncmp(fcgi_joined[i], name, len) == 0 &&
-		    fcgi_joined[i][len] == '=')
-			return (fcgi_joined[i] + len + 1);
+	for (i = 0; i < serve_njoined; i++)
+		if (strncmp(serve_joined[i], name, len) == 0 &&
+		    serve_joined[i][len] == '=')
+			return (serve_joined[i] + len + 1);
 	for (e = fr->envp; e != NULL && *e != NULL; e++) {
 		if (strncmp(*e, name, len) != 0 || (*e)[len] != '=')
 			continue;
@@ -90,23 +95,23 @@ fcgi_param(void *arg, const char *name)
 			buf_addstr(&v, ", ");
 		buf_addstr(&v, *e + len + 1);
 	}
-	if (n < 2 || fcgi_njoined == nitems(fcgi_joined)) {
+	if (n < 2 || serve_njoined == nitems(serve_joined)) {
 		buf_release(&v);
 		return (FCGX_GetParam(name, fr->envp));
 	}
-	fcgi_joined[fcgi_njoined++] = buf_detach(&v, NULL);
-	return (fcgi_joined[fcgi_njoined - 1] + len + 1);
+	serve_joined[serve_njoined++] = buf_detach(&v, NULL);
+	return (serve_joined[serve_njoined - 1] + len + 1);
 }
 
 static void
-fcgi_joined_clear(void)
+serve_joined_clear(void)
 {
-	while (fcgi_njoined > 0)
-		free(fcgi_joined[--fcgi_njoined]);
+	while (serve_njoined > 0)
+		free(serve_joined[--serve_njoined]);
 }
 
 static ssize_t
-fcgi_read(void *arg, void *data, size_t len)
+serve_read(void *arg, void *data, size_t len)
 {
 	FCGX_Request	*fr = arg;
 	int		 n;
@@ -121,7 +126,7 @@ fcgi_read(void *arg, void *data, size_t len)
 
 /* Bytes through libfcgi's stream buffer: headers, small bodies. */
 static int
-fcgi_put(FCGX_Request *fr, const void *data, size_t len)
+serve_put(FCGX_Request *fr, const void *data, size_t len)
 {
 	int	n;
 
@@ -143,12 +148,12 @@ fcgi_put(FCGX_Request *fr, const void *data, size_t len)
  * FCGX_Finish_r() closes the connection instead of keeping it.
  */
 static int
-fcgi_write(void *arg, const void *data, size_t len)
+serve_write(void *arg, const void *data, size_t len)
 {
 	FCGX_Request	*fr = arg;
 
 	if (len < FCGI_DIRECT_MIN)
-		return (fcgi_put(fr, data, len));
+		return (serve_put(fr, data, len));
 	if (FCGX_FFlush(fr->out) != 0 || FCGX_GetError(fr->out) != 0)
 		return (-1);
 	if (record_write(fr->ipcFd, fr->requestId, data, len) == 0)
@@ -159,7 +164,7 @@ fcgi_write(void *arg, const void *data, size_t len)
 }
 
 static int
-fcgi_body_error(void *arg)
+serve_body_error(void *arg)
 {
 	FCGX_Request	*fr = arg;
 
@@ -170,21 +175,24 @@ static void
 worker_sigterm(int sig)
 {
 	(void)sig;
-	if (!serve_busy)
-		_exit(0);
 	serve_quit = 1;
 }
 
+/*
+ * SIGTERM and SIGINT stay blocked except while epoll_pwait() waits for
+ * a connection, so a worker never takes one it will not serve, and a
+ * busy worker's reads are never cut short.  "open" is the mask
+ * epoll_pwait() waits with.
+ */
 static void
-worker_signals(void)
+worker_signals(sigset_t *open)
 {
 	struct sigaction	sa;
+	sigset_t		term;
 
 	memset(&sa, 0, sizeof(sa));
 	sigemptyset(&sa.sa_mask);
 	sa.sa_handler = worker_sigterm;
-	/* A busy worker's read() of the body must not fail with EINTR. */
-	sa.sa_flags = SA_RESTART;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
@@ -192,6 +200,48 @@ worker_signals(void)
 	sa.sa_handler = SIG_DFL;
 	sigaction(SIGCHLD, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	sigemptyset(&term);
+	sigaddset(&term, SIGTERM);
+	sigaddset(&term, SIGINT);
+	sigprocmask(SIG_BLOCK, &term, open);
+	sigdelset(open, SIGTERM);
+	sigdelset(open, SIGINT);
+}
+
+/*
+ * An epoll set on the shared socket that wakes one idle worker per
+ * connection (EPOLLEXCLUSIVE), not the whole pool.
+ */
+static int
+worker_epoll(int fd)
+{
+	struct epoll_event	ev;
+	int			ep;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN | EPOLLEXCLUSIVE;
+	if ((ep = epoll_create1(EPOLL_CLOEXEC)) == -1 ||
+	    epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) == -1)
+		fatal("epoll");
+	return (ep);
+}
+
+/*
+ * Wait until the shared socket has a connection, or a signal came: 0,
+ * or -1 to stop.  The socket is non-blocking (one open file for the
+ * whole pool), so a worker that loses the race for the connection gets
+ * EAGAIN from accept() and comes back here instead of blocking.
+ */
+static int
+worker_wait(int ep, const sigset_t *open)
+{
+	struct epoll_event	ev;
+
+	if (epoll_pwait(ep, &ev, 1, -1, open) == -1 && errno != EINTR) {
+		log_warn("epoll_pwait");
+		return (-1);
+	}
+	return (serve_quit ? -1 : 0);
 }
 
 /* One worker: accept and serve until told to stop. */
@@ -201,38 +251,55 @@ worker_loop(const struct conf *conf, struct store *store, int fd)
 	FCGX_Request		fr;
 	struct request		req;
 	struct request_io	io;
-	sigset_t		term, old;
+	sigset_t		open;
+	int			rc, flags, ep;
 
-	worker_signals();
+	worker_signals(&open);
 	metrics_add(MET_WORKER_STARTS, 1);
+	if ((flags = fcntl(fd, F_GETFL)) == -1 ||
+	    fcntl(fd, F_SETFL, flags | O_NONBLOCK) == -1)
+		fatal("fcntl");
+	ep = worker_epoll(fd);
 	if (FCGX_InitRequest(&fr, fd, 0) != 0)
 		fatalx("FCGX_InitRequest failed");
-	io.param = fcgi_param;
-	io.read = fcgi_read;
-	io.write = fcgi_write;
-	io.body_error = fcgi_body_error;
+	io.param = serve_param;
+	io.read = serve_read;
+	io.write = serve_write;
+	io.body_error = serve_body_error;
 	io.arg = &fr;
-	sigemptyset(&term);
-	sigaddset(&term, SIGTERM);
-	sigaddset(&term, SIGINT);
-	while (!serve_quit) {
-		if (FCGX_Accept_r(&fr) != 0)
+	while (worker_wait(ep, &open) == 0) {
+		if ((rc = FCGX_Accept_r(&fr)) == -EAGAIN ||
+		    rc == -EWOULDBLOCK)
+			continue;
+		if (rc != 0)
 			break;
-		/* No signal between accept() returning and busy being set. */
-		sigprocmask(SIG_BLOCK, &term, &old);
-		serve_busy = 1;
-		sigprocmask(SIG_SETMASK, &old, NULL);
 		request_init(&req, conf, store, &io);
 		request_run(&req);
 		request_release(&req);
-		fcgi_joined_clear();
+		serve_joined_clear();
 		FCGX_Finish_r(&fr);
-		serve_busy = 0;
 	}
+	close(ep);
 	return (EXIT_SUCCESS);
 }
 
+/* The supervisor of a "serve --listen" pool. */
+struct super {
+	const struct conf	*conf;		/* the one serving */
+	struct conf		*owned;		/* a reloaded one, or NULL */
+	const struct serve_args	*args;
+	struct store		*store;
+	int			 fd;
+	pid_t			*kids;		/* conf->workers slots */
+	time_t			*born;
+	unsigned		 backoff;
+	pid_t			 pruner;
+	sigset_t		 waitmask;	/* the mask outside the loop */
+};
+
 static volatile sig_atomic_t	super_stop;
+static volatile sig_atomic_t	super_reload;
+static volatile sig_atomic_t	super_child;
 static volatile sig_atomic_t	super_prune_due;
 static unsigned			super_prune_every;
 
@@ -242,7 +309,21 @@ super_sigterm(int sig)
 	super_stop = sig;
 }
 
-/* Re-armed here, so a tick that lands outside waitpid() is late, not lost. */
+static void
+super_sighup(int sig)
+{
+	(void)sig;
+	super_reload = 1;
+}
+
+static void
+super_sigchld(int sig)
+{
+	(void)sig;
+	super_child = 1;
+}
+
+/* Re-armed here: a tick that lands outside sigsuspend() is late, not lost. */
 static void
 super_sigalrm(int sig)
 {
@@ -251,9 +332,66 @@ super_sigalrm(int sig)
 	alarm(super_prune_every);
 }
 
+/*
+ * Handlers only set flags, and the signals stay blocked except inside
+ * sigsuspend() (and a back-off's sleep), so none is lost between a
+ * check of the flags and the wait.
+ */
+static void
+super_signals(struct super *s)
+{
+	struct sigaction	sa;
+	sigset_t		block;
+
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = super_sigterm;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = super_sighup;
+	sigaction(SIGHUP, &sa, NULL);
+	sa.sa_handler = super_sigchld;
+	sigaction(SIGCHLD, &sa, NULL);
+	sa.sa_handler = super_sigalrm;
+	sigaction(SIGALRM, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGHUP);
+	sigaddset(&block, SIGCHLD);
+	sigaddset(&block, SIGALRM);
+	sigprocmask(SIG_BLOCK, &block, &s->waitmask);
+}
+
+/* In a child just forked: the handlers and mask a process starts with. */
+static void
+super_child_signals(const struct super *s)
+{
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
+	signal(SIGCHLD, SIG_DFL);
+	signal(SIGALRM, SIG_DFL);
+	sigprocmask(SIG_SETMASK, &s->waitmask, NULL);
+}
+
+/* The prune timer of the configuration serving; never when read-only. */
+static void
+super_prune_timer(const struct conf *conf)
+{
+	super_prune_every = (unsigned)conf->prune_interval;
+	if (super_prune_every != 0 && conf->read_only) {
+		log_info("read-only: no background prune");
+		super_prune_every = 0;
+	}
+	alarm(super_prune_every);
+}
+
 /* Fork a prune run; 0 if none started. */
 static pid_t
-super_prune(const struct conf *conf, struct store *store)
+super_prune(const struct super *s)
 {
 	struct prune_opts	opts;
 	struct prune_stats	stats;
@@ -265,13 +403,12 @@ super_prune(const struct conf *conf, struct store *store)
 	}
 	if (pid == 0) {
 		prctl(PR_SET_PDEATHSIG, SIGTERM);
-		signal(SIGTERM, SIG_DFL);
-		signal(SIGINT, SIG_DFL);
+		super_child_signals(s);
 		prune_opts_init(&opts);
-		opts.upload_expiration = conf->upload_expiration;
-		opts.expiration = conf->expiration;
-		opts.grace = conf->prune_grace;
-		if (store_prune(store, &opts, &stats) != REG_OK)
+		opts.upload_expiration = s->conf->upload_expiration;
+		opts.expiration = s->conf->expiration;
+		opts.grace = s->conf->prune_grace;
+		if (store_prune(s->store, &opts, &stats) != REG_OK)
 			_exit(EXIT_FAILURE);
 		metrics_add(MET_PRUNE_RUNS, 1);
 		metrics_add(MET_PRUNE_FREED_BYTES, stats.bytes);
@@ -281,21 +418,8 @@ super_prune(const struct conf *conf, struct store *store)
 	return (pid);
 }
 
-static void
-super_prune_start(void)
-{
-	struct sigaction	sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sigemptyset(&sa.sa_mask);
-	/* No SA_RESTART: the alarm must interrupt waitpid(). */
-	sa.sa_handler = super_sigalrm;
-	sigaction(SIGALRM, &sa, NULL);
-	alarm(super_prune_every);
-}
-
 static pid_t
-super_spawn(const struct conf *conf, struct store *store, int fd)
+super_spawn(const struct super *s)
 {
 	pid_t	pid;
 
@@ -308,116 +432,208 @@ super_spawn(const struct conf *conf, struct store *store, int fd)
 		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		if (getppid() == 1)
 			_exit(0);
-		_exit(worker_loop(conf, store, fd));
+		super_child_signals(s);
+		_exit(worker_loop(s->conf, s->store, s->fd));
 	}
 	log_debug("worker %ld started", (long)pid);
 	return (pid);
 }
 
+/* Sleep with the signals open, so that SIGTERM cuts a back-off short. */
+static void
+super_sleep(const struct super *s, unsigned secs)
+{
+	sigset_t	blocked;
+
+	sigprocmask(SIG_SETMASK, &s->waitmask, &blocked);
+	sleep(secs);
+	sigprocmask(SIG_SETMASK, &blocked, NULL);
+}
+
 /* Refill the pool; back off while workers die within a second. */
 static void
-super_refill(const struct conf *conf, struct store *store, int fd,
-    pid_t *kids, time_t *born, unsigned *backoff)
+super_refill(struct super *s)
 {
 	uint64_t	i;
 	time_t		now = time(NULL);
 
-	for (i = 0; i < conf->workers && !super_stop; i++) {
-		if (kids[i] != 0)
+	for (i = 0; i < s->conf->workers && !super_stop; i++) {
+		if (s->kids[i] != 0)
 			continue;
-		if (born[i] != 0 && now - born[i] < 1) {
-			*backoff = *backoff ? (*backoff * 2 > 30 ? 30 :
-			    *backoff * 2) : 1;
+		if (s->born[i] != 0 && now - s->born[i] < 1) {
+			s->backoff = s->backoff ? (s->backoff * 2 > 30 ? 30 :
+			    s->backoff * 2) : 1;
 			log_warnx("workers are dying young; waiting %us",
-			    *backoff);
-			sleep(*backoff);
-		} else if (born[i] != 0)
-			*backoff = 0;
-		kids[i] = super_spawn(conf, store, fd);
-		born[i] = time(NULL);
-		if (kids[i] == -1)
-			kids[i] = 0;
+			    s->backoff);
+			super_sleep(s, s->backoff);
+		} else if (s->born[i] != 0)
+			s->backoff = 0;
+		s->kids[i] = super_spawn(s);
+		s->born[i] = time(NULL);
+		if (s->kids[i] == -1)
+			s->kids[i] = 0;
 	}
 }
 
+/*
+ * A new configuration, loaded and checked: its workers start, then the
+ * old ones get SIGTERM (an idle one leaves at once, a busy one after its
+ * request) and are reaped as strangers.  Both accept on the same socket
+ * meanwhile, so no connection waits for a gap.
+ */
 static void
-super_wait_all(pid_t *kids, uint64_t n)
+super_switch(struct super *s, struct conf *c, struct store *st)
+{
+	pid_t		*old = s->kids;
+	uint64_t	 i, n = s->conf->workers;
+
+	if (s->owned != NULL) {
+		conf_release(s->owned);
+		free(s->owned);
+	}
+	store_close(s->store);
+	s->conf = s->owned = c;
+	s->store = st;
+	s->kids = xcalloc(c->workers, sizeof(*s->kids));
+	free(s->born);
+	s->born = xcalloc(c->workers, sizeof(*s->born));
+	s->backoff = 0;
+	super_refill(s);
+	for (i = 0; i < n; i++)
+		if (old[i] > 0)
+			kill(old[i], SIGTERM);
+	free(old);
+	super_prune_timer(c);
+	log_info("reloaded %s: %llu workers%s", c->path,
+	    (unsigned long long)c->workers, c->read_only ? ", read-only" : "");
+}
+
+/* SIGHUP: read the file again; keep serving the old one if it is bad. */
+static void
+super_reconfigure(struct super *s)
+{
+	struct conf	*c = xcalloc(1, sizeof(*c));
+	struct store	*st;
+	struct buf	 why = BUF_INIT;
+
+	conf_init(c);
+	if (conf_load_quiet(c, s->conf->path, &why) == -1)
+		goto fail;
+	serve_args_apply(s->args, c);
+	if (c->listen == NULL || strcmp(c->listen, s->conf->listen) != 0) {
+		buf_addf(&why, "%s: [serve] listen changes only on a restart",
+		    c->path);
+		goto fail;
+	}
+	if ((st = store_open(c->driver, c->root)) == NULL) {
+		buf_addf(&why, "%s: cannot open %s storage at %s", c->path,
+		    c->driver, c->root);
+		goto fail;
+	}
+	auth_init(c);
+	super_switch(s, c, st);
+	buf_release(&why);
+	return;
+fail:
+	log_warnx("reload failed, the old configuration stays: %s", why.buf);
+	conf_release(c);
+	free(c);
+	buf_release(&why);
+}
+
+static void
+super_reaped(struct super *s, pid_t pid, int status)
+{
+	uint64_t	i;
+
+	if (pid == s->pruner) {
+		s->pruner = 0;
+		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+			log_warnx("prune %ld failed (status %d)", (long)pid,
+			    status);
+		return;
+	}
+	for (i = 0; i < s->conf->workers; i++)
+		if (s->kids[i] == pid)
+			break;
+	if (i == s->conf->workers) {
+		log_debug("retired worker %ld left (status %d)", (long)pid,
+		    status);
+		return;
+	}
+	s->kids[i] = 0;
+	if (super_stop)
+		return;
+	metrics_add(MET_WORKER_RESTARTS, 1);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		log_warnx("worker %ld died (status %d); replacing it",
+		    (long)pid, status);
+}
+
+static void
+super_reap(struct super *s)
+{
+	pid_t	pid;
+	int	status;
+
+	super_child = 0;
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+		super_reaped(s, pid, status);
+}
+
+/* SIGTERM the pool and the pruner; wait for every child, retired too. */
+static void
+super_wait_all(struct super *s)
 {
 	uint64_t	i;
 	int		status;
 
-	for (i = 0; i < n; i++)
-		if (kids[i] > 0)
-			kill(kids[i], SIGTERM);
-	for (i = 0; i < n; i++)
-		if (kids[i] > 0)
-			waitpid(kids[i], &status, 0);
+	alarm(0);
+	if (s->pruner > 0)
+		kill(s->pruner, SIGTERM);
+	for (i = 0; i < s->conf->workers; i++)
+		if (s->kids[i] > 0)
+			kill(s->kids[i], SIGTERM);
+	while (waitpid(-1, &status, 0) > 0 || errno == EINTR)
+		continue;
 }
 
 static int
-super_loop(const struct conf *conf, struct store *store, int fd)
+super_loop(struct super *s)
 {
-	struct sigaction	 sa;
-	pid_t			*kids, pid, pruner = 0;
-	time_t			*born;
-	unsigned		 backoff = 0;
-	uint64_t		 i;
-	int			 status;
-
-	memset(&sa, 0, sizeof(sa));
-	sigemptyset(&sa.sa_mask);
-	sa.sa_handler = super_sigterm;
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sa.sa_handler = SIG_IGN;
-	sigaction(SIGPIPE, &sa, NULL);
-	kids = xcalloc(conf->workers, sizeof(*kids));
-	born = xcalloc(conf->workers, sizeof(*born));
-	log_info("serving on %s with %llu workers", conf->listen,
-	    (unsigned long long)conf->workers);
-	if ((super_prune_every = (unsigned)conf->prune_interval) != 0 &&
-	    conf->read_only)
-		log_info("read-only: no background prune");
-	else if (super_prune_every != 0)
-		super_prune_start();
+	super_signals(s);
+	s->kids = xcalloc(s->conf->workers, sizeof(*s->kids));
+	s->born = xcalloc(s->conf->workers, sizeof(*s->born));
+	log_info("serving on %s with %llu workers", s->conf->listen,
+	    (unsigned long long)s->conf->workers);
+	super_prune_timer(s->conf);
 	while (!super_stop) {
-		super_refill(conf, store, fd, kids, born, &backoff);
+		super_reap(s);
+		if (super_reload) {
+			super_reload = 0;
+			super_reconfigure(s);
+		}
+		super_refill(s);
 		if (super_prune_due && !super_stop) {
 			super_prune_due = 0;
-			if (pruner == 0)
-				pruner = super_prune(conf, store);
+			if (s->pruner == 0)
+				s->pruner = super_prune(s);
 			else
 				log_warnx("prune %ld still runs; skipping "
-				    "a turn", (long)pruner);
+				    "a turn", (long)s->pruner);
 		}
-		if ((pid = waitpid(-1, &status, 0)) == -1)
-			continue;
-		if (pid == pruner) {
-			pruner = 0;
-			if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-				log_warnx("prune %ld failed (status %d)",
-				    (long)pid, status);
-			continue;
-		}
-		for (i = 0; i < conf->workers; i++)
-			if (kids[i] == pid)
-				kids[i] = 0;
-		if (super_stop)
-			continue;
-		metrics_add(MET_WORKER_RESTARTS, 1);
-		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-			log_warnx("worker %ld died (status %d); replacing it",
-			    (long)pid, status);
+		if (!super_stop && !super_reload && !super_child &&
+		    !super_prune_due)
+			sigsuspend(&s->waitmask);
 	}
 	log_info("signal %d: stopping the workers", (int)super_stop);
-	alarm(0);
-	if (pruner > 0) {
-		kill(pruner, SIGTERM);
-		waitpid(pruner, &status, 0);
+	super_wait_all(s);
+	free(s->kids);
+	free(s->born);
+	if (s->owned != NULL) {
+		conf_release(s->owned);
+		free(s->owned);
 	}
-	super_wait_all(kids, conf->workers);
-	free(kids);
-	free(born);
 	return (EXIT_SUCCESS);
 }
 
@@ -457,12 +673,25 @@ serve_metrics(const struct conf *conf)
 	buf_release(&path);
 }
 
-int
-serve_main(const struct conf *conf)
+void
+serve_args_apply(const struct serve_args *args, struct conf *conf)
 {
+	conf->debug = args->debug;
+	if (args->listen != NULL) {
+		free(conf->listen);
+		conf->listen = xstrdup(args->listen);
+	}
+	if (args->workers != 0)
+		conf->workers = args->workers;
+}
+
+int
+serve_main(const struct conf *conf, const struct serve_args *args)
+{
+	struct super	 s;
 	struct store	*store;
 	struct stat	 st;
-	int		 fd, rc;
+	int		 rc;
 
 	if (FCGX_Init() != 0)
 		fatalx("FCGX_Init failed");
@@ -472,8 +701,13 @@ serve_main(const struct conf *conf)
 		    conf->root);
 	serve_metrics(conf);
 	if (conf->listen != NULL && *conf->listen != '\0') {
-		fd = serve_listen(conf);
-		rc = super_loop(conf, store, fd);
+		memset(&s, 0, sizeof(s));
+		s.conf = conf;
+		s.args = args;
+		s.store = store;
+		s.fd = serve_listen(conf);
+		rc = super_loop(&s);
+		store = s.store;
 	} else {
 		if (fstat(0, &st) == -1 || !S_ISSOCK(st.st_mode))
 			fatalx("fd 0 is not a socket: run me from a web "

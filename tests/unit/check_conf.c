@@ -86,6 +86,8 @@ static const struct {
 	{ ROOT "[registry]\n[storage]\n[serve]\n", -1 },
 	{ ROOT "[registry]\nread-only = yes\n", -1 },
 	{ ROOT "[registry]\nread-only = no\n", -1 },
+	{ ROOT "[registry]\nlog-format = text\n", -1 },
+	{ ROOT "[registry]\nlog-format = json\n", -1 },
 	{ ROOT "[metrics]\nusername = m\npassword = p\n", -1 },
 	{ ROOT "[metrics]\nfile = /run/specreg/metrics\n", -1 },
 	/* Unknown keys and sections. */
@@ -112,6 +114,8 @@ static const struct {
 	/* Enumerations. */
 	{ ROOT "[registry]\nsendfile = on\n", 4 },
 	{ ROOT "[registry]\nread-only = true\n", 4 },
+	{ ROOT "[registry]\nlog-format = JSON\n", 4 },
+	{ ROOT "[registry]\nlog-format =\n", 4 },
 	{ ROOT "[metrics]\nbogus = 1\n", 4 },
 	{ ROOT SECRET "[user \"a\"]\npassword = p\naccess = admin\n", 7 },
 	/* Whole-file checks come last, without a line. */
@@ -184,6 +188,7 @@ START_TEST(test_conf_defaults)
 	ck_assert_uint_eq(c.nusers, 0);
 	ck_assert_int_eq(c.restricted, 0);
 	ck_assert_int_eq(c.read_only, 0);
+	ck_assert_int_eq(c.log_format, LOG_FORMAT_TEXT);
 	ck_assert_ptr_null(c.metrics_username);
 	ck_assert_ptr_null(c.metrics_password);
 	ck_assert_ptr_null(c.metrics_file);
@@ -205,6 +210,7 @@ START_TEST(test_conf_every_key)
 	    "token-lifetime = 600\n"
 	    "sendfile = x-accel-redirect\n"
 	    "x-accel-prefix = /_blobs\n"
+	    "log-format = json\n"
 	    "[storage]\n"
 	    "driver = filesystem\n"
 	    "root = /var/lib/specreg\n"
@@ -223,6 +229,7 @@ START_TEST(test_conf_every_key)
 	ck_assert_uint_eq(c.token_lifetime, 900);	/* the last one wins */
 	ck_assert_int_eq(c.sendfile, SENDFILE_X_ACCEL);
 	ck_assert_str_eq(c.x_accel_prefix, "/_blobs");
+	ck_assert_int_eq(c.log_format, LOG_FORMAT_JSON);
 	ck_assert_str_eq(c.root, "/var/lib/specreg");
 	ck_assert_uint_eq(c.expiration, 86400);
 	ck_assert_uint_eq(c.upload_expiration, 7200);
@@ -464,6 +471,47 @@ START_TEST(test_conf_load_file)
 }
 END_TEST
 
+/*
+ * What a running server reloads with: nothing on stderr, one line with
+ * the first error and the count of the others.
+ */
+START_TEST(test_conf_load_quiet)
+{
+	struct conf	 c;
+	struct buf	 err = BUF_INIT, why = BUF_INIT, want = BUF_INIT;
+	char		 path[] = "/tmp/check_conf.XXXXXX";
+	int		 fd;
+	const char	*text = ROOT "[registry]\nbogus = 1\nread-only = maybe\n"
+	    "[serve]\nworkers = 0\n";
+
+	fd = mkstemp(path);
+	ck_assert_int_ne(fd, -1);
+	ck_assert_int_eq(write(fd, text, strlen(text)), (int)strlen(text));
+	close(fd);
+	conf_init(&c);
+	capture_start();
+	ck_assert_int_eq(conf_load_quiet(&c, path, &why), -1);
+	capture_end(&err);
+	ck_assert_uint_eq(err.len, 0);
+	buf_addf(&want, "%s:4: unknown key \"bogus\" in section [registry] "
+	    "(and 2 more)", path);
+	ck_assert_str_eq(why.buf, want.buf);
+	conf_release(&c);
+
+	/* A missing file says so on the same one line. */
+	unlink(path);
+	buf_reset(&why);
+	conf_init(&c);
+	ck_assert_int_eq(conf_load_quiet(&c, path, &why), -1);
+	ck_assert_msg(strncmp(why.buf, path, strlen(path)) == 0 &&
+	    strchr(why.buf, '\n') == NULL, "why: %s", why.buf);
+	conf_release(&c);
+	buf_release(&err);
+	buf_release(&why);
+	buf_release(&want);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -478,6 +526,7 @@ main(void)
 	tcase_add_test(tc, test_conf_users);
 	tcase_add_test(tc, test_conf_write_only_not_restricted);
 	tcase_add_test(tc, test_conf_load_file);
+	tcase_add_test(tc, test_conf_load_quiet);
 	tcase_add_test(tc, test_conf_long_line);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("substitute");
