@@ -2,6 +2,7 @@
 # tests/integration/t0020-config.sh: "specreg check-config" refuses a bad
 # file naming file and line, accepts a good one, substitutes %(ZUUL_*)
 # and %(SPECREG_*) only, and "serve" refuses a bad file before serving.
+# front end: any
 # shellcheck source=tests/integration/lib.sh
 . "${top_srcdir:?}/tests/integration/lib.sh"
 

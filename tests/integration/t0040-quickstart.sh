@@ -13,6 +13,7 @@
 # its run directory goes) is $T/qs-tmp: every process of it names that
 # directory in its environment or command line, which is how
 # tests/integration/leftovers finds them.
+# front end: any
 # shellcheck source=tests/integration/lib.sh
 . "${top_srcdir:?}/tests/integration/lib.sh"
 need_cmd lighttpd curl setsid pgrep

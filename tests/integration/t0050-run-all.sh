@@ -9,6 +9,7 @@
 # tests/run-frontends (and for .ci/run: apt-get, tests/run-all,
 # tests/fuzz/run, bench/run) are stubs that pass or fail as $STUB_FAIL
 # says.
+# front end: any
 # shellcheck source=tests/integration/lib.sh
 . "${top_srcdir:?}/tests/integration/lib.sh"
 

@@ -3,6 +3,7 @@
 # warning (man -l), lexgrog finds their NAME lines, and specreg.ini(5)
 # documents exactly the keys that deploy/specreg.ini documents and
 # common/conf.c accepts.
+# front end: any
 # shellcheck source=tests/integration/lib.sh
 . "${top_srcdir:?}/tests/integration/lib.sh"
 need_cmd man lexgrog

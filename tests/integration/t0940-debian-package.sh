@@ -12,6 +12,7 @@
 # This changes the machine while it runs: it needs root and skips when a
 # specreg package is installed already or /run/specreg exists.  The user
 # it creates is removed again.
+# front end: any
 # shellcheck source=tests/integration/lib.sh
 . "${top_srcdir:?}/tests/integration/lib.sh"
 need_cmd dpkg-buildpackage dh lintian dpkg setpriv lighttpd curl jq

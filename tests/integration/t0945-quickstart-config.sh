@@ -2,6 +2,7 @@
 # tests/integration/t0945-quickstart-config.sh: "./quickstart --config
 # FILE" serves with FILE's settings (here read-only and a JSON log),
 # while the port and the data directory still come from the flags.
+# front end: any
 # shellcheck source=tests/integration/lib.sh
 . "${top_srcdir:?}/tests/integration/lib.sh"
 need_cmd lighttpd curl jq
