@@ -51,7 +51,10 @@ trap '_t0940_rc=$?; deb_remove || _t0940_rc=1; lib_cleanup "$_t0940_rc"' EXIT
 
 # Build from a copy of the tree: its git files, or all of it.
 mkdir "$T/build" "$T/build/specreg"
-if git -C "$top_srcdir" rev-parse --git-dir >/dev/null 2>&1; then
+# (A tree inside a checkout, as run-all's ASan copy under _build/, is
+# not the checkout: copy all of it.)
+if [ "$(git -C "$top_srcdir" rev-parse --show-toplevel 2>/dev/null)" = \
+    "$(cd "$top_srcdir" && pwd -P)" ]; then
 	(cd "$top_srcdir" && git ls-files -co --exclude-standard) |
 	    (cd "$top_srcdir" && tar -cf - -T -) |
 	    tar -xf - -C "$T/build/specreg"

@@ -6,23 +6,31 @@
 # shellcheck source=tests/integration/lib.sh
 . "${top_srcdir:?}/tests/integration/lib.sh"
 need_cmd lighttpd curl jq
-# quickstart builds and runs the tree it lives in: only an in-tree build.
-if [ ! -f "$top_srcdir/Makefile" ] ||
-    [ "$(cd "$(dirname "$SPECREG_BIN")" && pwd)" != "$(cd "$top_srcdir" && pwd)" ]; then
-	skip "quickstart needs an in-tree build"
+# quickstart runs from a scratch copy with the binary under test (as in
+# t0040), so that the test also runs from an out-of-tree build.
+QS=$T/qs-tree
+mkdir -p "$QS/deploy" "$T/bin" || harness_error "cannot create $QS"
+if ! cp "$top_srcdir/quickstart" "$QS/" ||
+    ! cp "$top_srcdir/deploy/lighttpd.conf" "$QS/deploy/" ||
+    ! cp "$SPECREG_BIN" "$QS/specreg"; then
+	harness_error "cannot copy quickstart, lighttpd.conf and specreg"
 fi
+printf '#!/bin/sh\nexit 0\n' >"$QS/configure"
+printf 'specreg:\n\t@:\n' >"$QS/Makefile"
+printf '#!/bin/sh\necho "install ok installed"\n' >"$T/bin/dpkg-query"
+chmod +x "$QS/configure" "$T/bin/dpkg-query"
 PORT=$(free_port)
 URL=http://127.0.0.1:$PORT
 cat >"$T/mine.ini" <<EOF
 [registry]
 read-only = yes
 log-format = json
-public-url = http://192.0.2.1:1
+public-url = http://127.0.0.1:1
 [storage]
 root = $T/elsewhere
 EOF
 mkdir "$T/qs"
-"$top_srcdir/quickstart" --port "$PORT" --data "$T/qs" \
+PATH=$T/bin:$PATH "$QS/quickstart" --port "$PORT" --data "$T/qs" \
     --config "$T/mine.ini" >"$T/quickstart.log" 2>&1 &
 qs=$!
 n=300
