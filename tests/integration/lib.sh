@@ -114,6 +114,24 @@ need_cmd() {
 	done
 }
 
+# quickstart_copy DIR: a scratch tree in DIR from which ./quickstart
+# runs the binary under test: the script, deploy/lighttpd.conf,
+# $SPECREG_BIN, and a configure and a Makefile with nothing to do; and
+# $T/bin/dpkg-query, which says every package is installed (put $T/bin
+# first in PATH).
+quickstart_copy() {
+	mkdir -p "$1/deploy" "$T/bin" || harness_error "cannot create $1"
+	if ! cp "$top_srcdir/quickstart" "$1/" ||
+	    ! cp "$top_srcdir/deploy/lighttpd.conf" "$1/deploy/" ||
+	    ! cp "$SPECREG_BIN" "$1/specreg"; then
+		harness_error "cannot copy quickstart, lighttpd.conf and specreg"
+	fi
+	printf '#!/bin/sh\nexit 0\n' >"$1/configure"
+	printf 'specreg:\n\t@:\n' >"$1/Makefile"
+	printf '#!/bin/sh\necho "install ok installed"\n' >"$T/bin/dpkg-query"
+	chmod +x "$1/configure" "$T/bin/dpkg-query"
+}
+
 # --- Processes and ports ---------------------------------------------------
 
 # pid_alive PID: true while PID runs (a zombie counts as gone).

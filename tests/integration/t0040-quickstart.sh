@@ -19,17 +19,8 @@
 need_cmd lighttpd curl setsid pgrep
 
 QS=$T/qs
-mkdir -p "$QS/deploy" "$T/bin" "$T/qs-tmp" ||
-    harness_error "cannot create $QS"
-if ! cp "$top_srcdir/quickstart" "$QS/" ||
-    ! cp "$top_srcdir/deploy/lighttpd.conf" "$QS/deploy/" ||
-    ! cp "$SPECREG_BIN" "$QS/specreg"; then
-	harness_error "cannot copy quickstart, lighttpd.conf and specreg"
-fi
-printf '#!/bin/sh\nexit 0\n' >"$QS/configure"
-printf 'specreg:\n\t@:\n' >"$QS/Makefile"
-printf '#!/bin/sh\necho "install ok installed"\n' >"$T/bin/dpkg-query"
-chmod +x "$QS/configure" "$T/bin/dpkg-query"
+quickstart_copy "$QS"
+mkdir "$T/qs-tmp" || harness_error "cannot create $T/qs-tmp"
 
 # qs_start: run quickstart in a session of its own (SIGINT not ignored,
 # as in a terminal) on a free port; return once it serves, with its
@@ -63,9 +54,12 @@ qs_start() {
 # exits first.
 qs_run() {
 	QS_PORT=$(free_port)
+	# Emptied here, not by the job's redirection, which may come after
+	# the first grep below: that would find the last run's line.
+	: >"$T/qs.log"
 	TMPDIR=$T/qs-tmp PATH=$T/bin:$PATH setsid \
 	    env --default-signal=INT sh "$QS/quickstart" --port "$QS_PORT" \
-	    --data "$DATA" </dev/null >"$T/qs.log" 2>&1 &
+	    --data "$DATA" </dev/null >>"$T/qs.log" 2>&1 &
 	QS_PID=$!
 	_qr_n=300
 	until grep -q 'specreg is serving' "$T/qs.log"; do

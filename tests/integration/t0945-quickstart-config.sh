@@ -9,16 +9,7 @@ need_cmd lighttpd curl jq
 # quickstart runs from a scratch copy with the binary under test (as in
 # t0040), so that the test also runs from an out-of-tree build.
 QS=$T/qs-tree
-mkdir -p "$QS/deploy" "$T/bin" || harness_error "cannot create $QS"
-if ! cp "$top_srcdir/quickstart" "$QS/" ||
-    ! cp "$top_srcdir/deploy/lighttpd.conf" "$QS/deploy/" ||
-    ! cp "$SPECREG_BIN" "$QS/specreg"; then
-	harness_error "cannot copy quickstart, lighttpd.conf and specreg"
-fi
-printf '#!/bin/sh\nexit 0\n' >"$QS/configure"
-printf 'specreg:\n\t@:\n' >"$QS/Makefile"
-printf '#!/bin/sh\necho "install ok installed"\n' >"$T/bin/dpkg-query"
-chmod +x "$QS/configure" "$T/bin/dpkg-query"
+quickstart_copy "$QS"
 PORT=$(free_port)
 URL=http://127.0.0.1:$PORT
 cat >"$T/mine.ini" <<EOF
