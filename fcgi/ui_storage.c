@@ -1,7 +1,7 @@
 /*
  * fcgi/ui_storage.c: /ui/storage, what the store holds: bytes and
- * blobs, manifests, and the largest repositories as a bar chart drawn
- * in inline SVG.
+ * blobs, manifests, the last prune and what it freed, and the largest
+ * repositories as a bar chart drawn in inline SVG.
  */
 #include "config.h"
 
@@ -123,18 +123,40 @@ storage_sizes(struct request *req, char **names, size_t n,
 	return (rs);
 }
 
+/* The last prune that was not a dry run, as a row of the summary. */
 static void
-storage_render(struct buf *b, const struct blob_totals *bt, size_t nrepos,
-    uint64_t manifests, const struct repo_size *rs)
+storage_prune(struct request *req, struct buf *b)
+{
+	struct prune_stats	ps;
+	time_t			when;
+	char			sz[UI_SIZE_LEN], tm[UI_TIME_LEN];
+
+	if (store_prune_last(req->store, &when, &ps) != REG_OK) {
+		ui_addf(b, "<dt>Last prune</dt><dd>none recorded</dd>\n");
+		return;
+	}
+	ui_addf(b, "<dt>Last prune</dt><dd>%s: freed %s, removed %llu "
+	    "blobs, %llu manifests, %llu tags, %llu uploads</dd>\n",
+	    ui_time(when, tm), ui_size(ps.bytes, sz),
+	    (unsigned long long)ps.blobs, (unsigned long long)ps.manifests,
+	    (unsigned long long)ps.tags, (unsigned long long)ps.uploads);
+}
+
+static void
+storage_render(struct request *req, struct buf *b,
+    const struct blob_totals *bt, size_t nrepos, uint64_t manifests,
+    const struct repo_size *rs)
 {
 	char	sz[UI_SIZE_LEN];
 
 	ui_addf(b, "<h1>Storage</h1>\n<dl class=\"summary\" id=\"totals\">\n"
 	    "<dt>Bytes used</dt><dd>%s</dd>\n<dt>Blobs</dt><dd>%llu</dd>\n"
 	    "<dt>Manifests</dt><dd>%llu</dd>\n"
-	    "<dt>Repositories</dt><dd>%zu</dd>\n</dl>\n",
+	    "<dt>Repositories</dt><dd>%zu</dd>\n",
 	    ui_size(bt->bytes, sz), (unsigned long long)bt->count,
 	    (unsigned long long)manifests, nrepos);
+	storage_prune(req, b);
+	ui_addf(b, "</dl>\n");
 	ui_addf(b, "<h2>Largest repositories</h2>\n");
 	storage_chart(b, rs, nrepos);
 	storage_table(b, rs, nrepos);
@@ -158,7 +180,7 @@ ui_page_storage(struct request *req)
 		return (ui_error(req, 500, "The store could not be read."));
 	rs = storage_sizes(req, names, n, &manifests);
 	ui_begin(&b, "Storage");
-	storage_render(&b, &bt, n, manifests, rs);
+	storage_render(req, &b, &bt, n, manifests, rs);
 	ui_end(&b);
 	for (i = 0; i < n; i++)
 		free(rs[i].name);

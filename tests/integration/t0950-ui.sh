@@ -101,6 +101,14 @@ jq -cn --arg at application/vnd.example.signature --arg ann "$HOSTILE" \
     annotations: {"org.example.note": $ann}}' >"$T/sig.json"
 manifest_put "$R" "$(digest_of "$T/sig.json")" "$OCI" "$T/sig.json"
 
+note "a prune, for the storage page to report"
+set -- "$SPECREG_BIN" -c "$T/specreg.ini" prune
+if [ "$(id -u)" = 0 ] && [ "$(stat -c %u "$DATA")" != 0 ]; then
+	set -- setpriv --reuid="$(stat -c %u "$DATA")" \
+	    --regid="$(stat -c %g "$DATA")" --clear-groups "$@"
+fi
+"$@" 2>>"$T/prune.log" || fail "prune: $(tail -3 "$T/prune.log")"
+
 note "the browser"
 mkdir -p "$T/shots"
 NODE_PATH=$NODE_DIR/node_modules UI_URL=$URL UI_HOST=$HOSTPORT \

@@ -143,6 +143,8 @@ async function asReader(browser) {
 	await visit(page, "/ui/storage", "ui-storage.png");
 	check(await page.locator("svg.chart rect.bar").count() === 2,
 	    "a bar per repository");
+	t = await page.textContent("#totals");
+	check(/Last prune.*UTC: freed/.test(t), `the last prune: ${t}`);
 	t = await cellTexts(page, "#largest tbody td:first-child");
 	check(t.length === 2, `largest repositories: ${t}`);
 	await ctx.close();
