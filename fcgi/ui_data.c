@@ -247,34 +247,41 @@ blobset_total(struct blobset *bs)
 	return (total);
 }
 
-/* store_walk_fn over manifest links: add what the manifest holds. */
+/*
+ * store_walk_fn over manifest links: add what the manifest holds.  Only
+ * the manifest is read (an index's children are links of their own).
+ */
 static enum reg_err
 blobset_manifest(const char *path, const struct digest *d,
     const struct stor_stat *ss, void *arg)
 {
-	struct blobset	*bs = arg;
-	struct ui_image	 im;
-	size_t		 i;
-	enum reg_err	 rc;
+	struct blobset		*bs = arg;
+	struct manifest_meta	 meta;
+	struct manifest_parsed	 mp;
+	struct buf		 body = BUF_INIT, detail = BUF_INIT;
+	size_t			 i;
+	enum reg_err		 rc;
 
 	(void)path;
 	(void)ss;
 	if (d == NULL)
 		return (REG_OK);
-	if ((rc = ui_image_load(bs->st, bs->name, d, &im)) != REG_OK)
-		return (rc == REG_E_NOENT ? REG_OK : rc);
-	bs->manifests++;
-	blobset_add(bs, d, im.meta.size);
-	if (im.parsed && im.mp.kind == MANIFEST_IMAGE) {
-		if (im.mp.has_config)
-			blobset_add(bs, &im.mp.config.digest,
-			    im.mp.config.size);
-		for (i = 0; i < im.mp.nrefs; i++)
-			blobset_add(bs, &im.mp.refs[i].digest,
-			    im.mp.refs[i].size);
+	rc = store_manifest_get(bs->st, bs->name, d, &body, &meta);
+	if (rc == REG_OK) {
+		bs->manifests++;
+		blobset_add(bs, d, meta.size);
 	}
-	ui_image_release(&im);
-	return (REG_OK);
+	if (rc == REG_OK && manifest_parse(body.buf, body.len,
+	    meta.media_type, &mp, &detail) == REG_OK) {
+		if (mp.kind == MANIFEST_IMAGE && mp.has_config)
+			blobset_add(bs, &mp.config.digest, mp.config.size);
+		for (i = 0; mp.kind == MANIFEST_IMAGE && i < mp.nrefs; i++)
+			blobset_add(bs, &mp.refs[i].digest, mp.refs[i].size);
+		manifest_parsed_release(&mp);
+	}
+	buf_release(&body);
+	buf_release(&detail);
+	return (rc == REG_E_NOENT ? REG_OK : rc);
 }
 
 enum reg_err

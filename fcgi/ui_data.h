@@ -3,7 +3,9 @@
  *
  * Sizes are compressed sizes as pushed: an image's is its manifest,
  * config and layers; an index's adds up its child manifests' images.
- * A repository's size counts each blob its manifests reference once.
+ * A repository's size counts each blob its manifests reference once;
+ * ui_repo_stats() reads every manifest of the repository (not their
+ * configs) to add it up, so it costs what the repository holds.
  * Results are REG_OK, REG_E_NOENT or REG_E_IO, as in store.h.
  */
 #ifndef SPECREG_FCGI_UI_DATA_H
@@ -31,7 +33,11 @@ struct ui_image {
 	struct buf		 platforms;	/* "linux/amd64, linux/arm64" */
 };
 
-/* Load manifest "d" of repository "name" with its sizes and platforms. */
+/*
+ * Load manifest "d" of repository "name" with its sizes and platforms
+ * (reading an image's config, an index's children).  On failure there
+ * is nothing to release.
+ */
 enum reg_err	ui_image_load(struct store *, const char *name,
 		    const struct digest *, struct ui_image *);
 void		ui_image_release(struct ui_image *);
