@@ -12,9 +12,9 @@
 #include "fcgi/ui.h"
 #include "fcgi/ui_html.h"
 
-#define UI_CSP	"default-src 'none'; script-src 'self'; style-src 'self'; " \
-	"img-src 'self'; connect-src 'self'; form-action 'self'; " \
-	"frame-ancestors 'none'; base-uri 'none'"
+#define UI_CSP	"default-src 'none'; script-src 'self'; " \
+	"style-src 'self'; img-src 'self'; connect-src 'self'; " \
+	"form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 #define UI_COOKIE	"specreg_csrf"
 #define UI_STATIC	"/ui/static/"
 

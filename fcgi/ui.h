@@ -2,7 +2,8 @@
  * fcgi/ui.h: the web UI, server-rendered HTML at "/" and under "/ui/".
  *
  *   /				repositories, ?q= filter, ?page=
- *   /ui/repo?name=N		a repository's tags, ?sort=time|name
+ *   /ui/repo?name=N		a repository's tags, ?sort=time|name,
+ *				?page=, ?n= of them
  *   /ui/image?name=N&ref=R	an image (R a tag or a digest)
  *   /ui/storage		what the store holds
  *   /ui/delete			confirm (GET) and delete (POST) a tag or

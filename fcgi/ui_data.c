@@ -131,7 +131,7 @@ index_load(struct store *st, const char *name, struct ui_image *im)
 		im->total += image_bytes(&child);
 		ui_image_release(&child);
 		if (rc == REG_E_NOENT)
-			rc = REG_OK;	/* not pushed here: nothing to add */
+			rc = REG_OK;	/* not here: nothing to add */
 	}
 	buf_release(&detail);
 	return (rc);

@@ -308,7 +308,8 @@ ui_page_image(struct request *req)
 		rc = ui_image_load(req->store, name, &d, &im);
 	if (rc != REG_OK) {
 		buf_release(&ref);
-		return (rc == REG_E_NOENT ? ui_error(req, 404, "No such image.") :
+		return (rc == REG_E_NOENT ?
+		    ui_error(req, 404, "No such image.") :
 		    ui_error(req, 500, "The store could not be read."));
 	}
 	buf_addf(&title, "%s %s", name, ref.buf);

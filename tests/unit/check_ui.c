@@ -31,11 +31,12 @@ static const struct {
 } escapes[] = {
 	{ "", "" },
 	{ "plain/name-1.0_x", "plain/name-1.0_x" },
-	{ "<script>alert(1)</script>", "&lt;script&gt;alert(1)&lt;/script&gt;" },
+	{ "<script>alert(1)</script>",
+	  "&lt;script&gt;alert(1)&lt;/script&gt;" },
 	{ "a\"b'c", "a&quot;b&#39;c" },
 	{ "&amp;", "&amp;amp;" },
 	{ "<<>>", "&lt;&lt;&gt;&gt;" },
-	{ "\xc3\xa9t\xc3\xa9", "\xc3\xa9t\xc3\xa9" },	/* UTF-8 untouched */
+	{ "\xc3\xa9t\xc3\xa9", "\xc3\xa9t\xc3\xa9" },	/* UTF-8 as is */
 	{ "\"", "&quot;" },
 };
 
