@@ -592,3 +592,27 @@ auth_check(struct request *req, const char *name, enum conf_access need)
 		return (REG_OK);
 	return (auth_unauthorized(req, &nd, NULL));
 }
+
+int
+auth_allows(struct request *req, const char *name, enum conf_access need)
+{
+	const struct conf_user	*u = NULL;
+	struct auth_needs	 nd;
+
+	if (req->conf->nusers == 0)
+		return (1);
+	nd.n = 0;
+	if (name == NULL)
+		auth_need(&nd, AUTH_SCOPE_REGISTRY, "catalog", AUTH_CATALOG);
+	else
+		auth_need(&nd, AUTH_SCOPE_REPOSITORY, name,
+		    need == ACCESS_WRITE ? AUTH_PUSH | AUTH_DELETE : AUTH_PULL);
+	if (req->user != NULL)
+		u = conf_user_find(req->conf, req->user);
+	else if (auth_basic(req->conf, req->authorization, &u) ==
+	    AUTH_CREDS_OK)
+		auth_set_user(req, u);
+	else
+		u = NULL;
+	return (auth_may(req->conf, u, &nd));
+}

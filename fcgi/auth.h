@@ -20,6 +20,15 @@
 enum reg_err	auth_check(struct request *, const char *name,
 		    enum conf_access);
 /*
+ * For the web UI, whose browsers send Basic credentials only: may the
+ * request's user do "need" on repository "name" (NULL: list the
+ * registry)?  1 or 0, without answering anything.  Valid credentials
+ * set req->user (checked once per request); bad ones count as
+ * anonymous, as on /v2.
+ */
+int		auth_allows(struct request *, const char *name,
+		    enum conf_access need);
+/*
  * Before the workers start: pick what an unknown user's password is
  * checked against (conf->login_dummy, a copy of the slowest configured
  * hash), so that auth_login() costs the same for a name that does not

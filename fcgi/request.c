@@ -134,6 +134,7 @@ request_parse(struct request *req)
 		req->authorization = req_param(req, "Authorization");
 	req->range = req_param(req, "HTTP_RANGE");
 	req->content_range = req_param(req, "HTTP_CONTENT_RANGE");
+	req->cookie = req_param(req, "HTTP_COOKIE");
 	return (REG_OK);
 }
 

@@ -64,6 +64,7 @@ struct request {
 	const char		*authorization;
 	const char		*range;
 	const char		*content_range;
+	const char		*cookie;
 	char			 reqid[17];
 
 	/* Routing. */

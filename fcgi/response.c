@@ -20,10 +20,11 @@ static const struct {
 } resp_reasons[] = {
 	{ 200, "OK" }, { 201, "Created" }, { 202, "Accepted" },
 	{ 204, "No Content" }, { 206, "Partial Content" },
-	{ 307, "Temporary Redirect" },
+	{ 303, "See Other" }, { 307, "Temporary Redirect" },
 	{ 400, "Bad Request" }, { 401, "Unauthorized" },
 	{ 403, "Forbidden" }, { 404, "Not Found" },
-	{ 405, "Method Not Allowed" }, { 411, "Length Required" },
+	{ 405, "Method Not Allowed" }, { 409, "Conflict" },
+	{ 411, "Length Required" },
 	{ 413, "Payload Too Large" }, { 416, "Range Not Satisfiable" },
 	{ 429, "Too Many Requests" }, { 500, "Internal Server Error" },
 	{ 503, "Service Unavailable" }, { 507, "Insufficient Storage" },

@@ -10,6 +10,7 @@
 #include "fcgi/auth.h"
 #include "fcgi/handlers.h"
 #include "fcgi/route.h"
+#include "fcgi/ui.h"
 
 struct route {
 	enum route_id		 id;
@@ -56,6 +57,7 @@ static const char *const route_names[ROUTE__COUNT] = {
 	[ROUTE_BLOB] = "blob",
 	[ROUTE_UPLOAD] = "upload",
 	[ROUTE_REFERRERS] = "referrers",
+	[ROUTE_UI] = "ui",
 };
 
 const char *
@@ -134,6 +136,11 @@ route_fixed(struct request *req, int *matched)
 			return (req_fail(req, REG_E_METHOD, "%s not allowed here",
 			    req->method_name));
 		return (route_fixed_paths[i].handler(req));
+	}
+	if (ui_path(req->path)) {
+		*matched = 1;
+		req->route = ROUTE_UI;
+		return (ui_dispatch(req));
 	}
 	*matched = 0;
 	return (REG_OK);

@@ -30,6 +30,7 @@ enum route_id {
 	ROUTE_BLOB,
 	ROUTE_UPLOAD,
 	ROUTE_REFERRERS,
+	ROUTE_UI,		/* the web UI, "/" and "/ui/" */
 	ROUTE__COUNT
 };
 

@@ -35,6 +35,9 @@
  *	<alg>:<subject-hex>; the file name is codec.c's.
  *   gc.lock
  *	The store's gc lock (store.h).
+ *   prune.last
+ *	When the last prune that was not a dry run finished, and what it
+ *	removed (store_prune.c).  Replaced atomically.
  *
  * Repository name components never start with '_' (OCI grammar) and
  * tags never start with '.', so "_manifests", "_blobs", "_tags",
@@ -189,4 +192,11 @@ layout_gc_lock(struct buf *out)
 {
 	buf_reset(out);
 	buf_addstr(out, "gc.lock");
+}
+
+void
+layout_prune_record(struct buf *out)
+{
+	buf_reset(out);
+	buf_addstr(out, "prune.last");
 }

@@ -36,5 +36,6 @@ void	layout_referrers(struct buf *, const char *name,
 void	layout_referrer(struct buf *, const char *name,
 	    const struct digest *subject, const struct digest *referrer);
 void	layout_gc_lock(struct buf *);
+void	layout_prune_record(struct buf *);
 
 #endif

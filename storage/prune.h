@@ -49,6 +49,14 @@ struct prune_stats {
 	uint64_t	links;		/* blob links of removed blobs */
 };
 
+/*
+ * When the last prune that was not a dry run finished, and what it
+ * removed: store_prune() records it, whatever stopped it.  REG_E_NOENT
+ * if no prune has been recorded.
+ */
+enum reg_err	store_prune_last(struct store *, time_t *when,
+		    struct prune_stats *);
+
 /* Defaults of [storage]: uploads and grace an hour, no expiration. */
 void		prune_opts_init(struct prune_opts *);
 enum reg_err	store_prune(struct store *, const struct prune_opts *,

@@ -170,6 +170,9 @@ enum reg_err	store_tag_get(struct store *, const char *name,
 		    const char *tag, struct tag_entry **, size_t *);
 enum reg_err	store_tag_delete(struct store *, const char *name,
 		    const char *tag);
+/* When "tag" was last pushed (its tag file was last written). */
+enum reg_err	store_tag_mtime(struct store *, const char *name,
+		    const char *tag, time_t *);
 /*
  * Sorted tags of a repository after "last" (NULL: from the start), at
  * most "n" (0: all).  "*more" says whether tags were left out.

@@ -1133,6 +1133,31 @@ prune_summary(const struct prune *p, enum reg_err rc)
 	    (unsigned long long)s->missing_blobs);
 }
 
+/* The fields of the record, in its order. */
+#define PRUNE_RECORD_FIELDS(s) { &(s)->uploads, &(s)->tags, \
+	&(s)->manifests, &(s)->repos, &(s)->blobs, &(s)->links, &(s)->tmp, \
+	&(s)->bytes }
+#define PRUNE_RECORD_MAGIC	"specreg-prune-1"
+
+/* Write layout_prune_record(): magic, time, then the counts. */
+static void
+prune_record(struct store *st, const struct prune_stats *stats)
+{
+	const uint64_t	*f[] = PRUNE_RECORD_FIELDS(stats);
+	struct buf	 path = BUF_INIT, b = BUF_INIT;
+	size_t		 i;
+
+	buf_addf(&b, PRUNE_RECORD_MAGIC " %lld", (long long)time(NULL));
+	for (i = 0; i < nitems(f); i++)
+		buf_addf(&b, " %llu", (unsigned long long)*f[i]);
+	buf_addch(&b, '\n');
+	layout_prune_record(&path);
+	if (stor_put(st->sd, path.buf, b.buf, b.len) != REG_OK)
+		log_warnx("prune: could not record the run in %s", path.buf);
+	buf_release(&path);
+	buf_release(&b);
+}
+
 enum reg_err
 store_prune(struct store *st, const struct prune_opts *opts,
     struct prune_stats *stats)
@@ -1174,6 +1199,43 @@ store_prune(struct store *st, const struct prune_opts *opts,
 		    opts->dry_run, &stats->tmp, &stats->bytes);
 	}
 	prune_summary(&p, rc);
+	if (!opts->dry_run)
+		prune_record(st, stats);
 	prune_release(&p);
+	return (rc);
+}
+
+enum reg_err
+store_prune_last(struct store *st, time_t *when, struct prune_stats *stats)
+{
+	uint64_t	*f[] = PRUNE_RECORD_FIELDS(stats);
+	struct buf	 path = BUF_INIT, b = BUF_INIT;
+	char		*tok, *save = NULL;
+	uint64_t	 t;
+	size_t		 i;
+	enum reg_err	 rc;
+
+	memset(stats, 0, sizeof(*stats));
+	layout_prune_record(&path);
+	rc = stor_get(st->sd, path.buf, 4096, &b);
+	buf_release(&path);
+	if (rc != REG_OK) {
+		buf_release(&b);
+		return (rc);
+	}
+	tok = strtok_r(b.buf, " \n", &save);
+	if (tok == NULL || strcmp(tok, PRUNE_RECORD_MAGIC) != 0 ||
+	    (tok = strtok_r(NULL, " \n", &save)) == NULL ||
+	    parse_u64(tok, 0, INT64_MAX, &t) == -1)
+		rc = REG_E_NOENT;
+	for (i = 0; i < nitems(f) && rc == REG_OK; i++)
+		if ((tok = strtok_r(NULL, " \n", &save)) == NULL ||
+		    parse_u64(tok, 0, UINT64_MAX, f[i]) == -1)
+			rc = REG_E_NOENT;
+	if (rc == REG_OK)
+		*when = (time_t)t;
+	else
+		log_warnx("prune: the record of the last run does not parse");
+	buf_release(&b);
 	return (rc);
 }

@@ -260,6 +260,21 @@ store_tag_get(struct store *st, const char *name, const char *tag,
 }
 
 enum reg_err
+store_tag_mtime(struct store *st, const char *name, const char *tag,
+    time_t *mtime)
+{
+	struct buf		path = BUF_INIT;
+	struct stor_stat	ss;
+	enum reg_err		rc;
+
+	layout_tag(&path, name, tag);
+	if ((rc = stor_stat(st->sd, path.buf, &ss)) == REG_OK)
+		*mtime = ss.mtime;
+	buf_release(&path);
+	return (rc);
+}
+
+enum reg_err
 store_tags_lock(struct store *st, const char *name, enum stor_lock_mode mode,
     int create, struct stor_lock **lk)
 {

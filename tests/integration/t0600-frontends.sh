@@ -18,7 +18,9 @@
 #     3.5 MiB, sendfile on or off: specreg answers every Range itself
 #     and the front end never ranges a response (lighttpd and Apache
 #     did, on small ones: 416 pages, multipart 206s, partial
-#     manifests).
+#     manifests);
+#   - "/" and "/ui/" reach specreg's web UI, Basic credentials and a
+#     form POST included.
 # Every front end of lib.sh runs it, lighttpd-spawn included.
 # Runs twice unless SPECREG_SENDFILE is set: sendfile off, then the
 # front end's default.
@@ -341,5 +343,28 @@ up_start
 expect_status 204 -u "$CRED" -X DELETE "$UPLOAD"
 expect_status 404 -u "$CRED" "$UPLOAD"
 err_code_is BLOB_UPLOAD_UNKNOWN
+
+note "the web UI: / and /ui/ reach specreg, with credentials and forms"
+expect_status 200 "$URL/"
+hdr_is Content-Type 'text/html; charset=utf-8'
+hdr_nonempty Content-Security-Policy
+body_has "<a href=\"/ui/repo?name=$R\">$R</a>"
+expect_status 200 "$URL/ui/repo?name=$R"
+body_has '>v1</a>'
+expect_status 200 "$URL/ui/static/style.css"
+hdr_is Content-Type 'text/css; charset=utf-8'
+expect_status 404 "$URL/ui/nothing"
+hdr_is Content-Type 'text/html; charset=utf-8'
+expect_status 401 "$URL/ui/delete?name=$R&tag=v1"
+case $(header WWW-Authenticate) in
+'Basic realm="specreg"'*) ;;
+*)	fail "UI challenge: '$(header WWW-Authenticate)'" ;;
+esac
+expect_status 200 -u "$CRED" "$URL/ui/delete?name=$R&tag=v1"
+cookie=$(header Set-Cookie | sed 's/;.*//')
+expect_status 303 -u "$CRED" -H "Cookie: $cookie" \
+    --data "name=$R&tag=v1&csrf=${cookie#specreg_csrf=}" "$URL/ui/delete"
+hdr_is Location "/ui/repo?name=$R"
+expect_status 404 -H "Accept: $MT" "$V2/$R/manifests/v1"
 
 echo "ok: $SPECREG_FRONTEND passes bodies, credentials, statuses and headers"

@@ -637,6 +637,63 @@ START_TEST(test_check)
 }
 END_TEST
 
+/* auth_allows(): the same policy for the web UI, Basic only. */
+static const struct {
+	enum mode		 mode;
+	enum cred		 cred;
+	const char		*name;		/* NULL: the registry */
+	enum conf_access	 need;
+	int			 allowed;
+	const char		*user;
+} allows[] = {
+	{ OPEN, C_NONE, NULL, ACCESS_READ, 1, NULL },
+	{ OPEN, C_NONE, "a", ACCESS_WRITE, 1, NULL },
+	{ NORMAL, C_NONE, NULL, ACCESS_READ, 1, NULL },
+	{ NORMAL, C_NONE, "a", ACCESS_READ, 1, NULL },
+	{ NORMAL, C_NONE, "a", ACCESS_WRITE, 0, NULL },
+	{ NORMAL, C_BASIC_BAD, "a", ACCESS_READ, 1, NULL },
+	{ NORMAL, C_BASIC_W, "a", ACCESS_WRITE, 1, "writer" },
+	{ RESTR, C_NONE, NULL, ACCESS_READ, 0, NULL },
+	{ RESTR, C_NONE, "a", ACCESS_READ, 0, NULL },
+	{ RESTR, C_BASIC_BAD, "a", ACCESS_READ, 0, NULL },
+	{ RESTR, C_BASIC_JUNK, NULL, ACCESS_READ, 0, NULL },
+	{ RESTR, C_BASIC_R, NULL, ACCESS_READ, 1, "reader" },
+	{ RESTR, C_BASIC_R, "a", ACCESS_READ, 1, "reader" },
+	{ RESTR, C_BASIC_R, "a", ACCESS_WRITE, 0, "reader" },
+	{ RESTR, C_BASIC_W, "a", ACCESS_WRITE, 1, "writer" },
+	{ RESTR, C_BASIC_W, NULL, ACCESS_READ, 1, "writer" },
+	/* A browser sends no token; one counts as no credentials. */
+	{ RESTR, C_TOK_W_A, "a", ACCESS_READ, 0, NULL },
+};
+
+START_TEST(test_allows)
+{
+	struct request_io	 io = { no_param, NULL, NULL, NULL, NULL };
+	struct request		 req;
+	struct buf		 cred = BUF_INIT;
+
+	make_cred(allows[_i].cred, &cred);
+	request_init(&req, &confs[allows[_i].mode], NULL, &io);
+	req.method = M_GET;
+	req.path = "/";
+	req.authorization = cred.len > 0 ? cred.buf : NULL;
+	ck_assert_msg(auth_allows(&req, allows[_i].name, allows[_i].need) ==
+	    allows[_i].allowed, "case %d", _i);
+	/* Asked again, the answer holds (the user is looked up once). */
+	ck_assert_int_eq(auth_allows(&req, allows[_i].name, allows[_i].need),
+	    allows[_i].allowed);
+	if (allows[_i].user != NULL) {
+		ck_assert_ptr_nonnull(req.user);
+		ck_assert_str_eq(req.user, allows[_i].user);
+	} else
+		ck_assert_ptr_null(req.user);
+	ck_assert_uint_eq(req.challenge.len, 0);
+	ck_assert_uint_eq(req.detail.len, 0);
+	request_release(&req);
+	buf_release(&cred);
+}
+END_TEST
+
 START_TEST(test_basic)
 {
 	const struct conf_user	*u;
@@ -834,6 +891,7 @@ main(void)
 	tcase_add_test(tc, test_login_dummy_kinds);
 	tcase_add_loop_test(tc, test_grant, 0, nitems(grants));
 	tcase_add_loop_test(tc, test_check, 0, nitems(checks));
+	tcase_add_loop_test(tc, test_allows, 0, nitems(allows));
 	tcase_add_test(tc, test_basic);
 	tcase_add_loop_test(tc, test_token_params, 0, nitems(tokens));
 	suite_add_tcase(s, tc);

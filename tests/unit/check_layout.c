@@ -26,7 +26,7 @@ enum kind {
 	K_BLOB, K_BLOBS, K_UPLOAD_DIR, K_UPLOAD_DATA, K_UPLOAD_STATE,
 	K_UPLOAD_LOCK, K_UPLOADS, K_REPOS, K_REPO, K_LINK, K_LINKS,
 	K_BLOB_LINK, K_BLOB_LINKS, K_TAGS, K_TAG, K_TAGS_LOCK, K_REFERRERS,
-	K_REFERRER, K_GC_LOCK
+	K_REFERRER, K_GC_LOCK, K_PRUNE_RECORD
 };
 
 static const struct {
@@ -65,6 +65,7 @@ static const struct {
 	{ K_REFERRER, "x", "sha256:" HEX256, "sha512:" HEX512,
 	    "repos/x/_referrers/sha256/" HEX256 "/sha512-" HEX512 },
 	{ K_GC_LOCK, NULL, NULL, NULL, "gc.lock" },
+	{ K_PRUNE_RECORD, NULL, NULL, NULL, "prune.last" },
 };
 
 static void
@@ -104,6 +105,7 @@ START_TEST(test_layout)
 	case K_REFERRERS:	layout_referrers(&b, n, &d1); break;
 	case K_REFERRER:	layout_referrer(&b, n, &d1, &d2); break;
 	case K_GC_LOCK:		layout_gc_lock(&b); break;
+	case K_PRUNE_RECORD:	layout_prune_record(&b); break;
 	}
 	ck_assert_str_eq(b.buf, paths[_i].want);
 	ck_assert_int_eq(stor_path_valid(b.buf), 1);

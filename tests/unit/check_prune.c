@@ -531,7 +531,9 @@ START_TEST(test_dry_run)
 	struct digest		u;
 	struct buf		before = BUF_INIT, after = BUF_INIT;
 	struct buf		path = BUF_INIT;
+	struct prune_stats	last;
 	char			uuid[UUID_LEN + 1];
+	time_t			when, t0;
 
 	kind_push(K_REFERRER, &keep);
 	garbage_push(&gone, &u);
@@ -551,7 +553,10 @@ START_TEST(test_dry_run)
 	ck_assert_uint_eq(ps.manifests, 3);
 	ck_assert_uint_eq(ps.blobs, gone.n);
 	assert_all(&gone, 1);
-	/* And the real run removes exactly that. */
+	/* A dry run is not recorded as the last run. */
+	ck_assert_int_eq(store_prune_last(st, &when, &last), REG_E_NOENT);
+	/* And the real run removes exactly that, and is recorded. */
+	t0 = time(NULL);
 	prune(1, 3600, 0, &ps);
 	ck_assert_uint_eq(ps.uploads, 1);
 	ck_assert_uint_eq(ps.tags, 1);
@@ -559,6 +564,22 @@ START_TEST(test_dry_run)
 	ck_assert_uint_eq(ps.blobs, gone.n);
 	assert_all(&keep, 1);
 	assert_all(&gone, 0);
+	ck_assert_int_eq(store_prune_last(st, &when, &last), REG_OK);
+	ck_assert(when >= t0 && when <= time(NULL));
+	ck_assert_uint_eq(last.uploads, ps.uploads);
+	ck_assert_uint_eq(last.tags, ps.tags);
+	ck_assert_uint_eq(last.manifests, ps.manifests);
+	ck_assert_uint_eq(last.repos, ps.repos);
+	ck_assert_uint_eq(last.blobs, ps.blobs);
+	ck_assert_uint_eq(last.links, ps.links);
+	ck_assert_uint_eq(last.tmp, ps.tmp);
+	ck_assert_uint_eq(last.bytes, ps.bytes);
+	ck_assert_uint_gt(last.bytes, 0);
+	/* A record that does not parse is no record. */
+	layout_prune_record(&path);
+	ck_assert_int_eq(stor_put(st->sd, path.buf, "x 1 2\n", 6), REG_OK);
+	ck_assert_int_eq(store_prune_last(st, &when, &last), REG_E_NOENT);
+	buf_release(&path);
 	buf_release(&before);
 	buf_release(&after);
 }

@@ -149,6 +149,7 @@ START_TEST(test_put_get)
 	struct digest		 want;
 	uint64_t		 size;
 	size_t			 n;
+	time_t			 before, pushed;
 
 	schema2_make(&b, "layer one");
 	ck_assert_int_eq(store_manifest_put(st, "library/alpine", "latest",
@@ -185,6 +186,12 @@ START_TEST(test_put_get)
 	free(te);
 	ck_assert_int_eq(store_tag_get(st, "library/alpine", "nope", &te,
 	    &n), REG_E_NOENT);
+	before = time(NULL);
+	ck_assert_int_eq(store_tag_mtime(st, "library/alpine", "latest",
+	    &pushed), REG_OK);
+	ck_assert(pushed >= before - 60 && pushed <= before);
+	ck_assert_int_eq(store_tag_mtime(st, "library/alpine", "nope",
+	    &pushed), REG_E_NOENT);
 
 	/* Pushing the same bytes again is fine. */
 	ck_assert_int_eq(put("library/alpine", "latest", &b, NULL), REG_OK);
