@@ -17,6 +17,7 @@
 #include "fcgi/auth.h"
 #include "fcgi/request.h"
 #include "tests/unit/check_run.h"
+#include "tests/unit/fake_io.h"
 
 #define SECRET		"0123456789abcdef-unit-secret"
 #define WPASS		"w:pass:with:colons"
@@ -730,78 +731,20 @@ END_TEST
 
 /* --- /auth/token through request_run(): parameters and the log ------- */
 
-struct fake {
-	const char	*params[5][2];
-	const char	*body;
-	size_t		 off;
-	struct buf	 out;
-};
-
-static const char *
-fake_param(void *arg, const char *name)
-{
-	struct fake	*f = arg;
-	size_t		 i;
-
-	for (i = 0; i < nitems(f->params) && f->params[i][0] != NULL; i++)
-		if (strcmp(f->params[i][0], name) == 0)
-			return (f->params[i][1]);
-	return (NULL);
-}
-
-static ssize_t
-fake_read(void *arg, void *data, size_t len)
-{
-	struct fake	*f = arg;
-	size_t		 n = strlen(f->body + f->off);
-
-	if (n > len)
-		n = len;
-	memcpy(data, f->body + f->off, n);
-	f->off += n;
-	return ((ssize_t)n);
-}
-
-static int
-fake_write(void *arg, const void *data, size_t len)
-{
-	buf_add(&((struct fake *)arg)->out, data, len);
-	return (0);
-}
-
-static int
-fake_body_error(void *arg)
-{
-	(void)arg;
-	return (0);
-}
-
 /* Run one request; its output goes to "out", its log lines to "log". */
 static void
 token_run(const char *method, const char *uri, const char *body,
     struct buf *out, struct buf *log)
 {
-	struct fake		 f;
-	struct request_io	 io = { fake_param, fake_read, fake_write,
-				    fake_body_error, &f };
+	struct fake_io		 f;
+	struct request_io	 io;
 	struct request		 req;
-	char			 len[32], chunk[512];
+	char			 chunk[512];
 	FILE			*tmp;
 	size_t			 n;
 	int			 saved;
 
-	memset(&f, 0, sizeof(f));
-	snprintf(len, sizeof(len), "%zu", strlen(body));
-	f.params[0][0] = "REQUEST_METHOD";
-	f.params[0][1] = method;
-	f.params[1][0] = "REQUEST_URI";
-	f.params[1][1] = uri;
-	f.params[2][0] = "CONTENT_TYPE";
-	f.params[2][1] = "application/x-www-form-urlencoded";
-	f.params[3][0] = "CONTENT_LENGTH";
-	f.params[3][1] = len;
-	f.body = body;
-	buf_init(&f.out);
+	fake_io_init(&f, &io, method, uri, body);
 	ck_assert_ptr_nonnull(tmp = tmpfile());
 	fflush(stderr);
 	saved = dup(STDERR_FILENO);
@@ -817,7 +760,7 @@ token_run(const char *method, const char *uri, const char *body,
 		buf_add(log, chunk, n);
 	fclose(tmp);
 	buf_add(out, f.out.buf, f.out.len);
-	buf_release(&f.out);
+	fake_io_release(&f);
 }
 
 #define WPASS_ENC	"w%3Apass%3Awith%3Acolons"

@@ -22,6 +22,7 @@
 #include "storage/manifest.h"
 #include "storage/store.h"
 #include "tests/unit/check_run.h"
+#include "tests/unit/fake_io.h"
 #include "tests/unit/stor_conformance.h"
 
 /* --- Pure helpers ------------------------------------------------------ */
@@ -174,90 +175,26 @@ teardown_store(void)
 	conf_release(&conf);
 }
 
-struct fake {
-	const char	*params[7][2];
-	const char	*body;
-	size_t		 off;
-	struct buf	 out;
-};
-
-static const char *
-fake_param(void *arg, const char *name)
-{
-	struct fake	*f = arg;
-	size_t		 i;
-
-	for (i = 0; i < nitems(f->params) && f->params[i][0] != NULL; i++)
-		if (strcmp(f->params[i][0], name) == 0)
-			return (f->params[i][1]);
-	return (NULL);
-}
-
-static ssize_t
-fake_read(void *arg, void *data, size_t len)
-{
-	struct fake	*f = arg;
-	size_t		 n = strlen(f->body + f->off);
-
-	if (n > len)
-		n = len;
-	memcpy(data, f->body + f->off, n);
-	f->off += n;
-	return ((ssize_t)n);
-}
-
-static int
-fake_write(void *arg, const void *data, size_t len)
-{
-	buf_add(&((struct fake *)arg)->out, data, len);
-	return (0);
-}
-
-static int
-fake_body_error(void *arg)
-{
-	(void)arg;
-	return (0);
-}
-
 /* Run one request; the whole response (CGI headers, body) into "out". */
 static void
 ui_run(const char *method, const char *uri, const char *auth,
     const char *cookie, const char *body, struct buf *out)
 {
-	struct fake		 f;
-	struct request_io	 io = { fake_param, fake_read, fake_write,
-				    fake_body_error, &f };
+	struct fake_io		 f;
+	struct request_io	 io;
 	struct request		 req;
-	char			 len[32];
-	size_t			 n = 0;
 
-	memset(&f, 0, sizeof(f));
-	snprintf(len, sizeof(len), "%zu", strlen(body));
-	f.params[n][0] = "REQUEST_METHOD";
-	f.params[n++][1] = method;
-	f.params[n][0] = "REQUEST_URI";
-	f.params[n++][1] = uri;
-	f.params[n][0] = "CONTENT_LENGTH";
-	f.params[n++][1] = len;
-	f.params[n][0] = "CONTENT_TYPE";
-	f.params[n++][1] = "application/x-www-form-urlencoded";
-	if (auth != NULL) {
-		f.params[n][0] = "HTTP_AUTHORIZATION";
-		f.params[n++][1] = auth;
-	}
-	if (cookie != NULL) {
-		f.params[n][0] = "HTTP_COOKIE";
-		f.params[n++][1] = cookie;
-	}
-	f.body = body;
-	buf_init(&f.out);
+	fake_io_init(&f, &io, method, uri, body);
+	if (auth != NULL)
+		fake_io_param(&f, "HTTP_AUTHORIZATION", auth);
+	if (cookie != NULL)
+		fake_io_param(&f, "HTTP_COOKIE", cookie);
 	request_init(&req, &conf, st, &io);
 	request_run(&req);
 	request_release(&req);
 	buf_reset(out);
 	buf_add(out, f.out.buf, f.out.len);
-	buf_release(&f.out);
+	fake_io_release(&f);
 }
 
 static int
