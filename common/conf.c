@@ -65,9 +65,9 @@ static const struct conf_key {
 	{ "serve", "listen", CT_STR, offsetof(struct conf, listen), 0, 0 },
 	{ "serve", "workers", CT_U64,
 	    offsetof(struct conf, workers), 1, 512 },
-	{ "metrics", "username", CT_STR,
+	{ "metrics", "username", CT_CREDENTIAL,
 	    offsetof(struct conf, metrics_username), 0, 0 },
-	{ "metrics", "password", CT_STR,
+	{ "metrics", "password", CT_CREDENTIAL,
 	    offsetof(struct conf, metrics_password), 0, 0 },
 	{ "metrics", "file", CT_STR,
 	    offsetof(struct conf, metrics_file), 0, 0 },
@@ -180,9 +180,9 @@ conf_var(const char *p, char name[CONF_VAR_MAX])
 }
 
 /*
- * A credential (secret, password, upstream username and password) is
- * never a placeholder left as written nor empty: either would be a
- * value anyone can read in the shipped file.  0, or -1 once reported.
+ * A credential (secret, password, upstream and metrics username and
+ * password) is never a placeholder left as written nor empty: either
+ * would be a value anyone can read in the shipped file.  0, or -1 once reported.
  */
 static int
 conf_credential(struct conf_parse *cp, const char *key, const char *value)
@@ -461,14 +461,10 @@ conf_validate_metrics(struct conf_parse *cp)
 {
 	const struct conf	*c = cp->conf;
 
+	/* Empty or unexpanded values were refused as read (CT_CREDENTIAL). */
 	if ((c->metrics_username == NULL) != (c->metrics_password == NULL))
 		conf_error(cp, "[metrics] needs both a username and a "
 		    "password, or neither");
-	else if (c->metrics_password != NULL &&
-	    (*c->metrics_password == '\0' ||
-	    strstr(c->metrics_password, "%(") != NULL))
-		conf_error(cp, "[metrics] password is empty or names an "
-		    "unset variable");
 	if (c->metrics_file != NULL && c->metrics_file[0] != '/')
 		conf_error(cp, "[metrics] file must be an absolute path");
 }

@@ -133,9 +133,10 @@ static const struct {
 	/* [metrics] credentials fail closed. */
 	{ ROOT "[metrics]\nusername = m\n", 0 },
 	{ ROOT "[metrics]\npassword = p\n", 0 },
-	{ ROOT "[metrics]\nusername = m\npassword =\n", 0 },
+	{ ROOT "[metrics]\nusername = m\npassword =\n", 5 },
 	{ ROOT "[metrics]\nusername = m\npassword = %(SPECREG_NOT_SET_X)\n",
-	  0 },
+	  5 },
+	{ ROOT "[metrics]\nusername =\npassword = p\n", 4 },
 	{ ROOT "[metrics]\nfile = metrics\n", 0 },
 };
 
