@@ -925,18 +925,18 @@ prune_blob_links(struct prune *p)
 {
 	struct stale_links	 sl = { p, NULL, 0 };
 	struct stor_lock	*lk;
-	size_t			 i;
+	size_t			 i, j, end;
 	enum reg_err		 rc;
 
 	rc = store_walk_blob_links(p->st, blob_link_seen, &sl);
-	for (i = 0; i < sl.n && rc == REG_OK; i++) {
-		if (i % PRUNE_BATCH == 0 && (rc = store_gc_lock(p->st,
-		    STOR_LOCK_EX, &lk)) != REG_OK)
+	/* A batch per hold of the lock, as prune_blobs() does. */
+	for (i = 0; i < sl.n && rc == REG_OK; i = end) {
+		end = i + PRUNE_BATCH < sl.n ? i + PRUNE_BATCH : sl.n;
+		if ((rc = store_gc_lock(p->st, STOR_LOCK_EX, &lk)) != REG_OK)
 			break;
-		rc = stale_remove(p, &sl.v[i]);
-		if (i % PRUNE_BATCH == PRUNE_BATCH - 1 || i + 1 == sl.n ||
-		    rc != REG_OK)
-			stor_unlock(p->st->sd, lk);
+		for (j = i; j < end && rc == REG_OK; j++)
+			rc = stale_remove(p, &sl.v[j]);
+		stor_unlock(p->st->sd, lk);
 	}
 	for (i = 0; i < sl.n; i++)
 		free(sl.v[i].path);
