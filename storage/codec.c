@@ -58,6 +58,15 @@ codec_tag_next(const char **p, const char *end, struct tag_entry *te)
 
 /* Referrer file names. */
 
+int
+codec_link_decode(struct buf *b)
+{
+	while (b->len > 0 && (b->buf[b->len - 1] == '\n' ||
+	    b->buf[b->len - 1] == ' '))
+		buf_setlen(b, b->len - 1);
+	return (b->len == 0 || strlen(b->buf) != b->len ? -1 : 0);
+}
+
 void
 codec_referrer_encode(const struct digest *d, struct buf *out)
 {

@@ -9,6 +9,10 @@
  * bytes, no NUL (a space is part of it).  The last line may lack its
  * newline.
  *
+ * Manifest link (layout_manifest_link()): the manifest's media type,
+ * 1 to MEDIA_TYPE_MAX bytes, no NUL; trailing newlines and spaces (an
+ * edit by hand) are not part of it.
+ *
  * Referrer descriptor file name (layout_referrer()): the referrer's
  * digest with '-' for ':', "<alg>-<hex>".
  *
@@ -38,6 +42,12 @@ void	codec_tag_encode(const struct tag_entry *, size_t n, struct buf *out);
  * end.
  */
 int	codec_tag_next(const char **p, const char *end, struct tag_entry *);
+
+/*
+ * Trim a manifest link's contents read into "b" to its media type: 0
+ * if that is one, -1 if it is empty or holds a NUL.
+ */
+int	codec_link_decode(struct buf *b);
 
 /* Append the file name of referrer "d" to "out". */
 void	codec_referrer_encode(const struct digest *, struct buf *out);

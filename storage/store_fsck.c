@@ -233,15 +233,14 @@ link_check(struct fsck *f, const struct digest *d, struct buf *why)
 	struct buf		 path = BUF_INIT, mt = BUF_INIT;
 	struct buf		 body = BUF_INIT;
 	enum reg_err		 rc;
+	int			 link_ok;
 
 	buf_reset(why);
 	layout_manifest_link(&path, f->repo, d);
 	if ((rc = stor_get(f->st->sd, path.buf, MEDIA_TYPE_MAX, &mt)) !=
 	    REG_OK)
 		goto out;
-	while (mt.len > 0 && (mt.buf[mt.len - 1] == '\n' ||
-	    mt.buf[mt.len - 1] == ' '))
-		buf_setlen(&mt, mt.len - 1);
+	link_ok = codec_link_decode(&mt) == 0;
 	layout_blob(&path, d);
 	rc = stor_get(f->st->sd, path.buf, MANIFEST_MAX, &body);
 	if (rc == REG_E_NOENT) {
@@ -250,7 +249,7 @@ link_check(struct fsck *f, const struct digest *d, struct buf *why)
 	}
 	if (rc != REG_OK || why->len > 0)
 		goto out;
-	if (mt.len == 0 || strlen(mt.buf) != mt.len)
+	if (!link_ok)
 		buf_addstr(why, "the link holds no media type");
 	else if (manifest_parse(body.buf, body.len, mt.buf, &mp, why) ==
 	    REG_OK) {

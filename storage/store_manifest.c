@@ -36,6 +36,7 @@
 #include "common/buf.h"
 #include "common/digest.h"
 #include "common/log.h"
+#include "storage/codec.h"
 #include "storage/driver.h"
 #include "storage/layout.h"
 #include "storage/manifest.h"
@@ -322,10 +323,7 @@ link_read(struct store *st, const char *name, const struct digest *d,
 
 	layout_manifest_link(&path, name, d);
 	rc = stor_get(st->sd, path.buf, MEDIA_TYPE_MAX, &b);
-	while (b.len > 0 && (b.buf[b.len - 1] == '\n' ||
-	    b.buf[b.len - 1] == ' '))
-		buf_setlen(&b, b.len - 1);
-	if (rc == REG_OK && (b.len == 0 || strlen(b.buf) != b.len)) {
+	if (rc == REG_OK && codec_link_decode(&b) == -1) {
 		log_warnx("store: %s: bad manifest link", path.buf);
 		rc = REG_E_IO;
 	}

@@ -430,9 +430,8 @@ link_type(struct prune *p, const char *name, const struct digest *d,
 	layout_manifest_link(&path, name, d);
 	rc = stor_get(p->st->sd, path.buf, MEDIA_TYPE_MAX, mt);
 	buf_release(&path);
-	while (mt->len > 0 && (mt->buf[mt->len - 1] == '\n' ||
-	    mt->buf[mt->len - 1] == ' '))
-		buf_setlen(mt, mt->len - 1);
+	/* Trimmed; a bad one is handed on, and manifest_parse() judges. */
+	(void)codec_link_decode(mt);
 	if (rc == REG_E_NOENT) {
 		buf_reset(mt);
 		rc = REG_OK;

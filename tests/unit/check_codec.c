@@ -140,6 +140,37 @@ START_TEST(test_referrer)
 }
 END_TEST
 
+/* A manifest link: its media type, trimmed, or nothing valid. */
+START_TEST(test_link)
+{
+	static const struct {
+		const char	*in;
+		size_t		 len;
+		int		 rv;
+		const char	*want;
+	} links[] = {
+		{ "application/vnd.oci.image.manifest.v1+json", 42, 0,
+		  "application/vnd.oci.image.manifest.v1+json" },
+		{ "a/b \n\n", 6, 0, "a/b" },
+		{ "a/b; x=y\n", 9, 0, "a/b; x=y" },
+		{ "", 0, -1, "" },
+		{ " \n", 2, -1, "" },
+		{ "a\0b", 3, -1, NULL },
+	};
+	struct buf	b = BUF_INIT;
+	size_t		i;
+
+	for (i = 0; i < nitems(links); i++) {
+		buf_reset(&b);
+		buf_add(&b, links[i].in, links[i].len);
+		ck_assert_int_eq(codec_link_decode(&b), links[i].rv);
+		if (links[i].want != NULL)
+			ck_assert_str_eq(b.buf, links[i].want);
+	}
+	buf_release(&b);
+}
+END_TEST
+
 START_TEST(test_upload_round_trip)
 {
 	struct hasher	 h, got_h;
@@ -202,6 +233,7 @@ main(void)
 	tcase_add_test(tc, test_tag_round_trip);
 	tcase_add_loop_test(tc, test_tag_decode, 0, nitems(tag_files));
 	tcase_add_test(tc, test_tag_too_long);
+	tcase_add_test(tc, test_link);
 	tcase_add_test(tc, test_referrer);
 	tcase_add_test(tc, test_upload_round_trip);
 	tcase_add_loop_test(tc, test_upload_bad, 0, nitems(bad_states));
