@@ -334,15 +334,15 @@ link_read(struct store *st, const char *name, const struct digest *d,
 	return (rc);
 }
 
-enum reg_err
-store_manifest_get(struct store *st, const char *name,
-    const struct digest *d, struct buf *body, struct manifest_meta *meta)
+/* A manifest's bytes and the media type its link holds. */
+static enum reg_err
+manifest_read(struct store *st, const char *name, const struct digest *d,
+    struct buf *body, char mt[MEDIA_TYPE_MAX + 1])
 {
 	struct buf	path = BUF_INIT;
 	enum reg_err	rc;
 
-	memset(meta, 0, sizeof(*meta));
-	if ((rc = link_read(st, name, d, meta->media_type)) != REG_OK)
+	if ((rc = link_read(st, name, d, mt)) != REG_OK)
 		return (rc);
 	buf_reset(body);
 	layout_blob(&path, d);
@@ -351,7 +351,18 @@ store_manifest_get(struct store *st, const char *name,
 		log_warnx("store: %s@%s: linked manifest has no blob", name,
 		    d->str);
 	buf_release(&path);
-	if (rc != REG_OK)
+	return (rc);
+}
+
+enum reg_err
+store_manifest_get(struct store *st, const char *name,
+    const struct digest *d, struct buf *body, struct manifest_meta *meta)
+{
+	enum reg_err	rc;
+
+	memset(meta, 0, sizeof(*meta));
+	if ((rc = manifest_read(st, name, d, body, meta->media_type)) !=
+	    REG_OK)
 		return (rc);
 	meta->digest = *d;
 	meta->size = body->len;
@@ -367,14 +378,14 @@ manifest_refers(struct store *st, const char *name, const struct digest *m,
     const struct digest *d)
 {
 	struct manifest_parsed	mp;
-	struct manifest_meta	meta;
 	struct buf		body = BUF_INIT, detail = BUF_INIT;
+	char			mt[MEDIA_TYPE_MAX + 1];
 	size_t			i;
 	int			found = 0;
 
-	if (store_manifest_get(st, name, m, &body, &meta) != REG_OK ||
-	    manifest_parse(body.buf, body.len, meta.media_type, &mp,
-	    &detail) != REG_OK)
+	/* Not store_manifest_get(), which would parse it once more. */
+	if (manifest_read(st, name, m, &body, mt) != REG_OK ||
+	    manifest_parse(body.buf, body.len, mt, &mp, &detail) != REG_OK)
 		goto out;
 	found = mp.has_config && digest_equal(&mp.config.digest, d);
 	for (i = 0; i < mp.nrefs && !found; i++)
