@@ -132,6 +132,48 @@ quickstart_copy() {
 	chmod +x "$1/configure" "$T/bin/dpkg-query"
 }
 
+# quickstart_start DIR ARGS...: run DIR/quickstart (made by
+# quickstart_copy) with --port on a free port and ARGS, in a session of
+# its own (SIGINT not ignored, as in a terminal), with TMPDIR $T/qs-tmp
+# and its output in $T/qs.log; return once it serves, with its PID in
+# QS_PID and its port in QS_PORT.  A port taken meanwhile (free_port
+# can only guess) is retried.
+quickstart_start() {
+	mkdir -p "$T/qs-tmp" || harness_error "cannot create $T/qs-tmp"
+	_qs_try=1
+	until quickstart_run "$@"; do
+		grep -q 'Address already in use' "$T/qs.log" ||
+		    fail "quickstart exited: $(tail -n 20 "$T/qs.log")"
+		_qs_try=$((_qs_try + 1))
+		[ "$_qs_try" -le 5 ] || fail "5 ports taken: $(cat "$T/qs.log")"
+	done
+}
+
+# quickstart_run DIR ARGS...: one try of quickstart_start; false if
+# quickstart exits before it serves.
+quickstart_run() {
+	_qr_dir=$1
+	shift
+	QS_PORT=$(free_port)
+	# Emptied here, not by the job's redirection, which may come after
+	# the first grep below: that would find the last run's line.
+	: >"$T/qs.log"
+	TMPDIR=$T/qs-tmp PATH=$T/bin:$PATH setsid \
+	    env --default-signal=INT sh "$_qr_dir/quickstart" \
+	    --port "$QS_PORT" "$@" </dev/null >>"$T/qs.log" 2>&1 &
+	QS_PID=$!
+	_qr_n=300
+	until grep -q 'specreg is serving' "$T/qs.log"; do
+		if ! pid_alive "$QS_PID"; then
+			wait "$QS_PID"
+			return 1
+		fi
+		_qr_n=$((_qr_n - 1))
+		[ "$_qr_n" -gt 0 ] || fail "quickstart did not start in 30 s"
+		sleep 0.1
+	done
+}
+
 # --- Processes and ports ---------------------------------------------------
 
 # pid_alive PID: true while PID runs (a zombie counts as gone).

@@ -20,20 +20,11 @@ need_cmd lighttpd curl setsid pgrep
 
 QS=$T/qs
 quickstart_copy "$QS"
-mkdir "$T/qs-tmp" || harness_error "cannot create $T/qs-tmp"
 
-# qs_start: run quickstart in a session of its own (SIGINT not ignored,
-# as in a terminal) on a free port; return once it serves, with its
-# PID in QS_PID, lighttpd's in LT_PID and specreg's in POOL_PID.  A
-# port taken meanwhile (free_port can only guess) is retried.
+# qs_start: quickstart_start, then find lighttpd's PID (LT_PID) and
+# specreg's (POOL_PID) among quickstart's children.
 qs_start() {
-	_qs_try=1
-	until qs_run; do
-		grep -q 'Address already in use' "$T/qs.log" ||
-		    fail "quickstart exited: $(cat "$T/qs.log")"
-		_qs_try=$((_qs_try + 1))
-		[ "$_qs_try" -le 5 ] || fail "5 ports taken: $(cat "$T/qs.log")"
-	done
+	quickstart_start "$QS" --data "$DATA"
 	LT_PID=
 	POOL_PID=
 	for _qs_c in $(pgrep -P "$QS_PID"); do
@@ -48,29 +39,6 @@ qs_start() {
 	expect_status 200 "$QS_URL/v2/"
 	# A worker serves, so the pool has its workers.
 	[ -n "$(pgrep -P "$POOL_PID")" ] || fail "specreg has no workers"
-}
-
-# qs_run: start quickstart and wait until it serves; false if it
-# exits first.
-qs_run() {
-	QS_PORT=$(free_port)
-	# Emptied here, not by the job's redirection, which may come after
-	# the first grep below: that would find the last run's line.
-	: >"$T/qs.log"
-	TMPDIR=$T/qs-tmp PATH=$T/bin:$PATH setsid \
-	    env --default-signal=INT sh "$QS/quickstart" --port "$QS_PORT" \
-	    --data "$DATA" </dev/null >>"$T/qs.log" 2>&1 &
-	QS_PID=$!
-	_qr_n=300
-	until grep -q 'specreg is serving' "$T/qs.log"; do
-		if ! pid_alive "$QS_PID"; then
-			wait "$QS_PID"
-			return 1
-		fi
-		_qr_n=$((_qr_n - 1))
-		[ "$_qr_n" -gt 0 ] || fail "quickstart did not start in 30 s"
-		sleep 0.1
-	done
 }
 
 # qs_gone HOW: quickstart ends within 30 seconds (its status is not

@@ -10,8 +10,6 @@ need_cmd lighttpd curl jq
 # t0040), so that the test also runs from an out-of-tree build.
 QS=$T/qs-tree
 quickstart_copy "$QS"
-PORT=$(free_port)
-URL=http://127.0.0.1:$PORT
 cat >"$T/mine.ini" <<EOF
 [registry]
 read-only = yes
@@ -21,16 +19,8 @@ public-url = http://127.0.0.1:1
 root = $T/elsewhere
 EOF
 mkdir "$T/qs"
-PATH=$T/bin:$PATH "$QS/quickstart" --port "$PORT" --data "$T/qs" \
-    --config "$T/mine.ini" >"$T/quickstart.log" 2>&1 &
-qs=$!
-n=300
-until curl -s -o /dev/null "$URL/v2/"; do
-	pid_alive "$qs" || fail "quickstart exited: $(tail -n 20 "$T/quickstart.log")"
-	n=$((n - 1))
-	[ "$n" -gt 0 ] || fail "quickstart did not answer on $PORT"
-	sleep 0.1
-done
+quickstart_start "$QS" --data "$T/qs" --config "$T/mine.ini"
+URL=http://127.0.0.1:$QS_PORT
 
 # read-only from the file.
 expect_status 405 -X POST -H 'Content-Length: 0' "$URL/v2/t0945/img/blobs/uploads/"
@@ -40,8 +30,8 @@ expect_status 405 -X POST -H 'Content-Length: 0' "$URL/v2/t0945/img/blobs/upload
 expect_status 200 "$URL/readyz"
 [ ! -e "$T/elsewhere" ] || fail "the file's storage root was used"
 # log-format from the file.
-grep -q '^{.*"route":"base"' "$T/quickstart.log" ||
-    fail "no JSON request line: $(tail -n 5 "$T/quickstart.log")"
+grep -q '^{.*"route":"base"' "$T/qs.log" ||
+    fail "no JSON request line: $(tail -n 5 "$T/qs.log")"
 
-stop_pid "$qs" 30 || fail "quickstart needed SIGKILL"
+stop_pid "$QS_PID" 30 || fail "quickstart needed SIGKILL"
 exit 0
