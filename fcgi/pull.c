@@ -13,7 +13,7 @@
 #include "fcgi/pull.h"
 #include "fcgi/response.h"
 #include "storage/manifest.h"
-#include "storage/upstream.h"
+#include "net/upstream.h"
 
 /* A blob on its way from upstream to the client and the store. */
 struct pull_tee {
