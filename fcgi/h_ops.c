@@ -167,6 +167,9 @@ h_metrics(struct request *req)
 	struct buf	out = BUF_INIT;
 	enum reg_err	err;
 
+	if (!req->conf->metrics_enabled)
+		return (req_fail(req, REG_E_NO_ROUTE,
+		    "the metrics are off ([metrics] enabled = no)"));
 	if (!ops_metrics_allowed(req)) {
 		buf_reset(&req->challenge);
 		buf_addstr(&req->challenge, "Basic realm=\"specreg metrics\"");

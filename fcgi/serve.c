@@ -654,6 +654,7 @@ serve_listen(const struct conf *conf)
 /*
  * The pool's own counters, or the file every spawned worker shares;
  * without either, /metrics shows only what this process counted.
+ * [metrics] enabled = no maps nothing: every update is a no-op.
  */
 static void
 serve_metrics(const struct conf *conf)
@@ -661,6 +662,8 @@ serve_metrics(const struct conf *conf)
 	struct buf	path = BUF_INIT;
 	int		pool;
 
+	if (!conf->metrics_enabled)
+		return;
 	pool = conf->listen != NULL && *conf->listen != '\0';
 	if (pool && conf->metrics_file == NULL) {
 		if (metrics_open_shared() == -1)
