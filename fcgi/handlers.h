@@ -4,7 +4,7 @@
  * A handler parses and validates its arguments (req->name is already a
  * valid repository name, req->args.arg the raw last path segment),
  * makes one or two store_* calls and answers through resp_*.  It
- * returns REG_OK once it has answered, or an error for request_run()
+ * returns REG_OK once it has answered, or an error for exchange_run()
  * to render.
  */
 #ifndef SPECREG_FCGI_HANDLERS_H

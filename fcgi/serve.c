@@ -49,6 +49,7 @@
 #include "fcgi/auth.h"
 #include "fcgi/metrics.h"
 #include "fcgi/record.h"
+#include "fcgi/exchange.h"
 #include "fcgi/request.h"
 #include "fcgi/serve.h"
 #include "storage/prune.h"
@@ -274,7 +275,7 @@ worker_loop(const struct conf *conf, struct store *store, int fd)
 		if (rc != 0)
 			break;
 		request_init(&req, conf, store, &io);
-		request_run(&req);
+		exchange_run(&req);
 		request_release(&req);
 		serve_joined_clear();
 		FCGX_Finish_r(&fr);

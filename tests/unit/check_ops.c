@@ -2,7 +2,7 @@
  * tests/unit/check_ops.c: GET /readyz (fcgi/h_ops.c) against a driver
  * whose check answers, fails or hangs.
  *
- * request_run() goes through the route layer as in production; the
+ * exchange_run() goes through the route layer as in production; the
  * response is collected from the I/O seam.  A hung check must give a
  * 503 within about a second, and a second probe while it still hangs
  * must not start another check.  [metrics] enabled = no: GET /metrics
@@ -18,6 +18,7 @@
 
 #include "common/buf.h"
 #include "common/conf.h"
+#include "fcgi/exchange.h"
 #include "fcgi/request.h"
 #include "storage/driver.h"
 #include "storage/store.h"
@@ -91,7 +92,7 @@ readyz(struct buf *out)
 	buf_reset(out);
 	clock_gettime(CLOCK_MONOTONIC, &a);
 	request_init(&req, &conf, &st, &io);
-	request_run(&req);
+	exchange_run(&req);
 	request_release(&req);
 	clock_gettime(CLOCK_MONOTONIC, &b);
 	conf_release(&conf);
@@ -150,7 +151,7 @@ metrics_get(int on, struct buf *out)
 	conf.metrics_enabled = on;
 	fake_io_init(&f, &io, "GET", "/metrics", "");
 	request_init(&req, &conf, &st, &io);
-	request_run(&req);
+	exchange_run(&req);
 	request_release(&req);
 	buf_reset(out);
 	buf_add(out, f.out.buf, f.out.len);
