@@ -57,7 +57,9 @@ DEFAULT_SENDFILE = {"lighttpd": "x-sendfile", "nginx": "x-accel-redirect",
 # lighttpd-stream2: lighttpd streams bodies with back-pressure
 # (stream-request-body 2) instead of spooling them (lib.sh, deploy/);
 # lighttpd-stream1: streams them without back-pressure; nginx-buf16k:
-# nginx's default client_body_buffer_size instead of deploy/'s 1m.
+# nginx's default client_body_buffer_size instead of deploy/'s 1m;
+# lighttpd-nometrics: specreg with [metrics] enabled = no (what counting
+# costs), for the request-rate workloads and what they GET.
 VARIANTS = {
     "lighttpd-stream2": ("lighttpd", "tests/integration/lighttpd.conf.in",
                          [("server.stream-request-body\t= 0",
@@ -73,6 +75,13 @@ VARIANTS = {
                        "client_body_buffer_size 16k;")],
                      ("push_mono", "push_chunked", "race_same",
                       "race_repos")),
+    "lighttpd-nometrics": ("lighttpd", None, [],
+                           ("push_mono", "manifest_put", "manifest_get",
+                            "blob_head")),
+}
+# What a variant adds to specreg.ini (lib.sh's SPECREG_INI_EXTRA).
+VARIANT_INI = {
+    "lighttpd-nometrics": "[metrics]\nenabled = no",
 }
 
 
@@ -715,7 +724,7 @@ class Bench:
                         "</Directory>"]
             with open(os.path.join(idir, name), "w") as f:
                 f.write("\n".join(out) + "\n")
-        if variant:
+        if variant and VARIANTS[variant][1]:
             path = os.path.join(tdir, VARIANTS[variant][1])
             with open(path) as f:
                 text = f.read()
@@ -737,6 +746,10 @@ class Bench:
                    SPECREG_SENDFILE=DEFAULT_SENDFILE.get(
                        VARIANTS.get(frontend, (frontend,))[0], ""))
         env.pop("SPECREG_NO_SKIP", None)
+        if frontend in VARIANT_INI:
+            env["SPECREG_INI_EXTRA"] = VARIANT_INI[frontend]
+        else:
+            env.pop("SPECREG_INI_EXTRA", None)
         return env
 
     def start_targets(self, rnd):
@@ -1017,6 +1030,9 @@ def parse_args():
                     ",".join(WORKLOADS))
     ap.add_argument("--probe", help="bench/fcgi-ceiling, built: the "
                     "FastCGI ceiling next to pull_nosendfile")
+    ap.add_argument("--req-secs", type=int,
+                    help="seconds of each request-rate workload "
+                    "(full: 10, quick: 2)")
     ap.add_argument("--workers", type=int, default=16,
                     help="specreg's pool size (default 16)")
     ap.add_argument("--no-distribution", dest="distribution",
@@ -1042,6 +1058,8 @@ def main():
     cfg = dict(QUICK if args.quick else FULL)
     if args.rounds:
         cfg["rounds"] = args.rounds
+    if args.req_secs:
+        cfg["req_secs"] = args.req_secs
     args.frontends = (args.frontends or cfg["frontends"]).split(",")
     args.workloads = args.workloads.split(",") if args.workloads else \
         list(WORKLOADS)

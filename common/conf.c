@@ -65,6 +65,8 @@ static const struct conf_key {
 	{ "serve", "listen", CT_STR, offsetof(struct conf, listen), 0, 0 },
 	{ "serve", "workers", CT_U64,
 	    offsetof(struct conf, workers), 1, 512 },
+	{ "metrics", "enabled", CT_BOOL,
+	    offsetof(struct conf, metrics_enabled), 0, 0 },
 	{ "metrics", "username", CT_CREDENTIAL,
 	    offsetof(struct conf, metrics_username), 0, 0 },
 	{ "metrics", "password", CT_CREDENTIAL,
@@ -97,6 +99,7 @@ conf_init(struct conf *c)
 	c->prune_grace = 3600;
 	c->workers = 4;
 	c->upstream_timeout = 30;
+	c->metrics_enabled = 1;
 }
 
 void

@@ -78,6 +78,7 @@ struct conf {
 	uint64_t		 workers;
 
 	/* [metrics] */
+	int			 metrics_enabled;	/* 0: no counting, no /metrics */
 	char			*metrics_username;	/* NULL: no credentials */
 	char			*metrics_password;
 	char			*metrics_file;	/* NULL: the default place */

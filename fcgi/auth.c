@@ -616,3 +616,39 @@ auth_allows(struct request *req, const char *name, enum conf_access need)
 		u = NULL;
 	return (auth_may(req->conf, u, &nd));
 }
+
+/* [metrics] username and password, when set, as Basic credentials. */
+static int
+auth_scrape_ok(const struct conf *c, const char *h)
+{
+	struct buf	 raw = BUF_INIT;
+	char		*colon;
+	int		 ok = 0;
+
+	if (c->metrics_username == NULL)
+		return (1);
+	if (h == NULL || strncasecmp(h, "Basic ", 6) != 0)
+		return (0);
+	h += 6;
+	if (base64_decode(h, strcspn(h, " \t"), &raw) == 0 &&
+	    memchr(raw.buf, '\0', raw.len) == NULL &&
+	    (colon = strchr(raw.buf, ':')) != NULL) {
+		*colon = '\0';
+		ok = strcmp(raw.buf, c->metrics_username) == 0 &&
+		    auth_password_ok(c->metrics_password, colon + 1);
+	}
+	explicit_bzero(raw.buf, raw.len);
+	buf_release(&raw);
+	return (ok);
+}
+
+enum reg_err
+auth_scrape(struct request *req)
+{
+	if (auth_scrape_ok(req->conf, req->authorization))
+		return (REG_OK);
+	buf_reset(&req->challenge);
+	buf_addstr(&req->challenge, "Basic realm=\"specreg metrics\"");
+	return (req_fail(req, REG_E_UNAUTHORIZED,
+	    "metrics need the [metrics] credentials"));
+}

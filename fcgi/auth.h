@@ -7,7 +7,8 @@
  * Basic credentials.  Pulls are granted to anyone unless a read user is
  * configured (restricted mode).  auth_check() returns REG_OK, or
  * REG_E_UNAUTHORIZED / REG_E_DENIED with req->challenge set to the
- * WWW-Authenticate value for request_run() to send.
+ * WWW-Authenticate value for exchange_run() to send.  route_run()
+ * calls them.
  */
 #ifndef SPECREG_FCGI_AUTH_H
 #define SPECREG_FCGI_AUTH_H
@@ -19,6 +20,11 @@
 /* "name" NULL: the request is not about one repository (/v2/, catalog). */
 enum reg_err	auth_check(struct request *, const char *name,
 		    enum conf_access);
+/*
+ * GET /metrics: REG_OK without [metrics] credentials or with them as
+ * Basic credentials, else REG_E_UNAUTHORIZED with req->challenge set.
+ */
+enum reg_err	auth_scrape(struct request *);
 /*
  * For the web UI, whose browsers send Basic credentials only: may the
  * request's user do "need" on repository "name" (NULL: list the

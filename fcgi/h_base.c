@@ -5,17 +5,12 @@
 
 #include <json-c/json.h>
 
-#include "fcgi/auth.h"
 #include "fcgi/handlers.h"
 #include "fcgi/response.h"
 
 enum reg_err
 h_base(struct request *req)
 {
-	enum reg_err	err;
-
-	if ((err = auth_check(req, NULL, ACCESS_READ)) != REG_OK)
-		return (err);
 	resp_status(req, 200);
 	return (resp_json(req, json_object_new_object()));
 }

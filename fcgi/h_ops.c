@@ -7,7 +7,8 @@
  * waits at most OPS_READY_MS for it, so a hung mount gives a quick 503
  * instead of a hung probe.  While an earlier check still hangs, no new
  * one starts: each worker holds at most one stuck thread.  /metrics
- * takes Basic credentials when [metrics] sets them.
+ * takes Basic credentials when [metrics] sets them, checked by
+ * route_run() (auth_scrape()) before h_metrics() runs.
  */
 #include "config.h"
 
@@ -20,7 +21,6 @@
 #include "common/buf.h"
 #include "common/log.h"
 #include "common/util.h"
-#include "fcgi/auth.h"
 #include "fcgi/handlers.h"
 #include "fcgi/metrics.h"
 #include "fcgi/response.h"
@@ -134,45 +134,15 @@ h_readyz(struct request *req)
 	return (err);
 }
 
-/* [metrics] username and password, when set, as Basic credentials. */
-static int
-ops_metrics_allowed(struct request *req)
-{
-	const struct conf	*c = req->conf;
-	struct buf		 raw = BUF_INIT;
-	const char		*h = req->authorization;
-	char			*colon;
-	int			 ok = 0;
-
-	if (c->metrics_username == NULL)
-		return (1);
-	if (h == NULL || strncasecmp(h, "Basic ", 6) != 0)
-		return (0);
-	h += 6;
-	if (base64_decode(h, strcspn(h, " \t"), &raw) == 0 &&
-	    memchr(raw.buf, '\0', raw.len) == NULL &&
-	    (colon = strchr(raw.buf, ':')) != NULL) {
-		*colon = '\0';
-		ok = strcmp(raw.buf, c->metrics_username) == 0 &&
-		    auth_password_ok(c->metrics_password, colon + 1);
-	}
-	explicit_bzero(raw.buf, raw.len);
-	buf_release(&raw);
-	return (ok);
-}
-
 enum reg_err
 h_metrics(struct request *req)
 {
 	struct buf	out = BUF_INIT;
 	enum reg_err	err;
 
-	if (!ops_metrics_allowed(req)) {
-		buf_reset(&req->challenge);
-		buf_addstr(&req->challenge, "Basic realm=\"specreg metrics\"");
-		return (req_fail(req, REG_E_UNAUTHORIZED,
-		    "metrics need the [metrics] credentials"));
-	}
+	if (!req->conf->metrics_enabled)
+		return (req_fail(req, REG_E_NO_ROUTE,
+		    "the metrics are off ([metrics] enabled = no)"));
 	metrics_render(&out);
 	resp_status(req, 200);
 	resp_header(req, "Cache-Control", "no-store");

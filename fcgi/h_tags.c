@@ -9,7 +9,6 @@
 #include <json-c/json.h>
 
 #include "common/util.h"
-#include "fcgi/auth.h"
 #include "fcgi/handlers.h"
 #include "fcgi/response.h"
 #include "storage/store.h"
@@ -114,8 +113,7 @@ h_catalog(struct request *req)
 	enum reg_err	 err;
 	int		 more = 0;
 
-	if ((err = auth_check(req, NULL, ACCESS_READ)) != REG_OK ||
-	    (err = tags_page_parse(req, &pg)) != REG_OK)
+	if ((err = tags_page_parse(req, &pg)) != REG_OK)
 		goto out;
 	err = store_catalog(req->store, pg.has_last ? pg.last.buf : NULL,
 	    pg.n, &repos, &nrepos, &more);

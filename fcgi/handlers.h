@@ -1,11 +1,12 @@
 /*
  * fcgi/handlers.h: one handler per endpoint, one file per resource.
  *
- * A handler parses and validates its arguments (req->name is already a
- * valid repository name, req->args.arg the raw last path segment),
- * makes one or two store_* calls and answers through resp_*.  It
- * returns REG_OK once it has answered, or an error for request_run()
- * to render.
+ * A handler runs once route_run() has let the request through (access
+ * and read-only are decided there, not here).  It parses and validates
+ * its arguments (req->name is already a valid repository name,
+ * req->args.arg the raw last path segment), makes one or two store_*
+ * calls and answers through resp_*.  It returns REG_OK once it has
+ * answered, or an error for exchange_run() to render.
  */
 #ifndef SPECREG_FCGI_HANDLERS_H
 #define SPECREG_FCGI_HANDLERS_H

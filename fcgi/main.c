@@ -73,9 +73,11 @@ main_prune(const struct conf *conf, int dry_run, int untagged)
 	if ((st = store_open(conf->driver, conf->root)) == NULL)
 		return (EXIT_FAILURE);
 	/* Count it in a spawned pool's metrics, if there is one. */
-	metrics_file_path(conf, &path);
-	(void)metrics_open_file(path.buf, 0);
-	buf_release(&path);
+	if (conf->metrics_enabled) {
+		metrics_file_path(conf, &path);
+		(void)metrics_open_file(path.buf, 0);
+		buf_release(&path);
+	}
 	prune_opts_init(&opts);
 	opts.upload_expiration = conf->upload_expiration;
 	opts.expiration = conf->expiration;

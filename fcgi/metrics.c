@@ -14,7 +14,7 @@
 #include "common/util.h"
 #include "fcgi/metrics.h"
 #include "fcgi/request.h"
-#include "fcgi/route.h"
+#include "fcgi/route_id.h"
 
 /* Bumped with any change of struct metrics_map. */
 #define METRICS_MAGIC	UINT64_C(0x73706d6574726901)	/* "spmetri" 1 */
@@ -226,7 +226,7 @@ metrics_render_requests(struct buf *out)
 				if (v == 0)
 					continue;
 				buf_addf(out, "specreg_http_requests_total{"
-				    "route=\"%s\",method=\"%s\",", route_name(
+				    "route=\"%s\",method=\"%s\",", route_id_name(
 				    (unsigned)r), metrics_methods[m]);
 				if (s < nitems(metrics_statuses))
 					buf_addf(out, "status=\"%d\"}",
@@ -256,19 +256,19 @@ metrics_render_latency(struct buf *out)
 			sum += n[b];
 			if (b < nitems(metrics_bounds))
 				buf_addf(out, "%s_bucket{route=\"%s\",le=\"%g\"}"
-				    " %" PRIu64 "\n", name, route_name(
+				    " %" PRIu64 "\n", name, route_id_name(
 				    (unsigned)r),
 				    (double)metrics_bounds[b] / 1e6, sum);
 			else
 				buf_addf(out, "%s_bucket{route=\"%s\","
 				    "le=\"+Inf\"} %" PRIu64 "\n", name,
-				    route_name((unsigned)r), sum);
+				    route_id_name((unsigned)r), sum);
 		}
 		buf_addf(out, "%s_sum{route=\"%s\"} %.6f\n", name,
-		    route_name((unsigned)r),
+		    route_id_name((unsigned)r),
 		    (double)METRICS_GET(&metrics->latency_usec[r]) / 1e6);
 		buf_addf(out, "%s_count{route=\"%s\"} %" PRIu64 "\n", name,
-		    route_name((unsigned)r), sum);
+		    route_id_name((unsigned)r), sum);
 	}
 }
 
@@ -283,7 +283,7 @@ metrics_render_bytes(struct buf *out, const char *name, const char *help,
 	for (r = 0; r < ROUTE__COUNT; r++)
 		if ((v = METRICS_GET(&per_route[r])) != 0)
 			buf_addf(out, "%s{route=\"%s\"} %" PRIu64 "\n", name,
-			    route_name((unsigned)r), v);
+			    route_id_name((unsigned)r), v);
 }
 
 void

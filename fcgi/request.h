@@ -8,6 +8,7 @@
  * Everything a request allocates hangs off it and is freed by
  * request_release().  Bodies are read through req_read() and responses
  * written through the resp_* functions in response.h only.
+ * exchange_run() (exchange.h) runs a request from start to end.
  */
 #ifndef SPECREG_FCGI_REQUEST_H
 #define SPECREG_FCGI_REQUEST_H
@@ -95,8 +96,6 @@ struct request {
 void		request_init(struct request *, const struct conf *,
 		    struct store *, const struct request_io *);
 void		request_release(struct request *);
-/* Parse, authorise, route and answer; every outcome is a response. */
-void		request_run(struct request *);
 enum reg_err	request_parse(struct request *);
 const char	*req_param(struct request *, const char *);
 /*

@@ -1,70 +1,64 @@
 /*
- * fcgi/route.c: map "/v2/<name>/<tail>" to a handler.
+ * fcgi/route.c: the route table, its lookup, and who may use a route.
  */
 #include "config.h"
 
 #include <string.h>
 
-#include "common/log.h"
 #include "common/util.h"
 #include "fcgi/auth.h"
 #include "fcgi/handlers.h"
 #include "fcgi/route.h"
 #include "fcgi/ui.h"
 
-struct route {
-	enum route_id		 id;
-	unsigned		 methods;	/* M_GET | M_HEAD ... */
-	const char		*tail;		/* a trailing '*' is a segment */
-	enum conf_access	 access;
-	enum reg_err		(*handler)(struct request *);
-};
+#define M_ANY	(M_GET | M_HEAD | M_POST | M_PUT | M_PATCH | M_DELETE | \
+	M_OPTIONS | M_OTHER)
 
-/* First match wins: upload routes come before the plain blob routes. */
-static const struct route routes[] = {
-	{ ROUTE_TAGS, M_GET|M_HEAD, "/tags/list", ACCESS_READ, h_tags_list },
-	{ ROUTE_MANIFEST, M_GET|M_HEAD, "/manifests/*", ACCESS_READ,
-	    h_manifest_get },
-	{ ROUTE_MANIFEST, M_PUT, "/manifests/*", ACCESS_WRITE,
+/*
+ * First match wins: the paths without a repository come first, and
+ * upload routes before the plain blob routes.
+ */
+static const struct route route_table[] = {
+	{ ROUTE_BASE, M_GET|M_HEAD, ROUTE_EXACT, "/v2/", ROUTE_PULL, h_base },
+	{ ROUTE_BASE, M_GET|M_HEAD, ROUTE_EXACT, "/v2", ROUTE_PULL, h_base },
+	{ ROUTE_CATALOG, M_GET, ROUTE_EXACT, "/v2/_catalog", ROUTE_PULL,
+	    h_catalog },
+	{ ROUTE_TOKEN, M_GET|M_POST, ROUTE_EXACT, "/auth/token", ROUTE_OPEN,
+	    h_token },
+	{ ROUTE_HEALTHZ, M_GET|M_HEAD, ROUTE_EXACT, "/healthz", ROUTE_OPEN,
+	    h_healthz },
+	{ ROUTE_READYZ, M_GET|M_HEAD, ROUTE_EXACT, "/readyz", ROUTE_OPEN,
+	    h_readyz },
+	{ ROUTE_METRICS, M_GET|M_HEAD, ROUTE_EXACT, "/metrics", ROUTE_SCRAPE,
+	    h_metrics },
+	/* The UI answers every method itself, in HTML. */
+	{ ROUTE_UI, M_ANY, ROUTE_EXACT, "/", ROUTE_OPEN, ui_dispatch },
+	{ ROUTE_UI, M_ANY, ROUTE_PREFIX, "/ui/", ROUTE_OPEN, ui_dispatch },
+	{ ROUTE_TAGS, M_GET|M_HEAD, ROUTE_REPO, "/tags/list", ROUTE_PULL,
+	    h_tags_list },
+	{ ROUTE_MANIFEST, M_GET|M_HEAD, ROUTE_REPO, "/manifests/*",
+	    ROUTE_PULL, h_manifest_get },
+	{ ROUTE_MANIFEST, M_PUT, ROUTE_REPO, "/manifests/*", ROUTE_PUSH,
 	    h_manifest_put },
-	{ ROUTE_MANIFEST, M_DELETE, "/manifests/*", ACCESS_WRITE,
+	{ ROUTE_MANIFEST, M_DELETE, ROUTE_REPO, "/manifests/*", ROUTE_PUSH,
 	    h_manifest_delete },
-	{ ROUTE_UPLOAD, M_POST, "/blobs/uploads/", ACCESS_WRITE,
+	{ ROUTE_UPLOAD, M_POST, ROUTE_REPO, "/blobs/uploads/", ROUTE_PUSH,
 	    h_upload_start },
-	{ ROUTE_UPLOAD, M_GET, "/blobs/uploads/*", ACCESS_WRITE,
+	{ ROUTE_UPLOAD, M_GET, ROUTE_REPO, "/blobs/uploads/*", ROUTE_PUSH,
 	    h_upload_status },
-	{ ROUTE_UPLOAD, M_PATCH, "/blobs/uploads/*", ACCESS_WRITE,
+	{ ROUTE_UPLOAD, M_PATCH, ROUTE_REPO, "/blobs/uploads/*", ROUTE_PUSH,
 	    h_upload_chunk },
-	{ ROUTE_UPLOAD, M_PUT, "/blobs/uploads/*", ACCESS_WRITE,
+	{ ROUTE_UPLOAD, M_PUT, ROUTE_REPO, "/blobs/uploads/*", ROUTE_PUSH,
 	    h_upload_finish },
-	{ ROUTE_UPLOAD, M_DELETE, "/blobs/uploads/*", ACCESS_WRITE,
+	{ ROUTE_UPLOAD, M_DELETE, ROUTE_REPO, "/blobs/uploads/*", ROUTE_PUSH,
 	    h_upload_cancel },
-	{ ROUTE_BLOB, M_GET|M_HEAD, "/blobs/*", ACCESS_READ, h_blob_get },
-	{ ROUTE_BLOB, M_DELETE, "/blobs/*", ACCESS_WRITE, h_blob_delete },
-	{ ROUTE_REFERRERS, M_GET, "/referrers/*", ACCESS_READ, h_referrers },
+	{ ROUTE_BLOB, M_GET|M_HEAD, ROUTE_REPO, "/blobs/*", ROUTE_PULL,
+	    h_blob_get },
+	{ ROUTE_BLOB, M_DELETE, ROUTE_REPO, "/blobs/*", ROUTE_PUSH,
+	    h_blob_delete },
+	{ ROUTE_REFERRERS, M_GET, ROUTE_REPO, "/referrers/*", ROUTE_PULL,
+	    h_referrers },
 };
-
-static const char *const route_names[ROUTE__COUNT] = {
-	[ROUTE_NONE] = "none",
-	[ROUTE_BASE] = "base",
-	[ROUTE_CATALOG] = "catalog",
-	[ROUTE_TOKEN] = "token",
-	[ROUTE_HEALTHZ] = "healthz",
-	[ROUTE_READYZ] = "readyz",
-	[ROUTE_METRICS] = "metrics",
-	[ROUTE_TAGS] = "tags",
-	[ROUTE_MANIFEST] = "manifest",
-	[ROUTE_BLOB] = "blob",
-	[ROUTE_UPLOAD] = "upload",
-	[ROUTE_REFERRERS] = "referrers",
-	[ROUTE_UI] = "ui",
-};
-
-const char *
-route_name(unsigned id)
-{
-	return (id < ROUTE__COUNT ? route_names[id] : "none");
-}
 
 /*
  * Match "path" against "/v2/<name><tail>".  Names may contain '/', so
@@ -105,92 +99,95 @@ route_match(const char *tail, const char *path, struct route_args *out)
 	return (0);
 }
 
-/* Paths without a repository; the operator's need no credentials. */
-static const struct {
-	const char		*path;
-	enum route_id		 id;
-	unsigned		 methods;
-	enum reg_err		(*handler)(struct request *);
-} route_fixed_paths[] = {
-	{ "/v2/", ROUTE_BASE, M_GET|M_HEAD, h_base },
-	{ "/v2", ROUTE_BASE, M_GET|M_HEAD, h_base },
-	{ "/v2/_catalog", ROUTE_CATALOG, M_GET, h_catalog },
-	{ "/auth/token", ROUTE_TOKEN, M_GET|M_POST, h_token },
-	{ "/healthz", ROUTE_HEALTHZ, M_GET|M_HEAD, h_healthz },
-	{ "/readyz", ROUTE_READYZ, M_GET|M_HEAD, h_readyz },
-	{ "/metrics", ROUTE_METRICS, M_GET|M_HEAD, h_metrics },
-};
-
-static enum reg_err
-route_fixed(struct request *req, int *matched)
+/* Does row "r" match "path"?  0, or -1. */
+static int
+route_path_matches(const struct route *r, const char *path,
+    struct route_args *args)
 {
-	size_t	i;
-
-	for (i = 0; i < nitems(route_fixed_paths); i++) {
-		if (strcmp(req->path, route_fixed_paths[i].path) != 0)
-			continue;
-		*matched = 1;
-		req->route = route_fixed_paths[i].id;
-		req->allow = route_fixed_paths[i].methods;
-		if ((req->method & req->allow) == 0)
-			return (req_fail(req, REG_E_METHOD, "%s not allowed here",
-			    req->method_name));
-		return (route_fixed_paths[i].handler(req));
+	switch (r->kind) {
+	case ROUTE_EXACT:
+		return (strcmp(path, r->path) == 0 ? 0 : -1);
+	case ROUTE_PREFIX:
+		return (strncmp(path, r->path, strlen(r->path)) == 0 ? 0 : -1);
+	case ROUTE_REPO:
+		return (route_match(r->path, path, args));
 	}
-	if (ui_path(req->path)) {
-		*matched = 1;
-		req->route = ROUTE_UI;
-		return (ui_dispatch(req));
-	}
-	*matched = 0;
-	return (REG_OK);
+	return (-1);
 }
 
-static enum reg_err
-route_run(struct request *req, const struct route *r)
+const struct route *
+route_lookup(const char *path, unsigned method, int read_only,
+    struct route_args *args, unsigned *allow)
 {
-	enum reg_err	err;
+	const struct route	*found = NULL;
+	struct route_args	 a;
+	size_t			 i;
 
+	memset(args, 0, sizeof(*args));
+	*allow = 0;
+	for (i = 0; i < nitems(route_table); i++) {
+		memset(&a, 0, sizeof(a));
+		if (route_path_matches(&route_table[i], path, &a) == -1)
+			continue;
+		/* Allow: what a read-only registry still does. */
+		if (route_table[i].guard != ROUTE_PUSH || !read_only)
+			*allow |= route_table[i].methods;
+		if (found == NULL && (route_table[i].methods & method) != 0) {
+			found = &route_table[i];
+			*args = a;
+		}
+	}
+	return (found);
+}
+
+/* The repository name from the path, validated once for every handler. */
+static enum reg_err
+route_set_name(struct request *req)
+{
 	if (!name_valid(req->args.name.p, req->args.name.len))
 		return (req_fail(req, REG_E_NAME_INVALID, "invalid name"));
 	memcpy(req->name, req->args.name.p, req->args.name.len);
 	req->name[req->args.name.len] = '\0';
-	if (r->access == ACCESS_WRITE && req->conf->read_only)
-		return (req_fail(req, REG_E_METHOD, "the registry is "
-		    "read-only: %s is refused, pulls go on",
-		    req->method_name));
-	if ((err = auth_check(req, req->name, r->access)) != REG_OK)
-		return (err);
-	return (r->handler(req));
+	return (REG_OK);
 }
 
 enum reg_err
-route_dispatch(struct request *req)
+route_run(struct request *req)
 {
-	const struct route	*found = NULL;
-	struct route_args	 args;
-	enum reg_err		 err;
-	size_t			 i;
-	int			 matched;
+	const struct route	*r;
+	const char		*name;
+	enum reg_err		 err = REG_OK;
 
-	if ((err = route_fixed(req, &matched)) != REG_OK || matched)
-		return (err);
-	for (i = 0; i < nitems(routes); i++) {
-		if (route_match(routes[i].tail, req->path, &args) == -1)
-			continue;
-		/* Allow: what a read-only registry still does. */
-		if (routes[i].access == ACCESS_READ || !req->conf->read_only)
-			req->allow |= routes[i].methods;
-		if (found == NULL && (routes[i].methods & req->method) != 0) {
-			found = &routes[i];
-			req->route = found->id;
-			req->args = args;
-		}
-	}
-	if (found != NULL)
-		return (route_run(req, found));
-	if (req->allow != 0)
+	r = route_lookup(req->path, req->method, req->conf->read_only,
+	    &req->args, &req->allow);
+	if (r == NULL && req->allow != 0)
 		return (req_fail(req, REG_E_METHOD, "%s not allowed here",
 		    req->method_name));
-	return (req_fail(req, REG_E_NO_ROUTE, "no route for %s", req->path));
+	if (r == NULL)
+		return (req_fail(req, REG_E_NO_ROUTE, "no route for %s",
+		    req->path));
+	req->route = r->id;
+	if (r->kind == ROUTE_REPO && (err = route_set_name(req)) != REG_OK)
+		return (err);
+	name = r->kind == ROUTE_REPO ? req->name : NULL;
+	switch (r->guard) {
+	case ROUTE_OPEN:
+		break;
+	case ROUTE_PULL:
+		err = auth_check(req, name, ACCESS_READ);
+		break;
+	case ROUTE_PUSH:
+		if (req->conf->read_only)
+			return (req_fail(req, REG_E_METHOD, "the registry is "
+			    "read-only: %s is refused, pulls go on",
+			    req->method_name));
+		err = auth_check(req, name, ACCESS_WRITE);
+		break;
+	case ROUTE_SCRAPE:
+		err = auth_scrape(req);
+		break;
+	}
+	if (err != REG_OK)
+		return (err);
+	return (r->handler(req));
 }

@@ -49,6 +49,7 @@
 #include "fcgi/auth.h"
 #include "fcgi/metrics.h"
 #include "fcgi/record.h"
+#include "fcgi/exchange.h"
 #include "fcgi/request.h"
 #include "fcgi/serve.h"
 #include "storage/prune.h"
@@ -274,7 +275,7 @@ worker_loop(const struct conf *conf, struct store *store, int fd)
 		if (rc != 0)
 			break;
 		request_init(&req, conf, store, &io);
-		request_run(&req);
+		exchange_run(&req);
 		request_release(&req);
 		serve_joined_clear();
 		FCGX_Finish_r(&fr);
@@ -654,6 +655,7 @@ serve_listen(const struct conf *conf)
 /*
  * The pool's own counters, or the file every spawned worker shares;
  * without either, /metrics shows only what this process counted.
+ * [metrics] enabled = no maps nothing: every update is a no-op.
  */
 static void
 serve_metrics(const struct conf *conf)
@@ -661,6 +663,8 @@ serve_metrics(const struct conf *conf)
 	struct buf	path = BUF_INIT;
 	int		pool;
 
+	if (!conf->metrics_enabled)
+		return;
 	pool = conf->listen != NULL && *conf->listen != '\0';
 	if (pool && conf->metrics_file == NULL) {
 		if (metrics_open_shared() == -1)

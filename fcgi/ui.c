@@ -31,12 +31,6 @@ static const struct {
 	{ "/ui/delete", M_GET | M_HEAD | M_POST, ui_page_delete },
 };
 
-int
-ui_path(const char *path)
-{
-	return (strcmp(path, "/") == 0 || strncmp(path, "/ui/", 4) == 0);
-}
-
 /* Headers every UI response carries. */
 static void
 ui_headers(struct request *req)

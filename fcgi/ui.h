@@ -28,8 +28,7 @@
 #include "common/errors.h"
 #include "fcgi/request.h"
 
-/* Is "path" one of the UI's ("/" or below "/ui/")? */
-int		ui_path(const char *path);
+/* "/" and every path below "/ui/" (route.c's table sends them here). */
 enum reg_err	ui_dispatch(struct request *);
 
 /* For the pages (ui_*.c). */

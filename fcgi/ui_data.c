@@ -17,7 +17,7 @@
 
 /* An image's own blobs: manifest, config and layers. */
 static uint64_t
-image_bytes(const struct ui_image *im)
+ui_data_image_bytes(const struct ui_image *im)
 {
 	uint64_t	n = im->meta.size;
 	size_t		i;
@@ -32,7 +32,7 @@ image_bytes(const struct ui_image *im)
 }
 
 static enum reg_err
-ui_sink(const void *data, size_t len, void *arg)
+ui_data_sink(const void *data, size_t len, void *arg)
 {
 	buf_add(arg, data, len);
 	return (REG_OK);
@@ -48,7 +48,7 @@ ui_config_load(struct store *st, const struct manifest_desc *d,
 	*out = NULL;
 	if (d->size > CONFIG_MAX)
 		return (REG_OK);
-	rc = store_blob_read(st, &d->digest, 0, d->size, ui_sink, &b);
+	rc = store_blob_read(st, &d->digest, 0, d->size, ui_data_sink, &b);
 	if (rc == REG_OK) {
 		*out = json_tokener_parse(b.buf);
 		if (*out != NULL && !json_object_is_type(*out,
@@ -63,7 +63,7 @@ ui_config_load(struct store *st, const struct manifest_desc *d,
 
 /* "created" of a config: RFC 3339, seconds are enough. */
 static time_t
-config_created(struct json_object *cfg)
+ui_data_config_created(struct json_object *cfg)
 {
 	struct json_object	*v;
 	struct tm		 tm;
@@ -99,7 +99,7 @@ ui_platform(struct json_object *entry, struct buf *out)
 
 /* An index: its platforms, and its children's sizes in "total". */
 static enum reg_err
-index_load(struct store *st, const char *name, struct ui_image *im)
+ui_data_index_load(struct store *st, const char *name, struct ui_image *im)
 {
 	struct json_object	*root, *arr = NULL;
 	struct ui_image		 child;
@@ -128,7 +128,7 @@ index_load(struct store *st, const char *name, struct ui_image *im)
 			child.parsed = manifest_parse(child.body.buf,
 			    child.body.len, child.meta.media_type, &child.mp,
 			    &detail) == REG_OK;
-		im->total += image_bytes(&child);
+		im->total += ui_data_image_bytes(&child);
 		ui_image_release(&child);
 		if (rc == REG_E_NOENT)
 			rc = REG_OK;	/* not here: nothing to add */
@@ -157,14 +157,14 @@ ui_image_load(struct store *st, const char *name, const struct digest *d,
 	im->parsed = manifest_parse(im->body.buf, im->body.len,
 	    im->meta.media_type, &im->mp, &detail) == REG_OK;
 	buf_release(&detail);
-	im->total = image_bytes(im);
+	im->total = ui_data_image_bytes(im);
 	if (!im->parsed)
 		return (REG_OK);
 	if (im->mp.kind == MANIFEST_INDEX)
-		rc = index_load(st, name, im);
+		rc = ui_data_index_load(st, name, im);
 	else if (im->mp.has_config) {
 		rc = ui_config_load(st, &im->mp.config, &cfg);
-		im->created = config_created(cfg);
+		im->created = ui_data_config_created(cfg);
 		json_object_put(cfg);
 	}
 	if (rc == REG_E_NOENT)
@@ -217,7 +217,7 @@ struct blobset {
 };
 
 static void
-blobset_add(struct blobset *bs, const struct digest *d, uint64_t size)
+ui_data_blobset_add(struct blobset *bs, const struct digest *d, uint64_t size)
 {
 	if (bs->n == bs->alloc) {
 		bs->alloc = bs->alloc == 0 ? 64 : bs->alloc * 2;
@@ -228,19 +228,19 @@ blobset_add(struct blobset *bs, const struct digest *d, uint64_t size)
 }
 
 static int
-blobset_cmp(const void *a, const void *b)
+ui_data_blobset_cmp(const void *a, const void *b)
 {
 	return (strcmp(a, b));	/* "str" comes first */
 }
 
 static uint64_t
-blobset_total(struct blobset *bs)
+ui_data_blobset_total(struct blobset *bs)
 {
 	uint64_t	total = 0;
 	size_t		i;
 
 	if (bs->n > 0)
-		qsort(bs->v, bs->n, sizeof(*bs->v), blobset_cmp);
+		qsort(bs->v, bs->n, sizeof(*bs->v), ui_data_blobset_cmp);
 	for (i = 0; i < bs->n; i++)
 		if (i == 0 || strcmp(bs->v[i].str, bs->v[i - 1].str) != 0)
 			total += bs->v[i].size;
@@ -252,7 +252,7 @@ blobset_total(struct blobset *bs)
  * the manifest is read (an index's children are links of their own).
  */
 static enum reg_err
-blobset_manifest(const char *path, const struct digest *d,
+ui_data_blobset_manifest(const char *path, const struct digest *d,
     const struct stor_stat *ss, void *arg)
 {
 	struct blobset		*bs = arg;
@@ -269,14 +269,16 @@ blobset_manifest(const char *path, const struct digest *d,
 	rc = store_manifest_get(bs->st, bs->name, d, &body, &meta);
 	if (rc == REG_OK) {
 		bs->manifests++;
-		blobset_add(bs, d, meta.size);
+		ui_data_blobset_add(bs, d, meta.size);
 	}
 	if (rc == REG_OK && manifest_parse(body.buf, body.len,
 	    meta.media_type, &mp, &detail) == REG_OK) {
 		if (mp.kind == MANIFEST_IMAGE && mp.has_config)
-			blobset_add(bs, &mp.config.digest, mp.config.size);
+			ui_data_blobset_add(bs, &mp.config.digest,
+			    mp.config.size);
 		for (i = 0; mp.kind == MANIFEST_IMAGE && i < mp.nrefs; i++)
-			blobset_add(bs, &mp.refs[i].digest, mp.refs[i].size);
+			ui_data_blobset_add(bs, &mp.refs[i].digest,
+			    mp.refs[i].size);
 		manifest_parsed_release(&mp);
 	}
 	buf_release(&body);
@@ -307,8 +309,8 @@ ui_repo_stats(struct store *st, const char *name, struct ui_repo_stats *rs)
 	memset(&bs, 0, sizeof(bs));
 	bs.st = st;
 	bs.name = name;
-	rc = store_walk_links(st, name, blobset_manifest, &bs);
-	rs->bytes = blobset_total(&bs);
+	rc = store_walk_links(st, name, ui_data_blobset_manifest, &bs);
+	rs->bytes = ui_data_blobset_total(&bs);
 	rs->manifests = bs.manifests;
 	free(bs.v);
 	return (rc == REG_E_NOENT ? REG_OK : rc);

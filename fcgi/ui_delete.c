@@ -28,7 +28,7 @@ struct target {
 
 /* Parse name and tag or digest from "form"; 0 if they are not valid. */
 static int
-target_parse(const char *form, struct target *t)
+ui_delete_target(const char *form, struct target *t)
 {
 	struct buf	v = BUF_INIT;
 	int		ok;
@@ -48,7 +48,7 @@ target_parse(const char *form, struct target *t)
 }
 
 static enum reg_err
-delete_confirm(struct request *req, const struct target *t)
+ui_delete_confirm(struct request *req, const struct target *t)
 {
 	struct buf	b = BUF_INIT;
 	char		token[UI_CSRF_LEN + 1];
@@ -73,7 +73,7 @@ delete_confirm(struct request *req, const struct target *t)
 }
 
 static enum reg_err
-delete_run(struct request *req, const struct target *t)
+ui_delete_run(struct request *req, const struct target *t)
 {
 	struct buf	detail = BUF_INIT;
 	enum reg_err	rc;
@@ -113,17 +113,18 @@ ui_page_delete(struct request *req)
 		buf_release(&form);
 		return (ui_error(req, 400, "Bad form."));
 	}
-	if (!target_parse(req->method == M_POST ? form.buf : req->query, &t))
+	if (!ui_delete_target(req->method == M_POST ? form.buf : req->query,
+	    &t))
 		rc = ui_error(req, 404, "No such tag or manifest.");
 	else if (!ui_allow(req, t.name, ACCESS_WRITE))
 		rc = REG_OK;
 	else if (req->method != M_POST)
-		rc = delete_confirm(req, &t);
+		rc = ui_delete_confirm(req, &t);
 	else if (!ui_param(form.buf, "csrf", &token) ||
 	    !ui_csrf_ok(req, token.buf))
 		rc = ui_error(req, 403, "The form expired; reload the page.");
 	else
-		rc = delete_run(req, &t);
+		rc = ui_delete_run(req, &t);
 	buf_release(&t.tag);
 	buf_release(&form);
 	buf_release(&token);

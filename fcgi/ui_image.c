@@ -18,7 +18,7 @@
 
 /* The string "key" of a JSON object, or NULL. */
 static const char *
-jstr(struct json_object *o, const char *key)
+ui_image_str(struct json_object *o, const char *key)
 {
 	struct json_object	*v;
 
@@ -30,7 +30,7 @@ jstr(struct json_object *o, const char *key)
 
 /* A JSON array of strings as "<li>" items, or an object as rows. */
 static void
-image_json_list(struct buf *b, const char *title, struct json_object *v)
+ui_image_json_list(struct buf *b, const char *title, struct json_object *v)
 {
 	struct json_object_iterator	it, end;
 	size_t				i;
@@ -61,7 +61,7 @@ image_json_list(struct buf *b, const char *title, struct json_object *v)
 }
 
 static void
-image_config(struct request *req, struct buf *b, const struct ui_image *im)
+ui_image_config(struct request *req, struct buf *b, const struct ui_image *im)
 {
 	struct json_object	*cfg, *c = NULL, *v, *h;
 	size_t			 i;
@@ -71,23 +71,23 @@ image_config(struct request *req, struct buf *b, const struct ui_image *im)
 		return;
 	json_object_object_get_ex(cfg, "config", &c);
 	ui_addf(b, "<h2>Config</h2>\n<dl class=\"summary\">\n"
-	    "<dt>Platform</dt><dd>%s/%s</dd>\n", jstr(cfg, "os"),
-	    jstr(cfg, "architecture"));
+	    "<dt>Platform</dt><dd>%s/%s</dd>\n", ui_image_str(cfg, "os"),
+	    ui_image_str(cfg, "architecture"));
 	if (c != NULL && json_object_object_get_ex(c, "Entrypoint", &v))
-		image_json_list(b, "Entrypoint", v);
+		ui_image_json_list(b, "Entrypoint", v);
 	if (c != NULL && json_object_object_get_ex(c, "Cmd", &v))
-		image_json_list(b, "Cmd", v);
+		ui_image_json_list(b, "Cmd", v);
 	if (c != NULL && json_object_object_get_ex(c, "Env", &v))
-		image_json_list(b, "Env", v);
+		ui_image_json_list(b, "Env", v);
 	if (c != NULL && json_object_object_get_ex(c, "Labels", &v))
-		image_json_list(b, "Labels", v);
+		ui_image_json_list(b, "Labels", v);
 	ui_addf(b, "</dl>\n");
 	if (json_object_object_get_ex(cfg, "history", &h) &&
 	    json_object_is_type(h, json_type_array)) {
 		ui_addf(b, "<h2>History</h2>\n<ol class=\"history\">\n");
 		for (i = 0; i < json_object_array_length(h); i++)
 			ui_addf(b, "<li><code>%s</code></li>\n",
-			    jstr(json_object_array_get_idx(h, i),
+			    ui_image_str(json_object_array_get_idx(h, i),
 			    "created_by"));
 		ui_addf(b, "</ol>\n");
 	}
@@ -95,7 +95,7 @@ image_config(struct request *req, struct buf *b, const struct ui_image *im)
 }
 
 static void
-image_layers(struct buf *b, const struct ui_image *im)
+ui_image_layers(struct buf *b, const struct ui_image *im)
 {
 	char	sz[UI_SIZE_LEN];
 	size_t	i;
@@ -113,7 +113,7 @@ image_layers(struct buf *b, const struct ui_image *im)
 }
 
 static void
-image_platforms(struct buf *b, const char *name, const struct ui_image *im)
+ui_image_platforms(struct buf *b, const char *name, const struct ui_image *im)
 {
 	struct json_object	*root, *arr, *e;
 	struct buf		 plat = BUF_INIT;
@@ -137,7 +137,8 @@ image_platforms(struct buf *b, const char *name, const struct ui_image *im)
 		ui_addf(b, "<tr><td>%s</td><td><a href=\"/ui/image?name=%s"
 		    "&amp;ref=%s\"><code>%s</code></a></td><td>%s</td>"
 		    "<td class=\"num\">%s</td></tr>\n", plat.buf, name,
-		    jstr(e, "digest"), jstr(e, "digest"), jstr(e, "mediaType"),
+		    ui_image_str(e, "digest"), ui_image_str(e, "digest"),
+		    ui_image_str(e, "mediaType"),
 		    ui_size((uint64_t)json_object_get_int64(
 		    json_object_object_get(e, "size")), sz));
 	}
@@ -147,25 +148,26 @@ image_platforms(struct buf *b, const char *name, const struct ui_image *im)
 }
 
 static int
-referrer_cmp(const void *a, const void *b)
+ui_image_referrer_cmp(const void *a, const void *b)
 {
-	const char	*x = jstr(*(struct json_object *const *)a,
+	const char	*x = ui_image_str(*(struct json_object *const *)a,
 			    "artifactType");
-	const char	*y = jstr(*(struct json_object *const *)b,
+	const char	*y = ui_image_str(*(struct json_object *const *)b,
 			    "artifactType");
 
 	return (strcmp(x != NULL ? x : "", y != NULL ? y : ""));
 }
 
 static void
-referrer_item(struct buf *b, const char *name, struct json_object *e)
+ui_image_referrer_item(struct buf *b, const char *name, struct json_object *e)
 {
 	struct json_object		*ann;
 	struct json_object_iterator	 it, end;
 	char				 sz[UI_SIZE_LEN];
 
 	ui_addf(b, "<li><a href=\"/ui/image?name=%s&amp;ref=%s\"><code>%s"
-	    "</code></a> %s", name, jstr(e, "digest"), jstr(e, "digest"),
+	    "</code></a> %s", name, ui_image_str(e, "digest"),
+	    ui_image_str(e, "digest"),
 	    ui_size((uint64_t)json_object_get_int64(
 	    json_object_object_get(e, "size")), sz));
 	if (json_object_object_get_ex(e, "annotations", &ann) &&
@@ -186,7 +188,7 @@ referrer_item(struct buf *b, const char *name, struct json_object *e)
 
 /* The referrers, one list per artifactType. */
 static void
-image_referrers(struct request *req, struct buf *b, const char *name,
+ui_image_referrers(struct request *req, struct buf *b, const char *name,
     const struct digest *d)
 {
 	struct json_object	*root, *arr;
@@ -205,9 +207,9 @@ image_referrers(struct request *req, struct buf *b, const char *name,
 	if (n == 0)
 		ui_addf(b, "<p>None.</p>\n");
 	else
-		json_object_array_sort(arr, referrer_cmp);
+		json_object_array_sort(arr, ui_image_referrer_cmp);
 	for (i = 0; i < n; i++) {
-		type = jstr(json_object_array_get_idx(arr, i),
+		type = ui_image_str(json_object_array_get_idx(arr, i),
 		    "artifactType");
 		if (type == NULL)
 			type = "(no artifactType)";
@@ -216,7 +218,8 @@ image_referrers(struct request *req, struct buf *b, const char *name,
 		if (prev == NULL || strcmp(prev, type) != 0)
 			ui_addf(b, "<h3>%s</h3>\n<ul class=\"referrers\">\n",
 			    type);
-		referrer_item(b, name, json_object_array_get_idx(arr, i));
+		ui_image_referrer_item(b, name,
+		    json_object_array_get_idx(arr, i));
 		prev = type;
 	}
 	if (n > 0)
@@ -225,7 +228,7 @@ image_referrers(struct request *req, struct buf *b, const char *name,
 }
 
 static void
-image_summary(struct request *req, struct buf *b, const char *name,
+ui_image_summary(struct request *req, struct buf *b, const char *name,
     const struct ui_image *im)
 {
 	struct buf	host = BUF_INIT;
@@ -253,7 +256,7 @@ image_summary(struct request *req, struct buf *b, const char *name,
 
 /* The manifest, pretty-printed. */
 static void
-image_manifest(struct buf *b, const struct ui_image *im)
+ui_image_manifest(struct buf *b, const struct ui_image *im)
 {
 	struct json_object	*root;
 
@@ -269,25 +272,25 @@ image_manifest(struct buf *b, const struct ui_image *im)
 }
 
 static void
-image_render(struct request *req, struct buf *b, const char *name,
+ui_image_render(struct request *req, struct buf *b, const char *name,
     const char *ref, const struct ui_image *im)
 {
 	ui_addf(b, "<h1><a href=\"/ui/repo?name=%s\">%s</a> <span "
 	    "class=\"ref\">%s</span></h1>\n", name, name, ref);
-	image_summary(req, b, name, im);
+	ui_image_summary(req, b, name, im);
 	if (ui_may_write(req, name))
 		ui_addf(b, "<p><a class=\"button danger\" href=\"/ui/delete?"
 		    "name=%s&amp;digest=%s\">Delete this manifest</a></p>\n",
 		    name, im->meta.digest.str);
 	if (im->parsed && im->mp.kind == MANIFEST_INDEX)
-		image_platforms(b, name, im);
+		ui_image_platforms(b, name, im);
 	else if (im->parsed) {
 		if (im->mp.has_config)
-			image_config(req, b, im);
-		image_layers(b, im);
+			ui_image_config(req, b, im);
+		ui_image_layers(b, im);
 	}
-	image_referrers(req, b, name, &im->meta.digest);
-	image_manifest(b, im);
+	ui_image_referrers(req, b, name, &im->meta.digest);
+	ui_image_manifest(b, im);
 }
 
 enum reg_err
@@ -314,7 +317,7 @@ ui_page_image(struct request *req)
 	}
 	buf_addf(&title, "%s %s", name, ref.buf);
 	ui_begin(&b, title.buf);
-	image_render(req, &b, name, ref.buf, &im);
+	ui_image_render(req, &b, name, ref.buf, &im);
 	ui_end(&b);
 	ui_image_release(&im);
 	buf_release(&ref);

@@ -35,7 +35,7 @@ struct tag_row {
 
 /* Newest first; equal times by name. */
 static int
-tag_row_cmp(const void *a, const void *b)
+ui_repo_tag_cmp(const void *a, const void *b)
 {
 	const struct tag_row	*x = a, *y = b;
 
@@ -45,7 +45,7 @@ tag_row_cmp(const void *a, const void *b)
 }
 
 static void
-repo_row(struct request *req, struct buf *b, const char *name,
+ui_repo_row(struct request *req, struct buf *b, const char *name,
     const struct tag_row *r, const char *host, int may_write)
 {
 	struct ui_image	 im;
@@ -77,7 +77,7 @@ repo_row(struct request *req, struct buf *b, const char *name,
 }
 
 static void
-repo_head(struct buf *b, const struct tag_page *pg, size_t n, int may_write)
+ui_repo_head(struct buf *b, const struct tag_page *pg, size_t n, int may_write)
 {
 	const char	*name = pg->name;
 
@@ -97,7 +97,7 @@ repo_head(struct buf *b, const struct tag_page *pg, size_t n, int may_write)
 }
 
 static void
-repo_render(struct request *req, struct buf *b, const struct tag_page *pg,
+ui_repo_render(struct request *req, struct buf *b, const struct tag_page *pg,
     const struct tag_row *rows, size_t n)
 {
 	struct buf	host = BUF_INIT, href = BUF_INIT;
@@ -105,10 +105,10 @@ repo_render(struct request *req, struct buf *b, const struct tag_page *pg,
 	size_t		first, i;
 
 	ui_registry_host(req->conf, &host);
-	repo_head(b, pg, n, may_write);
+	ui_repo_head(b, pg, n, may_write);
 	first = (size_t)(pg->page - 1) * pg->per;
 	for (i = first; i < n && i - first < pg->per; i++)
-		repo_row(req, b, pg->name, &rows[i], host.buf, may_write);
+		ui_repo_row(req, b, pg->name, &rows[i], host.buf, may_write);
 	ui_addf(b, "</tbody></table>\n");
 	buf_addf(&href, "/ui/repo?name=%s&sort=%s&n=%zu&page=", pg->name,
 	    pg->by_name ? "name" : "time", pg->per);
@@ -119,7 +119,7 @@ repo_render(struct request *req, struct buf *b, const struct tag_page *pg,
 
 /* Every tag with its push time, sorted as asked; "tags" is consumed. */
 static struct tag_row *
-repo_rows(struct request *req, const char *name, char **tags, size_t n,
+ui_repo_rows(struct request *req, const char *name, char **tags, size_t n,
     int by_name)
 {
 	struct tag_row	*rows;
@@ -134,13 +134,13 @@ repo_rows(struct request *req, const char *name, char **tags, size_t n,
 	}
 	free(tags);
 	if (!by_name && n > 0)	/* the store lists them by name */
-		qsort(rows, n, sizeof(*rows), tag_row_cmp);
+		qsort(rows, n, sizeof(*rows), ui_repo_tag_cmp);
 	return (rows);
 }
 
 /* ?sort=, ?n= and ?page=. */
 static void
-repo_page_parse(struct request *req, const char *name, struct tag_page *pg)
+ui_repo_page_parse(struct request *req, const char *name, struct tag_page *pg)
 {
 	struct buf	v = BUF_INIT;
 	uint64_t	per = TAGS_PAGE;
@@ -170,15 +170,15 @@ ui_page_repo(struct request *req)
 
 	if (!ui_name_param(req, name) || !ui_allow(req, name, ACCESS_READ))
 		return (REG_OK);
-	repo_page_parse(req, name, &pg);
+	ui_repo_page_parse(req, name, &pg);
 	rc = store_tags_list(req->store, name, NULL, 0, &tags, &n, &more);
 	if (rc == REG_E_NOENT)
 		return (ui_error(req, 404, "No such repository."));
 	if (rc != REG_OK)
 		return (ui_error(req, 500, "The store could not be read."));
-	rows = repo_rows(req, name, tags, n, pg.by_name);
+	rows = ui_repo_rows(req, name, tags, n, pg.by_name);
 	ui_begin(&b, name);
-	repo_render(req, &b, &pg, rows, n);
+	ui_repo_render(req, &b, &pg, rows, n);
 	ui_end(&b);
 	for (i = 0; i < n; i++)
 		free(rows[i].tag);

@@ -19,7 +19,7 @@
 
 /* Keep the names that contain "q"; returns how many are left. */
 static size_t
-repos_filter(char **v, size_t n, const char *q)
+ui_repos_filter(char **v, size_t n, const char *q)
 {
 	size_t	i, kept = 0;
 
@@ -33,7 +33,7 @@ repos_filter(char **v, size_t n, const char *q)
 }
 
 static void
-repos_row(struct request *req, struct buf *b, const char *name)
+ui_repos_row(struct request *req, struct buf *b, const char *name)
 {
 	struct ui_repo_stats	rs;
 	char			sz[UI_SIZE_LEN], tm[UI_TIME_LEN];
@@ -49,7 +49,7 @@ repos_row(struct request *req, struct buf *b, const char *name)
 }
 
 static void
-repos_render(struct request *req, struct buf *b, char **v, size_t n,
+ui_repos_render(struct request *req, struct buf *b, char **v, size_t n,
     const char *q, uint64_t page)
 {
 	struct buf	href = BUF_INIT;
@@ -67,7 +67,7 @@ repos_render(struct request *req, struct buf *b, char **v, size_t n,
 	    "<th scope=\"col\">Tags</th><th scope=\"col\">Size</th>"
 	    "<th scope=\"col\">Last push</th></tr></thead>\n<tbody>\n");
 	for (i = first; i < n && i < first + REPOS_PAGE; i++)
-		repos_row(req, b, v[i]);
+		ui_repos_row(req, b, v[i]);
 	ui_addf(b, "</tbody></table>\n");
 	buf_addstr(&href, "/?q=");
 	pct_encode(&href, q);
@@ -94,9 +94,9 @@ ui_page_repos(struct request *req)
 		buf_release(&q);
 		return (ui_error(req, 500, "The store could not be read."));
 	}
-	n = repos_filter(v, n, q.buf);
+	n = ui_repos_filter(v, n, q.buf);
 	ui_begin(&b, "Repositories");
-	repos_render(req, &b, v, n, q.buf, page);
+	ui_repos_render(req, &b, v, n, q.buf, page);
 	ui_end(&b);
 	store_strv_free(v, n);
 	buf_release(&q);

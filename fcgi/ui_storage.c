@@ -30,7 +30,7 @@ struct repo_size {
 };
 
 static enum reg_err
-count_blob(const char *path, const struct digest *d,
+ui_storage_count_blob(const char *path, const struct digest *d,
     const struct stor_stat *ss, void *arg)
 {
 	struct blob_totals	*bt = arg;
@@ -45,7 +45,7 @@ count_blob(const char *path, const struct digest *d,
 
 /* Largest first. */
 static int
-repo_size_cmp(const void *a, const void *b)
+ui_storage_size_cmp(const void *a, const void *b)
 {
 	const struct repo_size	*x = a, *y = b;
 
@@ -55,7 +55,7 @@ repo_size_cmp(const void *a, const void *b)
 }
 
 static void
-storage_chart(struct buf *b, const struct repo_size *rs, size_t n)
+ui_storage_chart(struct buf *b, const struct repo_size *rs, size_t n)
 {
 	char		sz[UI_SIZE_LEN];
 	unsigned	w, y;
@@ -85,7 +85,7 @@ storage_chart(struct buf *b, const struct repo_size *rs, size_t n)
 }
 
 static void
-storage_table(struct buf *b, const struct repo_size *rs, size_t n)
+ui_storage_table(struct buf *b, const struct repo_size *rs, size_t n)
 {
 	char	sz[UI_SIZE_LEN];
 	size_t	i;
@@ -102,7 +102,7 @@ storage_table(struct buf *b, const struct repo_size *rs, size_t n)
 
 /* Every repository's size, largest first; "names" is consumed. */
 static struct repo_size *
-storage_sizes(struct request *req, char **names, size_t n,
+ui_storage_sizes(struct request *req, char **names, size_t n,
     uint64_t *manifests)
 {
 	struct ui_repo_stats	 st;
@@ -119,13 +119,13 @@ storage_sizes(struct request *req, char **names, size_t n,
 	}
 	free(names);
 	if (n > 0)
-		qsort(rs, n, sizeof(*rs), repo_size_cmp);
+		qsort(rs, n, sizeof(*rs), ui_storage_size_cmp);
 	return (rs);
 }
 
 /* The last prune that was not a dry run, as a row of the summary. */
 static void
-storage_prune(struct request *req, struct buf *b)
+ui_storage_prune(struct request *req, struct buf *b)
 {
 	struct prune_stats	ps;
 	time_t			when;
@@ -143,7 +143,7 @@ storage_prune(struct request *req, struct buf *b)
 }
 
 static void
-storage_render(struct request *req, struct buf *b,
+ui_storage_render(struct request *req, struct buf *b,
     const struct blob_totals *bt, size_t nrepos, uint64_t manifests,
     const struct repo_size *rs)
 {
@@ -155,11 +155,11 @@ storage_render(struct request *req, struct buf *b,
 	    "<dt>Repositories</dt><dd>%zu</dd>\n",
 	    ui_size(bt->bytes, sz), (unsigned long long)bt->count,
 	    (unsigned long long)manifests, nrepos);
-	storage_prune(req, b);
+	ui_storage_prune(req, b);
 	ui_addf(b, "</dl>\n");
 	ui_addf(b, "<h2>Largest repositories</h2>\n");
-	storage_chart(b, rs, nrepos);
-	storage_table(b, rs, nrepos);
+	ui_storage_chart(b, rs, nrepos);
+	ui_storage_table(b, rs, nrepos);
 }
 
 enum reg_err
@@ -175,12 +175,13 @@ ui_page_storage(struct request *req)
 
 	if (!ui_allow(req, NULL, ACCESS_READ))
 		return (REG_OK);
-	if (store_walk_blobs(req->store, count_blob, &bt) != REG_OK ||
+	if (store_walk_blobs(req->store, ui_storage_count_blob, &bt) !=
+	    REG_OK ||
 	    store_catalog(req->store, NULL, 0, &names, &n, &more) != REG_OK)
 		return (ui_error(req, 500, "The store could not be read."));
-	rs = storage_sizes(req, names, n, &manifests);
+	rs = ui_storage_sizes(req, names, n, &manifests);
 	ui_begin(&b, "Storage");
-	storage_render(req, &b, &bt, n, manifests, rs);
+	ui_storage_render(req, &b, &bt, n, manifests, rs);
 	ui_end(&b);
 	for (i = 0; i < n; i++)
 		free(rs[i].name);

@@ -8,7 +8,8 @@
 # (nobody when the test runs as root).  Checks: a push and a pull with
 # curl (monolithic and chunked bodies over 2 MiB, a manifest), Basic
 # credentials through .htaccess's CGIPassAuth, the configuration is not
-# served, and what specreg wrote belongs to the user, in the home.
+# served, /healthz, /readyz, /metrics and the web UI (/ and /ui/) reach
+# specreg, and what specreg wrote belongs to the user, in the home.
 #
 # It brings its own Apache, so it runs once: behind the default front
 # end (lighttpd) or apache-fcgid, and passes trivially behind others.
@@ -59,6 +60,24 @@ if [ "$STATUS" != 404 ] || ! from_specreg; then
 	fail "GET /specreg.fcgi: $STATUS (want specreg's 404)"
 fi
 err_code_is NOT_FOUND
+
+note "the operator's endpoints and the web UI reach specreg"
+expect_status 200 "$URL/healthz"
+expect_status 200 "$URL/readyz"
+expect_status 200 "$URL/metrics"
+body_has "specreg_http_requests_total"
+for p in / /ui/ /ui/storage; do
+	expect_status 200 "$URL$p"
+	header Content-Security-Policy | grep -q "default-src 'none'" ||
+	    fail "GET $p: not specreg's page"
+	body_has "<html"
+done
+expect_status 200 "$URL/ui/static/style.css"
+header Content-Type | grep -q '^text/css' ||
+    fail "style.css: $(header Content-Type)"
+expect_status 404 "$URL/ui/nothing"
+header Content-Security-Policy | grep -q "default-src 'none'" ||
+    fail "GET /ui/nothing: not specreg's 404 page"
 
 note "/v2/ answers through the RewriteRule, with the Authorization header"
 expect_status 401 "$V2/"

@@ -15,6 +15,7 @@
 #include "common/jwt.h"
 #include "common/util.h"
 #include "fcgi/auth.h"
+#include "fcgi/exchange.h"
 #include "fcgi/request.h"
 #include "tests/unit/check_run.h"
 #include "tests/unit/fake_io.h"
@@ -729,7 +730,7 @@ START_TEST(test_basic)
 }
 END_TEST
 
-/* --- /auth/token through request_run(): parameters and the log ------- */
+/* --- /auth/token through exchange_run(): parameters and the log ------- */
 
 /* Run one request; its output goes to "out", its log lines to "log". */
 static void
@@ -750,7 +751,7 @@ token_run(const char *method, const char *uri, const char *body,
 	saved = dup(STDERR_FILENO);
 	ck_assert_int_ne(dup2(fileno(tmp), STDERR_FILENO), -1);
 	request_init(&req, &confs[NORMAL], NULL, &io);
-	request_run(&req);
+	exchange_run(&req);
 	request_release(&req);
 	fflush(stderr);
 	ck_assert_int_ne(dup2(saved, STDERR_FILENO), -1);

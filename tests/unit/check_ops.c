@@ -2,10 +2,11 @@
  * tests/unit/check_ops.c: GET /readyz (fcgi/h_ops.c) against a driver
  * whose check answers, fails or hangs.
  *
- * request_run() goes through the route layer as in production; the
+ * exchange_run() goes through the route layer as in production; the
  * response is collected from the I/O seam.  A hung check must give a
  * 503 within about a second, and a second probe while it still hangs
- * must not start another check.
+ * must not start another check.  [metrics] enabled = no: GET /metrics
+ * is 404 and nothing is counted.
  */
 #include "config.h"
 
@@ -17,10 +18,12 @@
 
 #include "common/buf.h"
 #include "common/conf.h"
+#include "fcgi/exchange.h"
 #include "fcgi/request.h"
 #include "storage/driver.h"
 #include "storage/store.h"
 #include "tests/unit/check_run.h"
+#include "tests/unit/fake_io.h"
 
 enum fake_mode { FAKE_OK, FAKE_FAIL, FAKE_HANG };
 
@@ -89,7 +92,7 @@ readyz(struct buf *out)
 	buf_reset(out);
 	clock_gettime(CLOCK_MONOTONIC, &a);
 	request_init(&req, &conf, &st, &io);
-	request_run(&req);
+	exchange_run(&req);
 	request_release(&req);
 	clock_gettime(CLOCK_MONOTONIC, &b);
 	conf_release(&conf);
@@ -134,6 +137,41 @@ START_TEST(test_readyz)
 }
 END_TEST
 
+/* GET /metrics with [metrics] enabled = "on": the response in "out". */
+static void
+metrics_get(int on, struct buf *out)
+{
+	struct fake_io		 f;
+	struct request_io	 io;
+	struct store		 st = { &fake_driver, 0, NULL };
+	struct request		 req;
+	struct conf		 conf;
+
+	conf_init(&conf);
+	conf.metrics_enabled = on;
+	fake_io_init(&f, &io, "GET", "/metrics", "");
+	request_init(&req, &conf, &st, &io);
+	exchange_run(&req);
+	request_release(&req);
+	buf_reset(out);
+	buf_add(out, f.out.buf, f.out.len);
+	fake_io_release(&f);
+	conf_release(&conf);
+}
+
+START_TEST(test_metrics_off)
+{
+	struct buf	out = BUF_INIT;
+
+	metrics_get(1, &out);
+	ck_assert_msg(strncmp(out.buf, "Status: 200", 11) == 0, "%s", out.buf);
+	metrics_get(0, &out);
+	ck_assert_msg(strncmp(out.buf, "Status: 404", 11) == 0, "%s", out.buf);
+	ck_assert_ptr_nonnull(strstr(out.buf, "enabled = no"));
+	buf_release(&out);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -144,6 +182,9 @@ main(void)
 	tc = tcase_create("readyz");
 	tcase_set_timeout(tc, 10);
 	tcase_add_test(tc, test_readyz);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("metrics");
+	tcase_add_test(tc, test_metrics_off);
 	suite_add_tcase(s, tc);
 	return (check_run(s));
 }

@@ -1,6 +1,6 @@
 /*
  * tests/unit/check_ui.c: the web UI's escaping and formatting helpers,
- * and its pages through request_run() (the I/O seam): escaping of what
+ * and its pages through exchange_run() (the I/O seam): escaping of what
  * the request carries, the Content-Security-Policy, access and the
  * CSRF check of deletes.
  */
@@ -16,6 +16,7 @@
 #include "common/conf.h"
 #include "common/util.h"
 #include "fcgi/auth.h"
+#include "fcgi/exchange.h"
 #include "fcgi/request.h"
 #include "fcgi/ui.h"
 #include "fcgi/ui_html.h"
@@ -128,19 +129,7 @@ START_TEST(test_media_type)
 }
 END_TEST
 
-START_TEST(test_path)
-{
-	ck_assert_int_eq(ui_path("/"), 1);
-	ck_assert_int_eq(ui_path("/ui/"), 1);
-	ck_assert_int_eq(ui_path("/ui/repo"), 1);
-	ck_assert_int_eq(ui_path("/ui"), 0);
-	ck_assert_int_eq(ui_path("/v2/"), 0);
-	ck_assert_int_eq(ui_path("//"), 0);
-	ck_assert_int_eq(ui_path("/auth/token"), 0);
-}
-END_TEST
-
-/* --- Pages through request_run() ---------------------------------------- */
+/* --- Pages through exchange_run() -------------------------------------- */
 
 /* "reader:r-pass" and "writer:w-pass". */
 #define AUTH_READER	"Basic cmVhZGVyOnItcGFzcw=="
@@ -190,7 +179,7 @@ ui_run(const char *method, const char *uri, const char *auth,
 	if (cookie != NULL)
 		fake_io_param(&f, "HTTP_COOKIE", cookie);
 	request_init(&req, &conf, st, &io);
-	request_run(&req);
+	exchange_run(&req);
 	request_release(&req);
 	buf_reset(out);
 	buf_add(out, f.out.buf, f.out.len);
@@ -340,7 +329,6 @@ ui_suite(void)
 	tcase_add_test(tc, test_time);
 	tcase_add_loop_test(tc, test_bar_width, 0, nitems(bars));
 	tcase_add_test(tc, test_media_type);
-	tcase_add_test(tc, test_path);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("pages");
 	tcase_add_checked_fixture(tc, setup_store, teardown_store);

@@ -1,6 +1,6 @@
 /*
  * tests/unit/fake_io.h: the I/O of one request (fcgi/request.h), for
- * unit tests that run whole requests through request_run().
+ * unit tests that run whole requests through exchange_run().
  */
 #ifndef SPECREG_TESTS_FAKE_IO_H
 #define SPECREG_TESTS_FAKE_IO_H
