@@ -568,9 +568,22 @@ upstream_status(const struct upstream_ref *r, const struct xfer *x,
 	return (REG_E_UNAVAILABLE);
 }
 
-enum reg_err
-upstream_manifest_get(const struct upstream_ref *r, const char *ref,
-    const char *accept, struct upstream_manifest *m)
+/* What the upstream said beyond the body: status, Retry-After. */
+static void
+manifest_status_take(const struct xfer *x, struct upstream_manifest *m)
+{
+	curl_off_t	secs = 0;
+
+	m->status = x->status;
+	if (x->status == 429 && curl_easy_getinfo(x->h,
+	    CURLINFO_RETRY_AFTER, &secs) == CURLE_OK && secs > 0)
+		m->retry_after = (uint64_t)secs;
+}
+
+/* GET (or HEAD, no body) of a manifest; see upstream_manifest_get(). */
+static enum reg_err
+manifest_request(const struct upstream_ref *r, const char *ref,
+    const char *accept, int head, struct upstream_manifest *m)
 {
 	struct xfer	 x;
 	struct buf	 path = BUF_INIT, hdr = BUF_INIT;
@@ -588,7 +601,9 @@ upstream_manifest_get(const struct upstream_ref *r, const char *ref,
 	if (accept != NULL && *accept != '\0' &&
 	    strcspn(accept, "\r\n") == strlen(accept))
 		buf_addf(&hdr, ", %s", accept);
-	err = upstream_open(r, path.buf, hdr.buf, 0, MANIFEST_MAX, 0, &x);
+	err = upstream_open(r, path.buf, hdr.buf, head, MANIFEST_MAX, 0, &x);
+	if (err == REG_OK)
+		manifest_status_take(&x, m);
 	if (err == REG_OK && (err = upstream_status(r, &x, path.buf)) ==
 	    REG_OK && (err = xfer_finish(&x, r->up->host)) == REG_OK) {
 		memcpy(m->content_type, x.content_type,
@@ -600,6 +615,20 @@ upstream_manifest_get(const struct upstream_ref *r, const char *ref,
 	buf_release(&hdr);
 	buf_release(&path);
 	return (err);
+}
+
+enum reg_err
+upstream_manifest_get(const struct upstream_ref *r, const char *ref,
+    const char *accept, struct upstream_manifest *m)
+{
+	return (manifest_request(r, ref, accept, 0, m));
+}
+
+enum reg_err
+upstream_manifest_head(const struct upstream_ref *r, const char *ref,
+    const char *accept, struct upstream_manifest *m)
+{
+	return (manifest_request(r, ref, accept, 1, m));
 }
 
 void
@@ -664,4 +693,11 @@ upstream_blob_close(struct upstream_blob *ub)
 		return;
 	xfer_release(&ub->x);
 	free(ub);
+}
+
+/* No answer at all (timeout, refused), 429 or 5xx: an outage. */
+int
+upstream_manifest_outage(const struct upstream_manifest *m)
+{
+	return (m->status == 0 || m->status == 429 || m->status >= 500);
 }
