@@ -186,6 +186,41 @@ enum reg_err	store_catalog(struct store *, const char *last, size_t n,
 void		store_strv_free(char **, size_t);
 
 /*
+ * Pull-through cache (store_cache.c): what an upstream sent, kept apart
+ * from what was pushed, so that a local tag or manifest always wins and
+ * prune can tell the two apart.  Records are replaced atomically; the
+ * last writer wins, which is right for "what the upstream says now".
+ */
+struct cache_tag {
+	struct digest	 digest;
+	char		 media_type[MEDIA_TYPE_MAX + 1];
+	time_t		 confirmed;	/* when the upstream last said so */
+};
+
+/* The upstream's tag as last seen; REG_E_NOENT if none is held. */
+enum reg_err	store_cache_tag_get(struct store *, const char *name,
+		    const char *tag, struct cache_tag *);
+enum reg_err	store_cache_tag_put(struct store *, const char *name,
+		    const char *tag, const struct cache_tag *);
+/*
+ * A manifest the upstream sent, whose digest the caller checked: kept
+ * by put, read back by get (body and media type); REG_E_NOENT if none.
+ */
+enum reg_err	store_cache_manifest_put(struct store *, const char *name,
+		    const struct digest *, const char *media_type,
+		    const void *, size_t);
+enum reg_err	store_cache_manifest_get(struct store *, const char *name,
+		    const struct digest *, struct buf *body,
+		    char media_type[MEDIA_TYPE_MAX + 1]);
+/*
+ * Until when the upstream "host" asked not to be asked (a 429's
+ * Retry-After): 0 if it did not, or that time passed.
+ */
+time_t		store_upstream_retry_get(struct store *, const char *host);
+enum reg_err	store_upstream_retry_set(struct store *, const char *host,
+		    time_t until);
+
+/*
  * The referrers of "subject" in a repository, as an OCI image index
  * JSON document appended to "out".  "artifact_type" filters (NULL: no
  * filter).
