@@ -97,6 +97,8 @@ struct conf {
 	struct conf_upstream	*upstreams;
 	size_t			 nupstreams;
 	uint64_t		 upstream_timeout;	/* seconds */
+	uint64_t		 upstream_tag_ttl;	/* seconds a tag is fresh */
+	uint64_t		 upstream_stale_limit;	/* seconds; 0: forever */
 };
 
 void	conf_init(struct conf *);
