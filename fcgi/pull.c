@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "common/digest.h"
 #include "common/log.h"
@@ -14,6 +15,10 @@
 #include "fcgi/response.h"
 #include "storage/manifest.h"
 #include "storage/upstream.h"
+
+/* A 429 without Retry-After is remembered this long; any, at most this. */
+#define PULL_RETRY_DEFAULT	60
+#define PULL_RETRY_MAX		(24 * 3600)
 
 /* A blob on its way from upstream to the client and the store. */
 struct pull_tee {
@@ -111,29 +116,219 @@ pull_manifest_check(struct request *req, const struct digest *want,
 	return (REG_OK);
 }
 
+/* A manifest the cache holds, by digest, into "body" and "meta". */
+static enum reg_err
+pull_cached(struct request *req, const struct digest *d, struct buf *body,
+    struct manifest_meta *meta)
+{
+	enum reg_err	err;
+
+	buf_reset(body);
+	memset(meta, 0, sizeof(*meta));
+	err = store_cache_manifest_get(req->store, req->name, d, body,
+	    meta->media_type);
+	if (err != REG_OK) {
+		buf_reset(body);
+		return (err);
+	}
+	meta->digest = *d;
+	meta->size = body->len;
+	return (REG_OK);
+}
+
+/* Remember a 429 until its Retry-After (60 s without; 1 day at most). */
+static void
+pull_retry_note(struct request *req, const struct upstream_ref *r,
+    const struct upstream_manifest *m)
+{
+	uint64_t	secs = m->retry_after;
+
+	if (secs == 0)
+		secs = PULL_RETRY_DEFAULT;
+	if (secs > PULL_RETRY_MAX)
+		secs = PULL_RETRY_MAX;
+	log_warnx("upstream %s: rate limited, not asked for %llu s",
+	    r->up->host, (unsigned long long)secs);
+	if (!req->conf->read_only)
+		store_upstream_retry_set(req->store, r->up->host,
+		    time(NULL) + (time_t)secs);
+}
+
+/*
+ * GET (or HEAD) "ref" upstream, unless it asked us to wait.  "*outage"
+ * says whether trouble may be answered with a stale manifest.
+ */
+static enum reg_err
+pull_ask(struct request *req, const struct upstream_ref *r, const char *ref,
+    int head, struct upstream_manifest *m, int *outage)
+{
+	enum reg_err	err;
+
+	if (store_upstream_retry_get(req->store, r->up->host) != 0) {
+		memset(m, 0, sizeof(*m));
+		buf_init(&m->body);
+		*outage = 1;
+		log_debug("upstream %s: rate limited, %s not asked",
+		    r->up->host, req->name);
+		metrics_add(MET_PULL_ERRORS, 1);
+		return (REG_E_UNAVAILABLE);
+	}
+	if (head)
+		err = upstream_manifest_head(r, ref, req->accept, m);
+	else
+		err = upstream_manifest_get(r, ref, req->accept, m);
+	*outage = err == REG_E_UNAVAILABLE && upstream_manifest_outage(m);
+	if (err == REG_E_UNAVAILABLE && m->status == 429)
+		pull_retry_note(req, r, m);
+	pull_count(err);
+	return (err);
+}
+
+/* Keep what upstream sent for "tag" (may be NULL), confirmed now. */
+static void
+pull_cache_keep(struct request *req, const char *tag,
+    const struct manifest_meta *meta, const struct buf *body)
+{
+	struct cache_tag	ct;
+
+	if (req->conf->read_only)
+		return;
+	if (store_cache_manifest_put(req->store, req->name, &meta->digest,
+	    meta->media_type, body->buf, body->len) != REG_OK)
+		return;
+	if (tag == NULL)
+		return;
+	memset(&ct, 0, sizeof(ct));
+	ct.digest = meta->digest;
+	memcpy(ct.media_type, meta->media_type, sizeof(ct.media_type));
+	ct.confirmed = time(NULL);
+	store_cache_tag_put(req->store, req->name, tag, &ct);
+}
+
+/* GET "tag" or "d" upstream, check it and keep it in the cache. */
+static enum reg_err
+pull_fetch(struct request *req, const struct upstream_ref *r,
+    const char *tag, const struct digest *d, struct buf *body,
+    struct manifest_meta *meta, int *outage)
+{
+	struct upstream_manifest	 m;
+	enum reg_err			 err;
+
+	memset(meta, 0, sizeof(*meta));
+	buf_reset(body);
+	err = pull_ask(req, r, d != NULL ? d->str : tag, 0, &m, outage);
+	if (err == REG_OK &&
+	    (err = pull_manifest_check(req, d, &m, meta)) == REG_OK) {
+		buf_add(body, m.body.buf, m.body.len);
+		pull_cache_keep(req, tag, meta, body);
+		if (d != NULL && !req->conf->read_only)
+			pull_manifest_keep(req, d, &m, meta->media_type);
+	}
+	upstream_manifest_release(&m);
+	return (err);
+}
+
+/* Serve the cached "ct" of "tag" while the upstream is in trouble. */
+static enum reg_err
+pull_stale(struct request *req, const struct upstream_ref *r,
+    const char *tag, const struct cache_tag *ct, struct buf *body,
+    struct manifest_meta *meta)
+{
+	time_t	age = time(NULL) - ct->confirmed;
+
+	if (req->conf->upstream_stale_limit != 0 &&
+	    age > (time_t)req->conf->upstream_stale_limit)
+		return (req_fail(req, REG_E_UNAVAILABLE, "upstream %s: "
+		    "unavailable, and %s:%s is too old to serve", r->up->host,
+		    req->name, tag));
+	if (pull_cached(req, &ct->digest, body, meta) != REG_OK)
+		return (req_fail(req, REG_E_UNAVAILABLE, "upstream %s",
+		    r->up->host));
+	log_warnx("upstream %s: unavailable, serving %s:%s as confirmed "
+	    "%lld s ago", r->up->host, req->name, tag, (long long)age);
+	metrics_add(MET_PULL_STALE, 1);
+	return (REG_OK);
+}
+
+/* The upstream still names "ct" for the tag: confirm it, 0; else -1. */
+static int
+pull_confirm(struct request *req, const struct upstream_manifest *m,
+    const char *tag, struct cache_tag *ct)
+{
+	struct digest	claim;
+
+	if (digest_parse(m->digest, strlen(m->digest), &claim) == -1 ||
+	    !digest_equal(&claim, &ct->digest))
+		return (-1);
+	ct->confirmed = time(NULL);
+	if (!req->conf->read_only)
+		store_cache_tag_put(req->store, req->name, tag, ct);
+	return (0);
+}
+
+/*
+ * A tag: the cached manifest while it is fresh; then a HEAD, and a GET
+ * only if the digest changed; the cached one if the upstream is out.
+ */
+static enum reg_err
+pull_tag(struct request *req, const struct upstream_ref *r, const char *tag,
+    struct buf *body, struct manifest_meta *meta)
+{
+	struct upstream_manifest	 m;
+	struct cache_tag		 ct;
+	enum reg_err			 err;
+	int				 have, outage = 0;
+
+	have = store_cache_tag_get(req->store, req->name, tag, &ct) ==
+	    REG_OK && pull_cached(req, &ct.digest, body, meta) == REG_OK;
+	if (have && time(NULL) - ct.confirmed <
+	    (time_t)req->conf->upstream_tag_ttl) {
+		metrics_add(MET_PULL_CACHED, 1);
+		return (REG_OK);
+	}
+	if (have) {
+		err = pull_ask(req, r, tag, 1, &m, &outage);
+		if (err == REG_OK && pull_confirm(req, &m, tag, &ct) == 0) {
+			upstream_manifest_release(&m);
+			metrics_add(MET_PULL_CACHED, 1);
+			return (REG_OK);
+		}
+		upstream_manifest_release(&m);
+		if (err != REG_OK && !outage) {
+			buf_reset(body);
+			return (err == REG_E_NOENT ? err : req_fail(req, err,
+			    "upstream %s", r->up->host));
+		}
+	}
+	if (!outage)
+		err = pull_fetch(req, r, tag, NULL, body, meta, &outage);
+	if (err == REG_E_UNAVAILABLE && outage && have)
+		return (pull_stale(req, r, tag, &ct, body, meta));
+	if (err == REG_E_UNAVAILABLE)
+		err = req_fail(req, err, "upstream %s", r->up->host);
+	return (err);
+}
+
 enum reg_err
 pull_manifest(struct request *req, const char *tag, const struct digest *d,
     struct buf *body, struct manifest_meta *meta)
 {
-	struct upstream_ref		 r;
-	struct upstream_manifest	 m;
-	enum reg_err			 err;
+	struct upstream_ref	 r;
+	enum reg_err		 err;
+	int			 outage;
 
 	if (pull_map(req, &r) != REG_OK)
 		return (REG_E_NOENT);
-	memset(meta, 0, sizeof(*meta));
-	err = upstream_manifest_get(&r, d != NULL ? d->str : tag,
-	    req->accept, &m);
+	if (d == NULL)
+		return (pull_tag(req, &r, tag, body, meta));
+	/* A digest names the same bytes for ever: no need to ask again. */
+	if (pull_cached(req, d, body, meta) == REG_OK) {
+		metrics_add(MET_PULL_CACHED, 1);
+		return (REG_OK);
+	}
+	err = pull_fetch(req, &r, NULL, d, body, meta, &outage);
 	if (err == REG_E_UNAVAILABLE)
 		err = req_fail(req, err, "upstream %s", r.up->host);
-	if (err == REG_OK &&
-	    (err = pull_manifest_check(req, d, &m, meta)) == REG_OK) {
-		if (d != NULL && !req->conf->read_only)
-			pull_manifest_keep(req, d, &m, meta->media_type);
-		buf_add(body, m.body.buf, m.body.len);
-	}
-	pull_count(err);
-	upstream_manifest_release(&m);
 	return (err);
 }
 
@@ -255,6 +450,11 @@ pull_blob(struct request *req, const struct digest *d)
 
 	if (pull_map(req, &r) != REG_OK)
 		return (REG_E_NOENT);
+	if (store_upstream_retry_get(req->store, r.up->host) != 0) {
+		metrics_add(MET_PULL_ERRORS, 1);
+		return (req_fail(req, REG_E_UNAVAILABLE, "upstream %s: rate "
+		    "limited", r.up->host));
+	}
 	err = upstream_blob_open(&r, d, req->method == M_HEAD, &ub, &size);
 	pull_count(err);
 	if (err == REG_E_UNAVAILABLE)
