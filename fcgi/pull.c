@@ -8,8 +8,12 @@
 #include <string.h>
 #include <time.h>
 
+#include <json-c/json.h>
+
 #include "common/digest.h"
 #include "common/log.h"
+#include "common/util.h"
+#include "common/xmalloc.h"
 #include "fcgi/metrics.h"
 #include "fcgi/pull.h"
 #include "fcgi/response.h"
@@ -19,6 +23,13 @@
 /* A 429 without Retry-After is remembered this long; any, at most this. */
 #define PULL_RETRY_DEFAULT	60
 #define PULL_RETRY_MAX		(24 * 3600)
+
+/* What pull_ask() asks the upstream for. */
+enum pull_trip {
+	TRIP_GET,		/* a manifest */
+	TRIP_HEAD,		/* a manifest's digest */
+	TRIP_TAGS		/* the tags list */
+};
 
 /* A blob on its way from upstream to the client and the store. */
 struct pull_tee {
@@ -155,12 +166,12 @@ pull_retry_note(struct request *req, const struct upstream_ref *r,
 }
 
 /*
- * GET (or HEAD) "ref" upstream, unless it asked us to wait.  "*outage"
- * says whether trouble may be answered with a stale manifest.
+ * One trip upstream ("ref" for a manifest), unless it asked us to wait.
+ * "*outage" says whether trouble may be answered from the cache.
  */
 static enum reg_err
 pull_ask(struct request *req, const struct upstream_ref *r, const char *ref,
-    int head, struct upstream_manifest *m, int *outage)
+    enum pull_trip trip, struct upstream_manifest *m, int *outage)
 {
 	enum reg_err	err;
 
@@ -173,10 +184,12 @@ pull_ask(struct request *req, const struct upstream_ref *r, const char *ref,
 		metrics_add(MET_PULL_ERRORS, 1);
 		return (REG_E_UNAVAILABLE);
 	}
-	if (head)
+	if (trip == TRIP_HEAD)
 		err = upstream_manifest_head(r, ref, req->accept, m);
-	else
+	else if (trip == TRIP_GET)
 		err = upstream_manifest_get(r, ref, req->accept, m);
+	else
+		err = upstream_tags_get(r, m);
 	*outage = err == REG_E_UNAVAILABLE && upstream_manifest_outage(m);
 	if (err == REG_E_UNAVAILABLE && m->status == 429)
 		pull_retry_note(req, r, m);
@@ -216,7 +229,8 @@ pull_fetch(struct request *req, const struct upstream_ref *r,
 
 	memset(meta, 0, sizeof(*meta));
 	buf_reset(body);
-	err = pull_ask(req, r, d != NULL ? d->str : tag, 0, &m, outage);
+	err = pull_ask(req, r, d != NULL ? d->str : tag, TRIP_GET, &m,
+	    outage);
 	if (err == REG_OK &&
 	    (err = pull_manifest_check(req, d, &m, meta)) == REG_OK) {
 		buf_add(body, m.body.buf, m.body.len);
@@ -228,6 +242,14 @@ pull_fetch(struct request *req, const struct upstream_ref *r,
 	return (err);
 }
 
+/* Whether what the upstream confirmed then may still be served. */
+static int
+pull_stale_ok(const struct request *req, time_t confirmed)
+{
+	return (req->conf->upstream_stale_limit == 0 || time(NULL) -
+	    confirmed <= (time_t)req->conf->upstream_stale_limit);
+}
+
 /* Serve the cached "ct" of "tag" while the upstream is in trouble. */
 static enum reg_err
 pull_stale(struct request *req, const struct upstream_ref *r,
@@ -236,8 +258,7 @@ pull_stale(struct request *req, const struct upstream_ref *r,
 {
 	time_t	age = time(NULL) - ct->confirmed;
 
-	if (req->conf->upstream_stale_limit != 0 &&
-	    age > (time_t)req->conf->upstream_stale_limit)
+	if (!pull_stale_ok(req, ct->confirmed))
 		return (req_fail(req, REG_E_UNAVAILABLE, "upstream %s: "
 		    "unavailable, and %s:%s is too old to serve", r->up->host,
 		    req->name, tag));
@@ -287,7 +308,7 @@ pull_tag(struct request *req, const struct upstream_ref *r, const char *tag,
 		return (REG_OK);
 	}
 	if (have) {
-		err = pull_ask(req, r, tag, 1, &m, &outage);
+		err = pull_ask(req, r, tag, TRIP_HEAD, &m, &outage);
 		if (err == REG_OK && pull_confirm(req, &m, tag, &ct) == 0) {
 			upstream_manifest_release(&m);
 			metrics_add(MET_PULL_CACHED, 1);
@@ -482,4 +503,101 @@ pull_blob(struct request *req, const struct digest *d)
 		err = pull_blob_stream(req, d, ub, size);
 	upstream_blob_close(ub);
 	return (err);
+}
+
+/* The valid tags of an upstream tags list; -1 if it is not one. */
+static int
+pull_tags_parse(const struct buf *body, char ***out, size_t *nout)
+{
+	struct json_object	*root, *arr = NULL, *v;
+	const char		*t;
+	size_t			 i, n;
+
+	*out = NULL;
+	*nout = 0;
+	if ((root = json_tokener_parse(body->buf)) == NULL)
+		return (-1);
+	if (!json_object_object_get_ex(root, "tags", &arr) ||
+	    !json_object_is_type(arr, json_type_array)) {
+		json_object_put(root);
+		return (arr == NULL ? 0 : -1);	/* "tags": null is none */
+	}
+	n = json_object_array_length(arr);
+	*out = xcalloc(n == 0 ? 1 : n, sizeof(**out));
+	for (i = 0; i < n; i++) {
+		v = json_object_array_get_idx(arr, i);
+		t = json_object_get_string(v);
+		if (json_object_is_type(v, json_type_string) &&
+		    tag_valid(t, strlen(t)))
+			(*out)[(*nout)++] = xstrdup(t);
+	}
+	json_object_put(root);
+	return (0);
+}
+
+/* Fetch the upstream's tags list into "*out" and keep it, or fail. */
+static enum reg_err
+pull_tags_fetch(struct request *req, const struct upstream_ref *r,
+    char ***out, size_t *nout, int *outage)
+{
+	struct upstream_manifest	m;
+	enum reg_err			err;
+
+	err = pull_ask(req, r, NULL, TRIP_TAGS, &m, outage);
+	if (err == REG_OK && pull_tags_parse(&m.body, out, nout) == -1) {
+		log_warnx("upstream %s: %s: not a tags list", r->up->host,
+		    req->name);
+		err = REG_E_UNAVAILABLE;
+	}
+	upstream_manifest_release(&m);
+	if (err == REG_OK && !req->conf->read_only)
+		store_cache_tags_put(req->store, req->name, *out, *nout,
+		    time(NULL));
+	return (err);
+}
+
+enum reg_err
+pull_tags(struct request *req, char ***out, size_t *nout)
+{
+	struct upstream_ref	 r;
+	char			**held = NULL;
+	size_t			 nheld = 0;
+	time_t			 confirmed = 0;
+	enum reg_err		 err;
+	int			 have, outage = 0;
+
+	*out = NULL;
+	*nout = 0;
+	if (pull_map(req, &r) != REG_OK ||
+	    (store_tags_list(req->store, req->name, NULL, 1, &held, &nheld,
+	    &have) == REG_OK && !store_cache_held(req->store, req->name))) {
+		store_strv_free(held, nheld);
+		return (REG_E_NOENT);
+	}
+	store_strv_free(held, nheld);
+	have = store_cache_tags_get(req->store, req->name, &held, &nheld,
+	    &confirmed) == REG_OK;
+	if (have && time(NULL) - confirmed <
+	    (time_t)req->conf->upstream_tag_ttl)
+		err = REG_OK;
+	else if ((err = pull_tags_fetch(req, &r, out, nout, &outage)) ==
+	    REG_OK) {
+		store_strv_free(held, nheld);
+		return (REG_OK);
+	} else if (err == REG_E_UNAVAILABLE && outage && have &&
+	    pull_stale_ok(req, confirmed)) {
+		log_warnx("upstream %s: unavailable, serving the tags of %s "
+		    "as listed %lld s ago", r.up->host, req->name,
+		    (long long)(time(NULL) - confirmed));
+		metrics_add(MET_PULL_STALE, 1);
+		err = REG_OK;
+	}
+	if (err == REG_OK) {
+		*out = held;
+		*nout = nheld;
+		return (REG_OK);
+	}
+	store_strv_free(held, nheld);
+	return (err == REG_E_UNAVAILABLE ? req_fail(req, err, "upstream %s",
+	    r.up->host) : err);
 }

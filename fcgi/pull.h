@@ -44,4 +44,14 @@ enum reg_err	pull_manifest(struct request *, const char *tag,
  */
 enum reg_err	pull_blob(struct request *, const struct digest *d);
 
+/*
+ * The upstream's tags of the repository, for a repository that does
+ * not exist here or that the cache holds something of (a repository
+ * only pushed to never asks the upstream): fresh for tag-ttl, then
+ * fetched again, the cached list while the upstream is out (up to
+ * stale-limit).  Free "*tags" with store_strv_free().  REG_E_NOENT when
+ * there is no upstream or it has no such repository.
+ */
+enum reg_err	pull_tags(struct request *, char ***tags, size_t *n);
+
 #endif

@@ -42,6 +42,9 @@
  *	Pull-through: a manifest the upstream sent, "<media-type>\n" and
  *	then its exact bytes, checked against <alg>:<hex> before it was
  *	written.
+ *   repos/<name>/_cache/list
+ *	Pull-through: the upstream's tags list of the repository,
+ *	"<confirmed>\n" and then one tag a line.
  *   upstream/<host>/retry-after
  *	Pull-through: the Unix time until which the upstream <host> asked
  *	(429 with Retry-After) not to be asked again; shared by every
@@ -236,4 +239,18 @@ layout_upstream_retry(struct buf *out, const char *host)
 {
 	buf_reset(out);
 	buf_addf(out, "upstream/%s/retry-after", host);
+}
+
+void
+layout_cache_tags(struct buf *out, const char *name)
+{
+	buf_reset(out);
+	buf_addf(out, "repos/%s/_cache/list", name);
+}
+
+void
+layout_cache_dir(struct buf *out, const char *name)
+{
+	buf_reset(out);
+	buf_addf(out, "repos/%s/_cache", name);
 }

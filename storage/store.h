@@ -181,6 +181,14 @@ enum reg_err	store_tag_mtime(struct store *, const char *name,
 enum reg_err	store_tags_list(struct store *, const char *name,
 		    const char *last, size_t n, char ***, size_t *,
 		    int *more);
+/*
+ * store_tags_list() of the repository's tags and "extra" (tags held
+ * elsewhere: an upstream's), each listed once.  REG_E_NOENT only when
+ * the repository does not exist and "extra" is empty.
+ */
+enum reg_err	store_tags_list_with(struct store *, const char *name,
+		    char *const *extra, size_t nextra, const char *last,
+		    size_t n, char ***, size_t *, int *more);
 enum reg_err	store_catalog(struct store *, const char *last, size_t n,
 		    char ***, size_t *, int *more);
 void		store_strv_free(char **, size_t);
@@ -212,6 +220,17 @@ enum reg_err	store_cache_manifest_put(struct store *, const char *name,
 enum reg_err	store_cache_manifest_get(struct store *, const char *name,
 		    const struct digest *, struct buf *body,
 		    char media_type[MEDIA_TYPE_MAX + 1]);
+/* Whether the cache holds anything of repository "name". */
+int		store_cache_held(struct store *, const char *name);
+/*
+ * The upstream's tags list of the repository as last fetched, and
+ * when ("*confirmed"); REG_E_NOENT if none is held.  Free the list
+ * with store_strv_free().  Tags that are not valid are dropped.
+ */
+enum reg_err	store_cache_tags_get(struct store *, const char *name,
+		    char ***, size_t *, time_t *confirmed);
+enum reg_err	store_cache_tags_put(struct store *, const char *name,
+		    char *const *, size_t, time_t confirmed);
 /*
  * Until when the upstream "host" asked not to be asked (a 429's
  * Retry-After): 0 if it did not, or that time passed.

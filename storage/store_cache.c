@@ -4,7 +4,7 @@
  *
  * A cached tag is one line, "<digest> <confirmed> <media-type>\n"; a
  * cached manifest is "<media-type>\n" followed by the manifest's exact
- * bytes.  Both are small and replaced whole by stor_put(), so readers
+ * bytes; a cached tags list "<confirmed>\n" and then a tag a line.  Both are small and replaced whole by stor_put(), so readers
  * see the old record or the new one and no lock is needed.
  */
 #include "config.h"
@@ -19,12 +19,15 @@
 #include "common/digest.h"
 #include "common/log.h"
 #include "common/util.h"
+#include "common/xmalloc.h"
 #include "storage/driver.h"
 #include "storage/layout.h"
 #include "storage/store.h"
 
 #define CACHE_TAG_MAX	(DIGEST_STR_MAX + 32 + MEDIA_TYPE_MAX + 2)
 #define RETRY_MAX	32
+/* A list of the longest tags, 128 bytes each, 64 Ki of them. */
+#define CACHE_TAGS_MAX	(8 * 1024 * 1024)
 
 /* "<word> " at "*pp" into "out" (size bytes); -1 if missing or long. */
 static int
@@ -139,6 +142,83 @@ store_cache_manifest_get(struct store *st, const char *name,
 	buf_release(&path);
 	buf_release(&b);
 	return (rc);
+}
+
+/* One valid tag a line after "<confirmed>\n"; -1 if malformed. */
+static int
+cache_tags_decode(const struct buf *b, char ***out, size_t *nout,
+    time_t *confirmed)
+{
+	const char	*p, *end = b->buf + b->len, *nl;
+	uint64_t	 t;
+	size_t		 n = 0;
+
+	if ((nl = memchr(b->buf, '\n', b->len)) == NULL ||
+	    parse_u64n(b->buf, (size_t)(nl - b->buf), 0, INT64_MAX, &t) == -1)
+		return (-1);
+	*confirmed = (time_t)t;
+	*out = NULL;
+	for (p = nl + 1; p < end; p = nl + 1) {
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			nl = end;
+		if (!tag_valid(p, (size_t)(nl - p)))
+			continue;
+		*out = xreallocarray(*out, n + 1, sizeof(**out));
+		(*out)[n++] = xstrndup(p, (size_t)(nl - p));
+	}
+	*nout = n;
+	return (0);
+}
+
+enum reg_err
+store_cache_tags_get(struct store *st, const char *name, char ***out,
+    size_t *nout, time_t *confirmed)
+{
+	struct buf	path = BUF_INIT, b = BUF_INIT;
+	enum reg_err	rc;
+
+	*out = NULL;
+	*nout = 0;
+	layout_cache_tags(&path, name);
+	if ((rc = stor_get(st->sd, path.buf, CACHE_TAGS_MAX, &b)) == REG_OK &&
+	    cache_tags_decode(&b, out, nout, confirmed) == -1) {
+		log_warnx("store: %s: malformed, ignored", path.buf);
+		rc = REG_E_NOENT;
+	}
+	buf_release(&path);
+	buf_release(&b);
+	return (rc);
+}
+
+enum reg_err
+store_cache_tags_put(struct store *st, const char *name, char *const *tags,
+    size_t n, time_t confirmed)
+{
+	struct buf	path = BUF_INIT, b = BUF_INIT;
+	size_t		i;
+	enum reg_err	rc;
+
+	layout_cache_tags(&path, name);
+	buf_addf(&b, "%lld\n", (long long)confirmed);
+	for (i = 0; i < n; i++)
+		buf_addf(&b, "%s\n", tags[i]);
+	rc = stor_put(st->sd, path.buf, b.buf, b.len);
+	buf_release(&path);
+	buf_release(&b);
+	return (rc);
+}
+
+int
+store_cache_held(struct store *st, const char *name)
+{
+	struct buf		path = BUF_INIT;
+	struct stor_stat	ss;
+	int			held;
+
+	layout_cache_dir(&path, name);
+	held = stor_stat(st->sd, path.buf, &ss) == REG_OK && ss.is_dir;
+	buf_release(&path);
+	return (held);
 }
 
 time_t

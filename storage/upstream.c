@@ -631,6 +631,25 @@ upstream_manifest_head(const struct upstream_ref *r, const char *ref,
 	return (manifest_request(r, ref, accept, 1, m));
 }
 
+enum reg_err
+upstream_tags_get(const struct upstream_ref *r, struct upstream_manifest *m)
+{
+	struct xfer	 x;
+	enum reg_err	 err;
+
+	memset(m, 0, sizeof(*m));
+	buf_init(&m->body);
+	err = upstream_open(r, "/tags/list", NULL, 0, UPSTREAM_TAGS_MAX, 0,
+	    &x);
+	if (err == REG_OK)
+		manifest_status_take(&x, m);
+	if (err == REG_OK && (err = upstream_status(r, &x, "/tags/list")) ==
+	    REG_OK && (err = xfer_finish(&x, r->up->host)) == REG_OK)
+		buf_add(&m->body, x.body.buf, x.body.len);
+	xfer_release(&x);
+	return (err);
+}
+
 void
 upstream_manifest_release(struct upstream_manifest *m)
 {

@@ -33,6 +33,8 @@
 
 /* Bytes a blob transfer holds at most (plus one libcurl write). */
 #define UPSTREAM_CHUNK		(64 * 1024)
+/* Bytes of an upstream tags list at most. */
+#define UPSTREAM_TAGS_MAX	(4 * 1024 * 1024)
 
 struct upstream_ref {
 	const struct conf		*conf;
@@ -81,6 +83,13 @@ enum reg_err	upstream_manifest_get(const struct upstream_ref *,
  */
 enum reg_err	upstream_manifest_head(const struct upstream_ref *,
 		    const char *ref, const char *accept,
+		    struct upstream_manifest *m);
+/*
+ * GET the repository's tags list, the first page as the upstream sends
+ * it without "n", at most UPSTREAM_TAGS_MAX bytes, into m->body (the
+ * JSON as sent); status and Retry-After as for a manifest.
+ */
+enum reg_err	upstream_tags_get(const struct upstream_ref *,
 		    struct upstream_manifest *m);
 /* Whether a failed trip ("m" after REG_E_UNAVAILABLE) may serve stale. */
 int		upstream_manifest_outage(const struct upstream_manifest *m);

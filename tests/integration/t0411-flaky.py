@@ -9,7 +9,8 @@ unless MODE-FILE, read for each request, says otherwise:
   500           answer 500
   429 SECONDS   answer 429 with Retry-After: SECONDS
   slow SECONDS  wait SECONDS, then forward
-Each request is logged to LOG as "METHOD PATH STATUS".
+Each request is logged to LOG as "METHOD PATH STATUS", before it is
+answered.
 """
 import http.client
 import http.server
@@ -42,6 +43,7 @@ class Flaky(http.server.BaseHTTPRequestHandler):
             f.write('%s %s %d\n' % (self.command, self.path, status))
 
     def answer(self, status, headers, body):
+        self.log(status)
         self.send_response(status)
         for k, v in headers:
             self.send_header(k, v)
@@ -49,7 +51,6 @@ class Flaky(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != 'HEAD':
             self.wfile.write(body)
-        self.log(status)
 
     def forward(self):
         c = http.client.HTTPConnection(UP.hostname, UP.port, timeout=60)
@@ -64,12 +65,12 @@ class Flaky(http.server.BaseHTTPRequestHandler):
         out = [(k, v) for k, v in r.getheaders()
                if k.lower() not in HOP and k.lower() != 'content-length']
         if self.command == 'HEAD':
+            self.log(r.status)
             self.send_response(r.status)
             for k, v in r.getheaders():
                 if k.lower() not in HOP:
                     self.send_header(k, v)
             self.end_headers()
-            self.log(r.status)
         else:
             self.answer(r.status, out, body)
         c.close()

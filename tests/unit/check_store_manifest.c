@@ -1087,6 +1087,65 @@ START_TEST(test_cache)
 }
 END_TEST
 
+/* An upstream's tags list: kept, and merged into a repository's. */
+START_TEST(test_cache_tags)
+{
+	char		*up[] = { "v2", "a", "v1" }, *dup[] = { "a", "a" };
+	const char	*good = "7\nok\n..bad\nfine\n", *bad = "x\ny\n";
+	char		**v;
+	size_t		 n;
+	time_t		 when;
+	int		 more;
+	struct buf	 path = BUF_INIT;
+
+	ck_assert_int_eq(store_cache_tags_get(st, "r", &v, &n, &when),
+	    REG_E_NOENT);
+	ck_assert(!store_cache_held(st, "r"));
+	ck_assert_int_eq(store_cache_tags_put(st, "r", up, 3, 1234), REG_OK);
+	ck_assert(store_cache_held(st, "r"));
+	ck_assert_int_eq(store_cache_tags_get(st, "r", &v, &n, &when),
+	    REG_OK);
+	ck_assert_uint_eq(n, 3);
+	ck_assert(when == 1234);
+	ck_assert_str_eq(v[0], "v2");
+	ck_assert_str_eq(v[2], "v1");
+	store_strv_free(v, n);
+	/* Invalid tags in the record are dropped; a bad record is none. */
+	layout_cache_tags(&path, "r");
+	ck_assert_int_eq(stor_put(st->sd, path.buf, good, strlen(good)),
+	    REG_OK);
+	ck_assert_int_eq(store_cache_tags_get(st, "r", &v, &n, &when),
+	    REG_OK);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_str_eq(v[1], "fine");
+	store_strv_free(v, n);
+	ck_assert_int_eq(stor_put(st->sd, path.buf, bad, strlen(bad)),
+	    REG_OK);
+	ck_assert_int_eq(store_cache_tags_get(st, "r", &v, &n, &when),
+	    REG_E_NOENT);
+	buf_release(&path);
+	ck_assert_int_eq(store_tags_list_with(st, "r", dup, 2, NULL, 0, &v,
+	    &n, &more), REG_OK);
+	ck_assert_uint_eq(n, 1);
+	store_strv_free(v, n);
+	/* No repository and no extra tags: none; extra tags: a list. */
+	ck_assert_int_eq(store_tags_list_with(st, "r", NULL, 0, NULL, 0, &v,
+	    &n, &more), REG_E_NOENT);
+	ck_assert_int_eq(store_tags_list_with(st, "r", up, 3, NULL, 2, &v,
+	    &n, &more), REG_OK);
+	ck_assert_uint_eq(n, 2);
+	ck_assert(more);
+	ck_assert_str_eq(v[0], "a");
+	ck_assert_str_eq(v[1], "v1");
+	store_strv_free(v, n);
+	ck_assert_int_eq(store_tags_list_with(st, "r", up, 3, "v1", 0, &v,
+	    &n, &more), REG_OK);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_str_eq(v[0], "v2");
+	store_strv_free(v, n);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -1115,6 +1174,7 @@ main(void)
 	tcase_add_test(tc, test_blob_membership);
 	tcase_add_test(tc, test_index_child_delete);
 	tcase_add_test(tc, test_cache);
+	tcase_add_test(tc, test_cache_tags);
 	suite_add_tcase(s, tc);
 	return (check_run(s));
 }
