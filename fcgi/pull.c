@@ -18,7 +18,7 @@
 #include "fcgi/pull.h"
 #include "fcgi/response.h"
 #include "storage/manifest.h"
-#include "storage/upstream.h"
+#include "net/upstream.h"
 
 /* A 429 without Retry-After is remembered this long; any, at most this. */
 #define PULL_RETRY_DEFAULT	60

@@ -1,6 +1,6 @@
 /*
  * fcgi/pull.h: server-side pull-through for the manifest and blob
- * handlers ([upstream] in the configuration, storage/upstream.h).
+ * handlers ([upstream] in the configuration, net/upstream.h).
  *
  * The handlers look in the store first and call these only on a local
  * miss, so whatever was pushed here always wins.  Both return

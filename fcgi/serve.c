@@ -53,7 +53,7 @@
 #include "fcgi/serve.h"
 #include "storage/prune.h"
 #include "storage/store.h"
-#include "storage/upstream.h"
+#include "net/upstream.h"
 
 #define SERVE_BACKLOG	1024
 #define SERVE_MAX_KIDS	512

@@ -1,6 +1,6 @@
 /*
  * tests/fuzz/fuzz_upstream.c: WWW-Authenticate parsing and repository
- * name mapping (storage/upstream.c) stay in bounds and keep their
+ * name mapping (net/upstream.c) stay in bounds and keep their
  * promises: NUL-terminated fields, a mapped name never empty.
  */
 #include "config.h"
@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "common/conf.h"
-#include "storage/upstream.h"
+#include "net/upstream.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

@@ -31,6 +31,14 @@
 #   SPECREG_NO_SKIP=1      a missing tool fails the test (CI sets it)
 #   SPECREG_KEEP=1         keep $T after the test
 #   SPECREG_START_TIMEOUT  seconds to wait for GET /v2/ (default 20)
+#   SPECREG_STORAGE        filesystem (default) or swift: the store is
+#                          then a container of its own on the Swift at
+#                          SPECREG_SWIFT_AUTH (an auth v1.0 URL, user
+#                          test:tester, key testing), or without it on a
+#                          single-node Swift started in $T/saio
+#                          (tests/swift/saio.sh).  Tests that read or
+#                          write $DATA themselves say "# storage:
+#                          filesystem" in their header.
 #
 # Set when sourced: T, a private directory removed on exit, and DATA,
 # the storage root ($T/data).  Set by start_registry: URL PORT HOSTPORT,
@@ -72,6 +80,11 @@ FRONT_SENDFILE=off
 FRONT_SPAWNS=0
 FRONT_BIN=$SPECREG_BIN
 LIB_PID=$$
+SWIFT_DIR=
+# A container per test, so that tests can share one Swift.
+SWIFT_CONTAINER=specreg-$(basename "$0" .sh)-$$
+ZUUL_SWIFT_PASSWORD=testing
+export ZUUL_SWIFT_PASSWORD
 
 # --- Outcomes --------------------------------------------------------------
 
@@ -280,13 +293,59 @@ write_config() {
 		echo "[registry]"
 		echo "public-url = $URL"
 		echo "sendfile = ${SPECREG_SENDFILE:-$FRONT_SENDFILE}"
-		echo "[storage]"
-		echo "driver = filesystem"
-		echo "root = $DATA"
+		storage_config
 		if [ -n "${SPECREG_INI_EXTRA:-}" ]; then
 			printf '%s\n' "$SPECREG_INI_EXTRA"
 		fi
 	} >"$T/specreg.ini"
+}
+
+# storage_config: the [storage] section for SPECREG_STORAGE.  The
+# Swift key comes through the environment, as deployments pass it.
+storage_config() {
+	echo "[storage]"
+	case ${SPECREG_STORAGE:-filesystem} in
+	filesystem)
+		echo "driver = filesystem"
+		echo "root = $DATA"
+		;;
+	swift)
+		[ -n "${SPECREG_SWIFT_AUTH:-}" ] || swift_start
+		echo "driver = swift"
+		echo "auth-url = $SPECREG_SWIFT_AUTH"
+		echo "username = test:tester"
+		echo "password = %(ZUUL_SWIFT_PASSWORD)"
+		echo "container = $SWIFT_CONTAINER"
+		;;
+	*)
+		harness_error "unknown SPECREG_STORAGE=$SPECREG_STORAGE"
+		;;
+	esac
+}
+
+# swift_start: a single-node Swift in $T/saio on free ports, stopped by
+# lib_cleanup; sets SPECREG_SWIFT_AUTH.  A port taken meanwhile is
+# retried with a fresh directory.
+swift_start() {
+	need_cmd memcached
+	/usr/bin/python3 -c 'import swift' 2>/dev/null ||
+	    skip "OpenStack Swift is not installed"
+	for _ss_try in 1 2 3; do
+		SWIFT_DIR=$T/saio.$_ss_try
+		_ss_port=$(free_port)
+		if SAIO_PROXY_PORT=$_ss_port SAIO_OBJECT_PORT=$(free_port) \
+		    SAIO_CONTAINER_PORT=$(free_port) \
+		    SAIO_ACCOUNT_PORT=$(free_port) \
+		    SAIO_MEMCACHED_PORT=$(free_port) \
+		    "$top_srcdir/tests/swift/saio.sh" start "$SWIFT_DIR" \
+		    >"$T/saio.log" 2>&1; then
+			SPECREG_SWIFT_AUTH=http://127.0.0.1:$_ss_port/auth/v1.0
+			return 0
+		fi
+		grep -q 'in use' "$T/saio.log" || break
+	done
+	SWIFT_DIR=
+	harness_error "Swift did not start: $(tail -n 20 "$T/saio.log")"
 }
 
 # start_pool: run "specreg serve --listen" in the background.
@@ -873,6 +932,9 @@ lib_cleanup() {
 	[ -s "$T/.abort" ] && _lc_rc=$(cat "$T/.abort")
 	stop_frontend
 	stop_pool
+	if [ -n "$SWIFT_DIR" ]; then
+		"$top_srcdir/tests/swift/saio.sh" stop "$SWIFT_DIR" >/dev/null 2>&1
+	fi
 	lib_stop_tree
 	lib_sanitizer_reports || _lc_rc=1
 	case $_lc_rc in

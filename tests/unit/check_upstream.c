@@ -1,7 +1,8 @@
 /*
  * tests/unit/check_upstream.c: the pure parts of pull-through: the
  * [upstream] section (common/conf.c), repository name to upstream
- * (upstream_map) and WWW-Authenticate parsing (storage/upstream.c).
+ * (upstream_map), WWW-Authenticate parsing (net/upstream.c) and
+ * percent-encoding (net/httpc.c).
  */
 #include "config.h"
 
@@ -13,7 +14,8 @@
 
 #include "common/conf.h"
 #include "common/util.h"
-#include "storage/upstream.h"
+#include "net/httpc.h"
+#include "net/upstream.h"
 #include "tests/unit/check_run.h"
 
 #define UP_INI	"[storage]\nroot = /srv/specreg\n" \
@@ -224,6 +226,20 @@ START_TEST(test_challenge_too_long)
 }
 END_TEST
 
+/* The token URL's query values, and object names keeping their '/'. */
+START_TEST(test_escape)
+{
+	struct buf	b = BUF_INIT;
+
+	httpc_escape(&b, "repository:org/img:pull,push", NULL);
+	ck_assert_str_eq(b.buf, "repository%3Aorg%2Fimg%3Apull%2Cpush");
+	buf_reset(&b);
+	httpc_escape(&b, "a b/c~d_e.f-g%\xc3\xa9?&=+#", "/");
+	ck_assert_str_eq(b.buf, "a%20b/c~d_e.f-g%25%C3%A9%3F%26%3D%2B%23");
+	buf_release(&b);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -242,6 +258,7 @@ main(void)
 	tc = tcase_create("challenge");
 	tcase_add_loop_test(tc, test_challenge, 0, nitems(challenges));
 	tcase_add_test(tc, test_challenge_too_long);
+	tcase_add_test(tc, test_escape);
 	suite_add_tcase(s, tc);
 	return (check_run(s));
 }

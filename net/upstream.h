@@ -1,5 +1,5 @@
 /*
- * storage/upstream.h: fetch what the store lacks from an upstream
+ * net/upstream.h: fetch what the store lacks from an upstream
  * registry (server-side pull-through, [upstream] in the configuration).
  *
  * A repository name maps to one configured upstream: "quay.io/org/img"
@@ -9,7 +9,7 @@
  * No matching upstream: upstream_map() returns -1 and the caller answers
  * as if pull-through did not exist.
  *
- * Transfers are libcurl, http and https only, with the configured
+ * Transfers are net/httpc, http and https only, with the configured
  * timeout; they follow redirects and do the Docker token dance once when
  * the upstream answers 401 with a Bearer challenge (the upstream's
  * credentials go to the realm as Basic), or answer a Basic challenge.
@@ -18,8 +18,8 @@
  * logged here and never the upstream's own status.  Nothing here
  * verifies digests or writes to the store: the caller does both.
  */
-#ifndef SPECREG_STORAGE_UPSTREAM_H
-#define SPECREG_STORAGE_UPSTREAM_H
+#ifndef SPECREG_NET_UPSTREAM_H
+#define SPECREG_NET_UPSTREAM_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -30,9 +30,12 @@
 #include "common/digest.h"
 #include "common/errors.h"
 #include "common/util.h"
+#include "net/httpc.h"
 
 /* Bytes a blob transfer holds at most (plus one libcurl write). */
-#define UPSTREAM_CHUNK		(64 * 1024)
+#define UPSTREAM_CHUNK		HTTPC_CHUNK
+/* The largest manifest fetched: the store's MANIFEST_MAX. */
+#define UPSTREAM_MANIFEST_MAX	(4 * 1024 * 1024)
 /* Bytes of an upstream tags list at most. */
 #define UPSTREAM_TAGS_MAX	(4 * 1024 * 1024)
 
@@ -69,7 +72,7 @@ int		upstream_challenge_parse(const char *,
 		    struct upstream_challenge *);
 
 /*
- * GET a manifest by tag or digest ("ref"), at most MANIFEST_MAX bytes.
+ * GET a manifest by tag or digest ("ref"), at most UPSTREAM_MANIFEST_MAX bytes.
  * "accept" (may be NULL: every known type) is sent as Accept.  Release
  * "*m" with upstream_manifest_release() whatever the result; its status
  * and Retry-After are filled whenever the upstream answered.

@@ -1,28 +1,27 @@
 /*
- * storage/upstream.c: a small libcurl client for upstream registries.
+ * net/upstream.c: the client of upstream registries, over net/httpc.
  *
- * Every transfer runs on a multi handle so that a blob can be pulled a
- * chunk at a time: the write callback keeps at most UPSTREAM_CHUNK bytes
- * and pauses the transfer beyond that; upstream_blob_read() hands them
- * out and resumes it.  Memory does not grow with the blob.  Bodies of
- * responses other than 200 are dropped.
+ * A blob is pulled a chunk at a time (httpc_read()), so that memory
+ * does not grow with the blob.  Bodies of responses other than 2xx are
+ * dropped, and only a 200 is an answer here.
  */
 #include "config.h"
 
 #include <ctype.h>
+#include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
 
-#include <curl/curl.h>
 #include <json-c/json.h>
 
 #include "common/buf.h"
 #include "common/log.h"
 #include "common/xmalloc.h"
-#include "storage/store.h"
-#include "storage/upstream.h"
+#include "net/httpc.h"
+#include "net/upstream.h"
 
 #define UPSTREAM_TOKEN_MAX	(64 * 1024)
 #define UPSTREAM_MAXREDIRS	5
@@ -35,29 +34,8 @@
 	"application/vnd.docker.distribution.manifest.list.v2+json, " \
 	"application/vnd.docker.distribution.manifest.v2+json"
 
-struct xfer {
-	CURL			*h;
-	CURLM			*m;
-	struct curl_slist	*hdrs;
-	size_t			 max;		/* body bound */
-	int			 stream;	/* pause at UPSTREAM_CHUNK */
-	/* The current response. */
-	long			 status;
-	int			 headers_done;
-	char			 www_auth[1536];
-	char			 content_type[256];
-	char			 digest[DIGEST_STR_MAX];
-	/* Body bytes held, from "off". */
-	struct buf		 body;
-	size_t			 off;
-	int			 too_big;
-	int			 paused;
-	int			 done;
-	CURLcode		 result;
-};
-
 struct upstream_blob {
-	struct xfer		 x;
+	struct httpc		*c;
 };
 
 /*
@@ -74,8 +52,7 @@ static struct token_entry {
 void
 upstream_init(void)
 {
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-		log_warnx("curl_global_init failed");
+	httpc_init();
 }
 
 int
@@ -184,190 +161,69 @@ upstream_challenge_parse(const char *v, struct upstream_challenge *ch)
 	return (0);
 }
 
-/* Copy a header's value, trimmed, if "line" is that header. */
+/* Copy the answer's header "name", "" if absent or too long. */
 static void
-header_take(const char *line, size_t len, const char *name, char *out,
-    size_t size)
+header_copy(const struct httpc *c, const char *name, char *out, size_t size)
 {
-	size_t	nlen = strlen(name);
+	const char	*v;
+	size_t		 len;
 
-	if (len <= nlen || strncasecmp(line, name, nlen) != 0 ||
-	    line[nlen] != ':')
-		return;
-	line += nlen + 1;
-	len -= nlen + 1;
-	while (len > 0 && (*line == ' ' || *line == '\t')) {
-		line++;
-		len--;
-	}
-	while (len > 0 && isspace((unsigned char)line[len - 1]))
-		len--;
-	if (len >= size)
-		len = 0;	/* too long to be ours: as if absent */
-	memcpy(out, line, len);
-	out[len] = '\0';
+	out[0] = '\0';
+	/* Too long to be ours: as if absent. */
+	if ((v = httpc_get(c, name)) != NULL && (len = strlen(v)) < size)
+		memcpy(out, v, len + 1);
 }
 
-static size_t
-xfer_header(char *line, size_t size, size_t n, void *arg)
+/*
+ * A GET or HEAD of "url"; "hdr" (may be NULL) is an extra header.  A blob
+ * ("pull") may be big: give up on a stall, not on a long transfer.
+ */
+static struct httpc *
+upstream_new(const struct conf *conf, const char *method, const char *url,
+    const char *hdr, size_t max, int pull)
 {
-	struct xfer	*x = arg;
-	long		 code = 0;
+	struct httpc_opts	 o;
+	struct httpc		*c;
+	long			 t = (long)conf->upstream_timeout;
 
-	(void)size;
-	if (n >= 5 && strncmp(line, "HTTP/", 5) == 0) {
-		x->headers_done = 0;
-		x->www_auth[0] = x->content_type[0] = x->digest[0] = '\0';
-	} else if (n <= 2 && (line[0] == '\r' || line[0] == '\n')) {
-		curl_easy_getinfo(x->h, CURLINFO_RESPONSE_CODE, &code);
-		/* A redirect libcurl follows is not the answer. */
-		if (code >= 200 && !(code >= 301 && code <= 308 &&
-		    code != 304 && code != 305 && code != 306)) {
-			x->status = code;
-			x->headers_done = 1;
-		}
-	} else {
-		header_take(line, n, "WWW-Authenticate", x->www_auth,
-		    sizeof(x->www_auth));
-		header_take(line, n, "Content-Type", x->content_type,
-		    sizeof(x->content_type));
-		header_take(line, n, "Docker-Content-Digest", x->digest,
-		    sizeof(x->digest));
-	}
-	return (n);
-}
-
-static size_t
-xfer_write(char *data, size_t size, size_t n, void *arg)
-{
-	struct xfer	*x = arg;
-
-	(void)size;
-	if (!x->headers_done || x->status != 200)
-		return (n);
-	if (x->stream && x->body.len - x->off >= UPSTREAM_CHUNK) {
-		x->paused = 1;
-		return (CURL_WRITEFUNC_PAUSE);
-	}
-	if (x->off > 0 && x->off == x->body.len) {
-		buf_reset(&x->body);
-		x->off = 0;
-	}
-	if (x->body.len + n > x->max) {
-		x->too_big = 1;
-		return (0);
-	}
-	buf_add(&x->body, data, n);
-	return (n);
-}
-
-static void
-xfer_release(struct xfer *x)
-{
-	if (x->m != NULL && x->h != NULL)
-		curl_multi_remove_handle(x->m, x->h);
-	if (x->h != NULL)
-		curl_easy_cleanup(x->h);
-	if (x->m != NULL)
-		curl_multi_cleanup(x->m);
-	curl_slist_free_all(x->hdrs);
-	buf_release(&x->body);
-	memset(x, 0, sizeof(*x));
-}
-
-/* Set up a transfer of "url"; "hdr" (may be NULL) is an extra header. */
-static void
-xfer_init(struct xfer *x, const struct conf *c, const char *url,
-    const char *hdr, size_t max, int stream)
-{
-	long	t = (long)c->upstream_timeout;
-
-	memset(x, 0, sizeof(*x));
-	buf_init(&x->body);
-	x->max = max;
-	x->stream = stream;
-	if ((x->h = curl_easy_init()) == NULL ||
-	    (x->m = curl_multi_init()) == NULL)
-		fatalx("out of memory for libcurl");
+	memset(&o, 0, sizeof(o));
+	o.connect_timeout = t;
+	o.follow = 1;
+	if (pull)
+		o.stall = t;
+	else
+		o.timeout = t;
+	c = httpc_new(method, url, &o);
 	if (hdr != NULL)
-		x->hdrs = curl_slist_append(x->hdrs, hdr);
-	curl_easy_setopt(x->h, CURLOPT_URL, url);
-	curl_easy_setopt(x->h, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(x->h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(x->h, CURLOPT_FOLLOWLOCATION, 1L);
-	curl_easy_setopt(x->h, CURLOPT_MAXREDIRS, (long)UPSTREAM_MAXREDIRS);
-	curl_easy_setopt(x->h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(x->h, CURLOPT_CONNECTTIMEOUT, t);
-	/* Blobs may be big: give up on a stall, not on a long transfer. */
-	if (stream) {
-		curl_easy_setopt(x->h, CURLOPT_LOW_SPEED_LIMIT, 1L);
-		curl_easy_setopt(x->h, CURLOPT_LOW_SPEED_TIME, t);
-	} else
-		curl_easy_setopt(x->h, CURLOPT_TIMEOUT, t);
-	curl_easy_setopt(x->h, CURLOPT_USERAGENT, "specreg/" PACKAGE_VERSION);
-	curl_easy_setopt(x->h, CURLOPT_HTTPHEADER, x->hdrs);
-	curl_easy_setopt(x->h, CURLOPT_HEADERFUNCTION, xfer_header);
-	curl_easy_setopt(x->h, CURLOPT_HEADERDATA, x);
-	curl_easy_setopt(x->h, CURLOPT_WRITEFUNCTION, xfer_write);
-	curl_easy_setopt(x->h, CURLOPT_WRITEDATA, x);
+		httpc_header(c, hdr);
+	httpc_recv(c, max, pull);
+	return (c);
 }
 
 /* Send the upstream's credentials as Basic (libcurl: same host only). */
 static void
-xfer_basic(struct xfer *x, const struct conf_upstream *up)
+upstream_basic(struct httpc *c, const struct conf_upstream *up)
 {
-	curl_easy_setopt(x->h, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
-	curl_easy_setopt(x->h, CURLOPT_USERNAME, up->username);
-	curl_easy_setopt(x->h, CURLOPT_PASSWORD, up->password);
-}
-
-/* Move the transfer on: one perform, then wait for its socket. */
-static void
-xfer_pump(struct xfer *x)
-{
-	struct CURLMsg	*msg;
-	int		 running, left;
-
-	if (curl_multi_perform(x->m, &running) != CURLM_OK) {
-		x->done = 1;
-		x->result = CURLE_FAILED_INIT;
-		return;
-	}
-	if (running == 0) {
-		x->done = 1;
-		x->result = CURLE_FAILED_INIT;
-		while ((msg = curl_multi_info_read(x->m, &left)) != NULL)
-			if (msg->msg == CURLMSG_DONE)
-				x->result = msg->data.result;
-		return;
-	}
-	if (!x->paused)
-		curl_multi_poll(x->m, NULL, 0, 1000, NULL);
+	httpc_basic(c, up->username, up->password);
 }
 
 /* Start the transfer and wait for the final response's headers. */
 static enum reg_err
-xfer_start(struct xfer *x, const char *what)
+upstream_start(struct httpc *c, const char *what)
 {
-	curl_multi_add_handle(x->m, x->h);
-	while (!x->headers_done && !x->done)
-		xfer_pump(x);
-	if (x->headers_done)
+	if (httpc_start(c) == 0)
 		return (REG_OK);
-	log_warnx("upstream %s: %s", what, curl_easy_strerror(x->result));
+	log_warnx("upstream %s: %s", what, httpc_error(c));
 	return (REG_E_UNAVAILABLE);
 }
 
 /* Run the transfer to its end. */
 static enum reg_err
-xfer_finish(struct xfer *x, const char *what)
+upstream_finish(struct httpc *c, const char *what)
 {
-	while (!x->done)
-		xfer_pump(x);
-	if (x->result == CURLE_OK && !x->too_big)
+	if (httpc_finish(c) == 0)
 		return (REG_OK);
-	log_warnx("upstream %s: %s", what, x->too_big ? "response too large" :
-	    curl_easy_strerror(x->result));
+	log_warnx("upstream %s: %s", what, httpc_error(c));
 	return (REG_E_UNAVAILABLE);
 }
 
@@ -455,22 +311,19 @@ token_parse(const struct buf *body, struct buf *token)
 
 /* realm?service=...&scope=... */
 static void
-token_url(CURL *h, const struct upstream_challenge *ch, struct buf *url)
+token_url(const struct upstream_challenge *ch, struct buf *url)
 {
-	char	*e;
 	char	 sep = strchr(ch->realm, '?') != NULL ? '&' : '?';
 
 	buf_addstr(url, ch->realm);
 	if (ch->service[0] != '\0') {
-		e = curl_easy_escape(h, ch->service, 0);
-		buf_addf(url, "%cservice=%s", sep, e);
-		curl_free(e);
+		buf_addf(url, "%cservice=", sep);
+		httpc_escape(url, ch->service, NULL);
 		sep = '&';
 	}
 	if (ch->scope[0] != '\0') {
-		e = curl_easy_escape(h, ch->scope, 0);
-		buf_addf(url, "%cscope=%s", sep, e);
-		curl_free(e);
+		buf_addf(url, "%cscope=", sep);
+		httpc_escape(url, ch->scope, NULL);
 	}
 }
 
@@ -479,7 +332,7 @@ static enum reg_err
 token_get(const struct upstream_ref *r, const struct upstream_challenge *ch,
     struct buf *hdr)
 {
-	struct xfer	 x;
+	struct httpc	*c;
 	struct buf	 url = BUF_INIT, token = BUF_INIT;
 	enum reg_err	 err;
 
@@ -488,55 +341,56 @@ token_get(const struct upstream_ref *r, const struct upstream_challenge *ch,
 		log_warnx("upstream %s: bad token realm", r->up->host);
 		return (REG_E_UNAVAILABLE);
 	}
-	xfer_init(&x, r->conf, "", NULL, UPSTREAM_TOKEN_MAX, 0);
-	token_url(x.h, ch, &url);
-	curl_easy_setopt(x.h, CURLOPT_URL, url.buf);
+	token_url(ch, &url);
+	c = upstream_new(r->conf, "GET", url.buf, NULL, UPSTREAM_TOKEN_MAX, 0);
 	if (r->up->username != NULL)
-		xfer_basic(&x, r->up);
-	if ((err = xfer_start(&x, r->up->host)) == REG_OK &&
-	    (err = xfer_finish(&x, r->up->host)) == REG_OK &&
-	    (x.status != 200 || token_parse(&x.body, &token) == -1)) {
+		upstream_basic(c, r->up);
+	if ((err = upstream_start(c, r->up->host)) == REG_OK &&
+	    (err = upstream_finish(c, r->up->host)) == REG_OK &&
+	    (httpc_status(c) != 200 ||
+	    token_parse(httpc_body(c), &token) == -1)) {
 		log_warnx("upstream %s: token endpoint answered %ld",
-		    r->up->host, x.status);
+		    r->up->host, httpc_status(c));
 		err = REG_E_UNAVAILABLE;
 	}
 	if (err == REG_OK)
 		buf_addf(hdr, "Authorization: Bearer %s", token.buf);
 	buf_release(&token);
 	buf_release(&url);
-	xfer_release(&x);
+	httpc_free(c);
 	return (err);
 }
 
 /*
  * Request "/v2/<name><path>" and wait for the headers, answering one
- * 401 with credentials.  REG_OK with any status in x->status.
+ * 401 with credentials.  REG_OK with any status in httpc_status(*out);
+ * "*out" is set whatever the result: httpc_free() it.
  */
 static enum reg_err
 upstream_open(const struct upstream_ref *r, const char *path,
-    const char *accept, int head, size_t max, int stream, struct xfer *x)
+    const char *accept, int head, size_t max, int pull, struct httpc **out)
 {
 	struct upstream_challenge	 ch;
 	struct buf			 url = BUF_INIT, auth = BUF_INIT;
+	struct httpc			*c = NULL;
+	char				 www_auth[1536];
 	enum reg_err			 err;
 	int				 try;
 
 	buf_addf(&url, "%s/v2/%s%s", r->up->url, r->name, path);
 	token_cached(r, &auth);
 	for (try = 0; try < 2; try++) {
-		xfer_init(x, r->conf, url.buf, auth.len > 0 ? auth.buf : NULL,
-		    max, stream);
+		c = upstream_new(r->conf, head ? "HEAD" : "GET", url.buf,
+		    auth.len > 0 ? auth.buf : NULL, max, pull);
 		if (accept != NULL)
-			x->hdrs = curl_slist_append(x->hdrs, accept);
-		curl_easy_setopt(x->h, CURLOPT_HTTPHEADER, x->hdrs);
-		if (head)
-			curl_easy_setopt(x->h, CURLOPT_NOBODY, 1L);
+			httpc_header(c, accept);
 		if (try == 1 && auth.len == 0)
-			xfer_basic(x, r->up);
-		if ((err = xfer_start(x, r->up->host)) != REG_OK ||
-		    x->status != 401 || try == 1)
+			upstream_basic(c, r->up);
+		if ((err = upstream_start(c, r->up->host)) != REG_OK ||
+		    httpc_status(c) != 401 || try == 1)
 			break;
-		if (upstream_challenge_parse(x->www_auth, &ch) == -1 ||
+		header_copy(c, "WWW-Authenticate", www_auth, sizeof(www_auth));
+		if (upstream_challenge_parse(www_auth, &ch) == -1 ||
 		    (strcmp(ch.scheme, "bearer") != 0 &&
 		    (strcmp(ch.scheme, "basic") != 0 ||
 		    r->up->username == NULL)))
@@ -547,37 +401,56 @@ upstream_open(const struct upstream_ref *r, const char *path,
 				break;
 			token_keep(r, &auth);
 		}
-		xfer_release(x);
+		httpc_free(c);
 	}
 	buf_release(&auth);
 	buf_release(&url);
+	*out = c;
 	return (err);
 }
 
 /* REG_OK for 200, NOENT for 404, else logged and UNAVAILABLE. */
 static enum reg_err
-upstream_status(const struct upstream_ref *r, const struct xfer *x,
+upstream_status(const struct upstream_ref *r, const struct httpc *c,
     const char *what)
 {
-	if (x->status == 200)
+	if (httpc_status(c) == 200)
 		return (REG_OK);
-	if (x->status == 404)
+	if (httpc_status(c) == 404)
 		return (REG_E_NOENT);
 	log_warnx("upstream %s: %s %s: status %ld", r->up->host, r->name,
-	    what, x->status);
+	    what, httpc_status(c));
 	return (REG_E_UNAVAILABLE);
+}
+
+/* Seconds a Retry-After asks for: delta-seconds or an HTTP-date. */
+static uint64_t
+retry_after_parse(const char *v)
+{
+	struct tm	 tm;
+	const char	*end;
+	uint64_t	 secs;
+	time_t		 when, now = time(NULL);
+
+	if (v == NULL)
+		return (0);
+	if (parse_u64(v, 0, UINT32_MAX, &secs) == 0)
+		return (secs);
+	memset(&tm, 0, sizeof(tm));
+	if ((end = strptime(v, "%a, %d %b %Y %H:%M:%S GMT", &tm)) == NULL ||
+	    *end != '\0' || (when = timegm(&tm)) == (time_t)-1 || when <= now)
+		return (0);
+	return ((uint64_t)(when - now));
 }
 
 /* What the upstream said beyond the body: status, Retry-After. */
 static void
-manifest_status_take(const struct xfer *x, struct upstream_manifest *m)
+manifest_status_take(const struct httpc *c, struct upstream_manifest *m)
 {
-	curl_off_t	secs = 0;
-
-	m->status = x->status;
-	if (x->status == 429 && curl_easy_getinfo(x->h,
-	    CURLINFO_RETRY_AFTER, &secs) == CURLE_OK && secs > 0)
-		m->retry_after = (uint64_t)secs;
+	m->status = httpc_status(c);
+	if (m->status == 429)
+		m->retry_after = retry_after_parse(httpc_get(c,
+		    "Retry-After"));
 }
 
 /* GET (or HEAD, no body) of a manifest; see upstream_manifest_get(). */
@@ -585,7 +458,7 @@ static enum reg_err
 manifest_request(const struct upstream_ref *r, const char *ref,
     const char *accept, int head, struct upstream_manifest *m)
 {
-	struct xfer	 x;
+	struct httpc	*c;
 	struct buf	 path = BUF_INIT, hdr = BUF_INIT;
 	enum reg_err	 err;
 
@@ -601,17 +474,19 @@ manifest_request(const struct upstream_ref *r, const char *ref,
 	if (accept != NULL && *accept != '\0' &&
 	    strcspn(accept, "\r\n") == strlen(accept))
 		buf_addf(&hdr, ", %s", accept);
-	err = upstream_open(r, path.buf, hdr.buf, head, MANIFEST_MAX, 0, &x);
+	err = upstream_open(r, path.buf, hdr.buf, head, UPSTREAM_MANIFEST_MAX,
+	    0, &c);
 	if (err == REG_OK)
-		manifest_status_take(&x, m);
-	if (err == REG_OK && (err = upstream_status(r, &x, path.buf)) ==
-	    REG_OK && (err = xfer_finish(&x, r->up->host)) == REG_OK) {
-		memcpy(m->content_type, x.content_type,
+		manifest_status_take(c, m);
+	if (err == REG_OK && (err = upstream_status(r, c, path.buf)) ==
+	    REG_OK && (err = upstream_finish(c, r->up->host)) == REG_OK) {
+		header_copy(c, "Content-Type", m->content_type,
 		    sizeof(m->content_type));
-		memcpy(m->digest, x.digest, sizeof(m->digest));
-		buf_add(&m->body, x.body.buf, x.body.len);
+		header_copy(c, "Docker-Content-Digest", m->digest,
+		    sizeof(m->digest));
+		buf_add(&m->body, httpc_body(c)->buf, httpc_body(c)->len);
 	}
-	xfer_release(&x);
+	httpc_free(c);
 	buf_release(&hdr);
 	buf_release(&path);
 	return (err);
@@ -634,19 +509,19 @@ upstream_manifest_head(const struct upstream_ref *r, const char *ref,
 enum reg_err
 upstream_tags_get(const struct upstream_ref *r, struct upstream_manifest *m)
 {
-	struct xfer	 x;
+	struct httpc	*c;
 	enum reg_err	 err;
 
 	memset(m, 0, sizeof(*m));
 	buf_init(&m->body);
 	err = upstream_open(r, "/tags/list", NULL, 0, UPSTREAM_TAGS_MAX, 0,
-	    &x);
+	    &c);
 	if (err == REG_OK)
-		manifest_status_take(&x, m);
-	if (err == REG_OK && (err = upstream_status(r, &x, "/tags/list")) ==
-	    REG_OK && (err = xfer_finish(&x, r->up->host)) == REG_OK)
-		buf_add(&m->body, x.body.buf, x.body.len);
-	xfer_release(&x);
+		manifest_status_take(c, m);
+	if (err == REG_OK && (err = upstream_status(r, c, "/tags/list")) ==
+	    REG_OK && (err = upstream_finish(c, r->up->host)) == REG_OK)
+		buf_add(&m->body, httpc_body(c)->buf, httpc_body(c)->len);
+	httpc_free(c);
 	return (err);
 }
 
@@ -662,21 +537,20 @@ upstream_blob_open(const struct upstream_ref *r, const struct digest *d,
 {
 	struct upstream_blob	*ub;
 	struct buf		 path = BUF_INIT;
-	curl_off_t		 len = -1;
+	int64_t			 len;
 	enum reg_err		 err;
 
 	ub = xcalloc(1, sizeof(*ub));
 	buf_addf(&path, "/blobs/%s", d->str);
-	err = upstream_open(r, path.buf, NULL, head,
-	    UPSTREAM_CHUNK + CURL_MAX_WRITE_SIZE, 1, &ub->x);
+	err = upstream_open(r, path.buf, NULL, head, 0, 1, &ub->c);
 	if (err == REG_OK)
-		err = upstream_status(r, &ub->x, path.buf);
+		err = upstream_status(r, ub->c, path.buf);
 	buf_release(&path);
 	if (err != REG_OK) {
 		upstream_blob_close(ub);
 		return (err);
 	}
-	curl_easy_getinfo(ub->x.h, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &len);
+	len = httpc_length(ub->c);
 	*size = len >= 0 ? (uint64_t)len : UINT64_MAX;
 	*out = ub;
 	return (REG_OK);
@@ -686,23 +560,8 @@ ssize_t
 upstream_blob_read(void *buf, size_t len, void *arg)
 {
 	struct upstream_blob	*ub = arg;
-	struct xfer		*x = &ub->x;
-	size_t			 n;
 
-	while (x->body.len == x->off && !x->done) {
-		if (x->paused) {
-			x->paused = 0;
-			curl_easy_pause(x->h, CURLPAUSE_CONT);
-		} else
-			xfer_pump(x);
-	}
-	if ((n = x->body.len - x->off) == 0)
-		return (x->result == CURLE_OK && !x->too_big ? 0 : -1);
-	if (n > len)
-		n = len;
-	memcpy(buf, x->body.buf + x->off, n);
-	x->off += n;
-	return ((ssize_t)n);
+	return (httpc_read(buf, len, ub->c));
 }
 
 void
@@ -710,7 +569,7 @@ upstream_blob_close(struct upstream_blob *ub)
 {
 	if (ub == NULL)
 		return;
-	xfer_release(&ub->x);
+	httpc_free(ub->c);
 	free(ub);
 }
 
