@@ -461,32 +461,26 @@ pull_blob_pass(struct request *req, const struct digest *d,
 	return (req_fail(req, REG_E_UNAVAILABLE, "upstream blob %s", d->str));
 }
 
-enum reg_err
-pull_blob(struct request *req, const struct digest *d)
+/* Fetch blob "d" from the upstream and answer with it. */
+static enum reg_err
+pull_blob_fetch(struct request *req, const struct upstream_ref *r,
+    const struct digest *d)
 {
-	struct upstream_ref	 r;
 	struct upstream_blob	*ub;
 	uint64_t		 size;
 	enum reg_err		 err;
 
-	if (pull_map(req, &r) != REG_OK)
-		return (REG_E_NOENT);
-	if (store_upstream_retry_get(req->store, r.up->host) != 0) {
-		metrics_add(MET_PULL_ERRORS, 1);
-		return (req_fail(req, REG_E_UNAVAILABLE, "upstream %s: rate "
-		    "limited", r.up->host));
-	}
-	err = upstream_blob_open(&r, d, req->method == M_HEAD, &ub, &size);
+	err = upstream_blob_open(r, d, req->method == M_HEAD, &ub, &size);
 	pull_count(err);
 	if (err == REG_E_UNAVAILABLE)
-		return (req_fail(req, err, "upstream %s", r.up->host));
+		return (req_fail(req, err, "upstream %s", r->up->host));
 	if (err != REG_OK)
 		return (err);
 	if (size == UINT64_MAX && req->method != M_HEAD) {
 		/* Nothing would bound it: an endless body fills the disk. */
 		upstream_blob_close(ub);
 		log_warnx("upstream %s: blob %s without Content-Length",
-		    r.up->host, d->str);
+		    r->up->host, d->str);
 		return (req_fail(req, REG_E_UNAVAILABLE, "upstream blob %s "
 		    "without a length", d->str));
 	}
@@ -502,6 +496,36 @@ pull_blob(struct request *req, const struct digest *d)
 	else
 		err = pull_blob_stream(req, d, ub, size);
 	upstream_blob_close(ub);
+	return (err);
+}
+
+enum reg_err
+pull_blob(struct request *req, const struct digest *d, int *arrived)
+{
+	struct upstream_ref	 r;
+	struct stor_lock	*lk = NULL;
+	uint64_t		 size;
+	enum reg_err		 err;
+
+	*arrived = 0;
+	if (pull_map(req, &r) != REG_OK)
+		return (REG_E_NOENT);
+	if (store_upstream_retry_get(req->store, r.up->host) != 0) {
+		metrics_add(MET_PULL_ERRORS, 1);
+		return (req_fail(req, REG_E_UNAVAILABLE, "upstream %s: rate "
+		    "limited", r.up->host));
+	}
+	/* One GET at a time; the others wait, then serve what it kept. */
+	if (req->method == M_GET && !req->conf->read_only &&
+	    store_pull_lock(req->store, d, &lk) == REG_OK &&
+	    store_blob_stat(req->store, req->name, d, &size) == REG_OK) {
+		store_pull_unlock(req->store, d, lk);
+		*arrived = 1;
+		return (REG_OK);
+	}
+	err = pull_blob_fetch(req, &r, d);
+	if (lk != NULL)
+		store_pull_unlock(req->store, d, lk);
 	return (err);
 }
 

@@ -40,9 +40,13 @@ enum reg_err	pull_manifest(struct request *, const char *tag,
  * Answer GET or HEAD of blob "d" from upstream.  A GET streams the blob
  * to the client and into an upload, which becomes the local blob only
  * if its digest matches.  The upstream must send a Content-Length
- * (503 otherwise), and the upload takes no byte past it.
+ * (503 otherwise), and the upload takes no byte past it.  One GET per
+ * blob runs at a time (store_pull_lock()): a request that waited for
+ * another's finds the blob kept, answers nothing and sets "*arrived",
+ * and the caller serves the blob from the store.
  */
-enum reg_err	pull_blob(struct request *, const struct digest *d);
+enum reg_err	pull_blob(struct request *, const struct digest *d,
+		    int *arrived);
 
 /*
  * The upstream's tags of the repository, for a repository that does

@@ -45,6 +45,11 @@
  *   repos/<name>/_cache/list
  *	Pull-through: the upstream's tags list of the repository,
  *	"<confirmed>\n" and then one tag a line.
+ *   pulls/<alg>/<hex>.lock
+ *	Pull-through: held exclusively by the one worker that fetches
+ *	blob <alg>:<hex> from an upstream; the others wait for it and
+ *	then find the blob (store_pull_lock()).  Removed when the fetch
+ *	ends.
  *   upstream/<host>/retry-after
  *	Pull-through: the Unix time until which the upstream <host> asked
  *	(429 with Retry-After) not to be asked again; shared by every
@@ -253,4 +258,11 @@ layout_cache_dir(struct buf *out, const char *name)
 {
 	buf_reset(out);
 	buf_addf(out, "repos/%s/_cache", name);
+}
+
+void
+layout_pull_lock(struct buf *out, const struct digest *d)
+{
+	buf_reset(out);
+	buf_addf(out, "pulls/%s/%s.lock", digest_alg_name(d->alg), d->hex);
 }

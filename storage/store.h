@@ -232,6 +232,19 @@ enum reg_err	store_cache_tags_get(struct store *, const char *name,
 enum reg_err	store_cache_tags_put(struct store *, const char *name,
 		    char *const *, size_t, time_t confirmed);
 /*
+ * Pull-through: one upstream fetch of blob "d" at a time, across the
+ * workers and hosts of the store.  store_pull_lock() waits until no
+ * one else fetches it; the caller then looks whether the blob arrived
+ * meanwhile, fetches it if not, and calls store_pull_unlock(), which
+ * also removes the lock object.  A waiter that got the removed one
+ * still sees the blob arrived; only after a failed fetch may two
+ * fetches run at once.
+ */
+enum reg_err	store_pull_lock(struct store *, const struct digest *,
+		    struct stor_lock **);
+void		store_pull_unlock(struct store *, const struct digest *,
+		    struct stor_lock *);
+/*
  * Until when the upstream "host" asked not to be asked (a 429's
  * Retry-After): 0 if it did not, or that time passed.
  */

@@ -15,6 +15,7 @@
 #     on the first pull and served with the upstream gone;
 #   - tags lists hold the upstream's tags as well, cached and stale on
 #     error like a tag; a local push shadows that one tag only;
+#   - 16 clients pulling one uncached 64 MiB blob cost one upstream GET;
 #   - past stale-limit the answer is 503 again.
 # Runs in private mount and PID namespaces (clients.sh).
 . "$top_srcdir/tests/integration/clients.sh"
@@ -58,7 +59,7 @@ SPECREG_INI_EXTRA="[upstream]
 docker.io = http://127.0.0.1:$FPORT
 timeout = 2
 tag-ttl = $TTL"
-SPECREG_WORKERS=2 start_registry
+SPECREG_WORKERS=4 start_registry
 oci_init
 clients_setup
 MK="sh $top_srcdir/tests/integration/mkimage.sh"
@@ -158,15 +159,43 @@ cl_ok $SKOPEO inspect --tls-verify=false "$REG/test/img:v1"
 [ "$(jq -c .RepoTags "$CL/out")" = '["local","old","v1"]' ] ||
     fail "skopeo inspect: $(cat "$CL/out")"
 
+note "16 clients pull one uncached 64 MiB blob: one upstream GET"
+randfile "$T/big" 67108864
+big=$(digest_of "$T/big")
+curl -s -o /dev/null -D "$T/up.h" -X POST -H 'Content-Length: 0' \
+    "http://127.0.0.1:$UPORT/v2/test/img/blobs/uploads/"
+loc=$(sed -n 's/^Location: *//Ip' "$T/up.h" | tr -d '\r')
+case $loc in
+/*)	loc=http://127.0.0.1:$UPORT$loc ;;
+esac
+expect_status 201 -X PUT -H 'Content-Type: application/octet-stream' \
+    --data-binary "@$T/big" "$(add_query "$loc" "digest=$big")"
+pids=
+for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16; do
+	{ curl -s -m 120 "$V2/test/img/blobs/$big" | sha256sum >"$T/big.$i"; } &
+	pids="$pids $!"
+done
+# shellcheck disable=SC2086
+wait $pids
+for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16; do
+	[ "sha256:$(cut -d' ' -f1 "$T/big.$i")" = "$big" ] ||
+	    fail "client $i got another blob"
+done
+[ "$(up GET "/v2/test/img/blobs/$big")" = 1 ] ||
+    fail "$(up GET "/v2/test/img/blobs/$big") upstream GETs of one blob"
+[ -z "$(find "$DATA/pulls" -type f 2>/dev/null)" ] ||
+    fail "pull locks left: $(find "$DATA/pulls" -type f)"
+
 note "past tag-ttl: a HEAD confirms the tag, no GET"
+h0=$(up HEAD /v2/test/img/manifests/v1)
 expire
 tag_is img/manifests/v1 "$da"
-[ "$(up HEAD /v2/test/img/manifests/v1)" = 1 ] ||
+[ "$(up HEAD /v2/test/img/manifests/v1)" = $((h0 + 1)) ] ||
     fail "no HEAD for an expired tag: $(cat "$T/flaky.log")"
 [ "$(up GET /v2/test/img/manifests/v1)" = 1 ] ||
     fail "an unchanged tag was fetched again"
 tag_is img/manifests/v1 "$da"
-[ "$(up HEAD /v2/test/img/manifests/v1)" = 1 ] ||
+[ "$(up HEAD /v2/test/img/manifests/v1)" = $((h0 + 1)) ] ||
     fail "a confirmed tag was not fresh again"
 
 note "the tag moves upstream: HEAD, then one GET"
