@@ -16,6 +16,8 @@
 #   - tags lists hold the upstream's tags as well, cached and stale on
 #     error like a tag; a local push shadows that one tag only;
 #   - 16 clients pulling one uncached 64 MiB blob cost one upstream GET;
+#   - specreg prefetch pulls every platform of an index, which is then
+#     served with the upstream gone;
 #   - past stale-limit the answer is 503 again.
 # Runs in private mount and PID namespaces (clients.sh).
 . "$top_srcdir/tests/integration/clients.sh"
@@ -186,6 +188,18 @@ done
 [ -z "$(find "$DATA/pulls" -type f 2>/dev/null)" ] ||
     fail "pull locks left: $(find "$DATA/pulls" -type f)"
 
+note "specreg prefetch pulls an index's every platform into the cache"
+"$SPECREG_BIN" -c "$T/specreg.ini" prefetch test/multi:multi \
+    >"$T/prefetch.out" 2>&1 || fail "prefetch: $(cat "$T/prefetch.out")"
+for dg in $(jq -r '.manifests[].digest' "$T/m/blobs/sha256/${dm#sha256:}"); do
+	[ "$(up GET "/v2/test/multi/manifests/$dg")" = 1 ] ||
+	    fail "prefetch did not get $dg once"
+done
+"$SPECREG_BIN" -c "$T/specreg.ini" prefetch test/none:v1 \
+    >"$T/prefetch.out" 2>&1 && fail "prefetch of nothing succeeded"
+grep -q 'prefetch: GET /v2/test/none/manifests/v1: 404' "$T/prefetch.out" ||
+    fail "prefetch: $(cat "$T/prefetch.out")"
+
 note "past tag-ttl: a HEAD confirms the tag, no GET"
 h0=$(up HEAD /v2/test/img/manifests/v1)
 expire
@@ -255,6 +269,8 @@ cl_ok $SKOPEO copy $FROM --override-arch arm64 "$REG/test/multi:multi" \
     "dir:$T/arm64b"
 [ "$(digest_of "$T/arm64b/manifest.json")" = "$darm" ] ||
     fail "the arm64 image of the index is not served from the cache"
+cl_ok $SKOPEO copy $FROM --override-arch amd64 "$REG/test/multi:multi" \
+    "dir:$T/amd64"
 tag_is "multi/manifests/$darm" "$darm"
 tags_are multi '["multi"]'
 expect_err 503 UNAVAILABLE "$V2/test/none/tags/list"
