@@ -99,6 +99,7 @@ conf_init(struct conf *c)
 	c->upstream_timeout = 30;
 	c->upstream_tag_ttl = 300;
 	c->upstream_stale_limit = 7 * 24 * 3600;
+	c->upstream_cache_expiration = 30 * 24 * 3600;
 }
 
 void
@@ -310,6 +311,8 @@ conf_upstream_number(struct conf_parse *cp, const char *key,
 		v = &cp->conf->upstream_tag_ttl;
 	else if (strcmp(key, "stale-limit") == 0)
 		v = &cp->conf->upstream_stale_limit;
+	else if (strcmp(key, "cache-expiration") == 0)
+		v = &cp->conf->upstream_cache_expiration;
 	else
 		return (0);
 	if (parse_u64(value, lo, hi, v) == -1)

@@ -99,6 +99,7 @@ struct conf {
 	uint64_t		 upstream_timeout;	/* seconds */
 	uint64_t		 upstream_tag_ttl;	/* seconds a tag is fresh */
 	uint64_t		 upstream_stale_limit;	/* seconds; 0: forever */
+	uint64_t		 upstream_cache_expiration; /* unpulled; 0: never */
 };
 
 void	conf_init(struct conf *);

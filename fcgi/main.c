@@ -83,6 +83,7 @@ main_prune(const struct conf *conf, int dry_run, int untagged)
 	opts.upload_expiration = conf->upload_expiration;
 	opts.expiration = conf->expiration;
 	opts.grace = conf->prune_grace;
+	opts.cache_expiration = conf->upstream_cache_expiration;
 	opts.untagged = untagged;
 	opts.dry_run = dry_run;
 	rc = store_prune(st, &opts, &stats);

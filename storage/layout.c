@@ -41,7 +41,9 @@
  *   repos/<name>/_cache/manifests/<alg>/<hex>
  *	Pull-through: a manifest the upstream sent, "<media-type>\n" and
  *	then its exact bytes, checked against <alg>:<hex> before it was
- *	written.
+ *	written.  Its mtime is its last pull (touched at most hourly):
+ *	prune removes it after [upstream] cache-expiration, and until
+ *	then keeps the blobs it references.
  *   repos/<name>/_cache/list
  *	Pull-through: the upstream's tags list of the repository,
  *	"<confirmed>\n" and then one tag a line.
@@ -265,4 +267,18 @@ layout_pull_lock(struct buf *out, const struct digest *d)
 {
 	buf_reset(out);
 	buf_addf(out, "pulls/%s/%s.lock", digest_alg_name(d->alg), d->hex);
+}
+
+void
+layout_cache_manifests(struct buf *out, const char *name)
+{
+	buf_reset(out);
+	buf_addf(out, "repos/%s/_cache/manifests", name);
+}
+
+void
+layout_cache_tag_dir(struct buf *out, const char *name)
+{
+	buf_reset(out);
+	buf_addf(out, "repos/%s/_cache/tags", name);
 }

@@ -39,6 +39,8 @@ void	layout_cache_tag(struct buf *, const char *name, const char *tag);
 void	layout_cache_manifest(struct buf *, const char *name,
 	    const struct digest *);
 void	layout_cache_dir(struct buf *, const char *name);
+void	layout_cache_manifests(struct buf *, const char *name);
+void	layout_cache_tag_dir(struct buf *, const char *name);
 void	layout_cache_tags(struct buf *, const char *name);
 void	layout_pull_lock(struct buf *, const struct digest *);
 void	layout_upstream_retry(struct buf *, const char *host);

@@ -30,7 +30,7 @@ prev == ".TP" && /^\.B / { k = $2; gsub(/\\-/, "-", k); print s "." k }
 # deploy/specreg.ini: "key = value" lines, commented out or not.
 awk '
 function host(k) {
-	if (s != "upstream" || k ~ /^(timeout|tag-ttl|stale-limit)$/)
+	if (s != "upstream" || k ~ /^(timeout|tag-ttl|stale-limit|cache-expiration)$/)
 		return (k)
 	if (k ~ /\.(username|password)$/) {
 		sub(/^.*\./, "HOST.", k)
