@@ -18,6 +18,7 @@
 #   - 16 clients pulling one uncached 64 MiB blob cost one upstream GET;
 #   - specreg prefetch pulls every platform of an index, which is then
 #     served with the upstream gone;
+#   - a prune keeps the blobs of cached manifests;
 #   - past stale-limit the answer is 503 again.
 # Runs in private mount and PID namespaces (clients.sh).
 . "$top_srcdir/tests/integration/clients.sh"
@@ -277,6 +278,13 @@ expect_err 503 UNAVAILABLE "$V2/test/none/tags/list"
 expect_err 503 UNAVAILABLE "$V2/test/img/manifests/v9"
 expect_err 503 UNAVAILABLE "$V2/test/none/manifests/v1"
 expect_err 503 UNAVAILABLE "$V2/test/img/blobs/$(digest_of "$T/nobody")"
+
+note "prune keeps what the cache references"
+printf '[storage]\nprune-grace = 0\n' >>"$T/specreg.ini"
+"$SPECREG_BIN" -c "$T/specreg.ini" prune >"$T/prune.out" 2>&1 ||
+    fail "prune: $(cat "$T/prune.out")"
+pull_ok img:v1 "$db"
+pull_ok "img@$da" "$da"
 
 note "past stale-limit, a tag is 503 again"
 stop_frontend
