@@ -97,9 +97,13 @@ struct conf {
 	struct conf_upstream	*upstreams;
 	size_t			 nupstreams;
 	uint64_t		 upstream_timeout;	/* seconds */
-	uint64_t		 upstream_tag_ttl;	/* seconds a tag is fresh */
-	uint64_t		 upstream_stale_limit;	/* seconds; 0: forever */
-	uint64_t		 upstream_cache_expiration; /* unpulled; 0: never */
+	/*
+	 * Seconds a pulled tag is fresh, served stale (0: for ever), and
+	 * cached content goes unpulled before prune removes it (0: never).
+	 */
+	uint64_t		 upstream_tag_ttl;
+	uint64_t		 upstream_stale_limit;
+	uint64_t		 upstream_cache_expiration;
 };
 
 void	conf_init(struct conf *);

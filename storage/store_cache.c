@@ -4,8 +4,10 @@
  *
  * A cached tag is one line, "<digest> <confirmed> <media-type>\n"; a
  * cached manifest is "<media-type>\n" followed by the manifest's exact
- * bytes; a cached tags list "<confirmed>\n" and then a tag a line.  Both are small and replaced whole by stor_put(), so readers
- * see the old record or the new one and no lock is needed.
+ * bytes; a cached tags list "<confirmed>\n" and then a tag a line.  All
+ * are small and replaced whole by stor_put(), so readers see the old
+ * record or the new one and no lock is needed.  Prune's pass over them
+ * (store_cache_prune()) is at the end.
  */
 #include "config.h"
 
