@@ -100,6 +100,9 @@ conf_init(struct conf *c)
 	c->workers = 4;
 	c->upstream_timeout = 30;
 	c->metrics_enabled = 1;
+	c->upstream_tag_ttl = 300;
+	c->upstream_stale_limit = 7 * 24 * 3600;
+	c->upstream_cache_expiration = 30 * 24 * 3600;
 }
 
 void
@@ -296,7 +299,32 @@ conf_upstream_get(struct conf *c, const char *host, size_t len)
 	return (&c->upstreams[c->nupstreams++]);
 }
 
-/* [upstream]: "timeout", "HOST = URL", "HOST.username", "HOST.password". */
+/* [upstream] numbers: 1 if "key" is one (value checked), else 0. */
+static int
+conf_upstream_number(struct conf_parse *cp, const char *key,
+    const char *value)
+{
+	uint64_t	*v, lo = 0, hi = UINT32_MAX;
+
+	if (strcmp(key, "timeout") == 0) {
+		v = &cp->conf->upstream_timeout;
+		lo = 1;
+		hi = 3600;
+	} else if (strcmp(key, "tag-ttl") == 0)
+		v = &cp->conf->upstream_tag_ttl;
+	else if (strcmp(key, "stale-limit") == 0)
+		v = &cp->conf->upstream_stale_limit;
+	else if (strcmp(key, "cache-expiration") == 0)
+		v = &cp->conf->upstream_cache_expiration;
+	else
+		return (0);
+	if (parse_u64(value, lo, hi, v) == -1)
+		conf_error(cp, "%s must be a number from %llu to %llu", key,
+		    (unsigned long long)lo, (unsigned long long)hi);
+	return (1);
+}
+
+/* [upstream]: the numbers above, "HOST = URL", "HOST.username|password". */
 static void
 conf_upstream_key(struct conf_parse *cp, const char *key, const char *value)
 {
@@ -304,13 +332,8 @@ conf_upstream_key(struct conf_parse *cp, const char *key, const char *value)
 	const char		*dot;
 	size_t			 len;
 
-	if (strcmp(key, "timeout") == 0) {
-		if (parse_u64(value, 1, 3600, &cp->conf->upstream_timeout) ==
-		    -1)
-			conf_error(cp, "timeout must be a number from 1 to "
-			    "3600");
+	if (conf_upstream_number(cp, key, value))
 		return;
-	}
 	dot = strrchr(key, '.');
 	if (dot != NULL && (strcmp(dot, ".username") == 0 ||
 	    strcmp(dot, ".password") == 0))

@@ -98,6 +98,13 @@ struct conf {
 	struct conf_upstream	*upstreams;
 	size_t			 nupstreams;
 	uint64_t		 upstream_timeout;	/* seconds */
+	/*
+	 * Seconds a pulled tag is fresh, served stale (0: for ever), and
+	 * cached content goes unpulled before prune removes it (0: never).
+	 */
+	uint64_t		 upstream_tag_ttl;
+	uint64_t		 upstream_stale_limit;
+	uint64_t		 upstream_cache_expiration;
 };
 
 void	conf_init(struct conf *);

@@ -68,16 +68,18 @@ h_blob_get(struct request *req)
 	struct digest	d;
 	uint64_t	size, off = 0, len;
 	enum reg_err	err;
-	int		r;
+	int		r, arrived;
 
 	if ((err = blob_digest(req, &d)) != REG_OK)
 		return (err);
 	err = store_blob_stat(req->store, req->name, &d, &size);
 	if (err == REG_E_NOENT) {
 		/* Not in this repository: upstream's, if there is one. */
-		if ((err = pull_blob(req, &d)) == REG_E_NOENT)
+		if ((err = pull_blob(req, &d, &arrived)) == REG_E_NOENT)
 			err = req_fail(req, REG_E_BLOB_UNKNOWN, "%s", d.str);
-		return (err);
+		if (err != REG_OK || !arrived)
+			return (err);
+		err = store_blob_stat(req->store, req->name, &d, &size);
 	}
 	if (err != REG_OK)
 		return (err);

@@ -1,6 +1,8 @@
 /*
  * fcgi/h_tags.c: GET /v2/<name>/tags/list and GET /v2/_catalog, with
- * n/last pagination and a Link header to the next page.
+ * n/last pagination and a Link header to the next page.  A tags list
+ * also holds the upstream's tags of a repository pulled through
+ * (fcgi/pull.h); the catalog is what is stored here.
  */
 #include "config.h"
 
@@ -10,6 +12,7 @@
 
 #include "common/util.h"
 #include "fcgi/handlers.h"
+#include "fcgi/pull.h"
 #include "fcgi/response.h"
 #include "storage/store.h"
 
@@ -74,16 +77,20 @@ h_tags_list(struct request *req)
 	struct json_object	*root;
 	struct page		 pg = { BUF_INIT, 0, 0, 0 };
 	struct buf		 base = BUF_INIT;
-	char			**tags = NULL;
-	size_t			 ntags = 0;
-	enum reg_err		 err;
+	char			**tags = NULL, **up = NULL;
+	size_t			 ntags = 0, nup = 0;
+	enum reg_err		 err, perr;
 	int			 more = 0;
 
 	if ((err = tags_page_parse(req, &pg)) != REG_OK)
 		goto out;
-	err = store_tags_list(req->store, req->name,
+	/* Pull-through: the upstream's tags too; ours win, once each. */
+	perr = pull_tags(req, &up, &nup);
+	err = store_tags_list_with(req->store, req->name, up, nup,
 	    pg.has_last ? pg.last.buf : NULL, pg.n, &tags, &ntags, &more);
-	if (err == REG_E_NOENT)
+	if (err == REG_E_NOENT && perr == REG_E_UNAVAILABLE)
+		err = perr;
+	else if (err == REG_E_NOENT)
 		err = req_fail(req, REG_E_NAME_UNKNOWN, "%s", req->name);
 	if (err != REG_OK)
 		goto out;
@@ -98,6 +105,7 @@ h_tags_list(struct request *req)
 	err = tags_page_reply(req, root, "tags", tags, ntags, more, base.buf,
 	    pg.n);
 out:
+	store_strv_free(up, nup);
 	store_strv_free(tags, ntags);
 	buf_release(&base);
 	buf_release(&pg.last);

@@ -3,7 +3,7 @@
  *
  * Usage: specreg [-d] [-c file] [serve [--listen addr] [--workers n] |
  *                 prune [--dry-run] [--untagged] | fsck [--repair] |
- *                 check-config]
+ *                 prefetch NAME:TAG... | check-config]
  */
 #include "config.h"
 
@@ -19,6 +19,7 @@
 #include "common/xmalloc.h"
 #include "fcgi/auth.h"
 #include "fcgi/metrics.h"
+#include "fcgi/prefetch.h"
 #include "fcgi/serve.h"
 #include "storage/prune.h"
 #include "storage/store.h"
@@ -35,6 +36,8 @@ main_usage(int status)
 	    "                 remove stale uploads, expired tags, old blobs\n"
 	    "                 no tag reaches (--untagged: manifests too)\n"
 	    "  fsck [--repair] check blobs, manifests and tags (exit 1)\n"
+	    "  prefetch NAME:TAG...\n"
+	    "                 pull images through [upstream] into the cache\n"
 	    "  check-config   parse and validate the configuration, then exit\n"
 	    "options:\n"
 	    "  -c file        configuration (default: $SPECREG_CONFIG, specreg.ini\n"
@@ -82,6 +85,7 @@ main_prune(const struct conf *conf, int dry_run, int untagged)
 	opts.upload_expiration = conf->upload_expiration;
 	opts.expiration = conf->expiration;
 	opts.grace = conf->prune_grace;
+	opts.cache_expiration = conf->upstream_cache_expiration;
 	opts.untagged = untagged;
 	opts.dry_run = dry_run;
 	rc = store_prune(st, &opts, &stats);
@@ -171,7 +175,8 @@ main(int argc, char *argv[])
 		}
 	}
 	if (((dry_run || untagged) && strcmp(cmd, "prune") != 0) ||
-	    (repair && strcmp(cmd, "fsck") != 0))
+	    (repair && strcmp(cmd, "fsck") != 0) ||
+	    ((strcmp(cmd, "prefetch") == 0) != (argc > 0 && optind < argc)))
 		main_usage(EXIT_FAILURE);
 	if ((dbg = getenv("DEBUG")) != NULL && strcmp(dbg, "1") == 0)
 		args.debug = 1;
@@ -196,6 +201,8 @@ main(int argc, char *argv[])
 		rc = main_prune(&conf, dry_run, untagged);
 	else if (strcmp(cmd, "fsck") == 0)
 		rc = main_fsck(&conf, repair);
+	else if (strcmp(cmd, "prefetch") == 0)
+		rc = prefetch_main(&conf, argv + optind, argc - optind);
 	else {
 		fprintf(stderr, "specreg: unknown command \"%s\"\n", cmd);
 		conf_release(&conf);

@@ -58,6 +58,12 @@ static const struct {
 	    "Pull-through: upstream did not have it either." },
 	[MET_PULL_ERRORS] = { "specreg_pull_through_upstream_errors_total",
 	    "Pull-through: upstream failed or answered wrongly." },
+	[MET_PULL_CACHED] = { "specreg_pull_through_cached_total",
+	    "Pull-through: manifests served from the cache, fresh or "
+	    "confirmed by a HEAD." },
+	[MET_PULL_STALE] = { "specreg_pull_through_stale_total",
+	    "Pull-through: manifests served from the cache because the "
+	    "upstream failed." },
 	[MET_PRUNE_RUNS] = { "specreg_prune_runs_total",
 	    "Prune runs finished." },
 	[MET_PRUNE_FREED_BYTES] = { "specreg_prune_freed_bytes_total",

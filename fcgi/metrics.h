@@ -28,6 +28,8 @@ enum metrics_counter {
 	MET_PULL_HITS,		/* upstream had what the store lacked */
 	MET_PULL_MISSES,	/* upstream did not have it either */
 	MET_PULL_ERRORS,	/* upstream failed or sent something wrong */
+	MET_PULL_CACHED,	/* served from the cache, upstream not asked */
+	MET_PULL_STALE,		/* served from the cache, upstream out */
 	MET_PRUNE_RUNS,
 	MET_PRUNE_FREED_BYTES,
 	MET_WORKER_STARTS,

@@ -6,14 +6,30 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+#include <json-c/json.h>
 
 #include "common/digest.h"
 #include "common/log.h"
+#include "common/util.h"
+#include "common/xmalloc.h"
 #include "fcgi/metrics.h"
 #include "fcgi/pull.h"
 #include "fcgi/response.h"
 #include "storage/manifest.h"
 #include "net/upstream.h"
+
+/* A 429 without Retry-After is remembered this long; any, at most this. */
+#define PULL_RETRY_DEFAULT	60
+#define PULL_RETRY_MAX		(24 * 3600)
+
+/* What pull_ask() asks the upstream for. */
+enum pull_trip {
+	TRIP_GET,		/* a manifest */
+	TRIP_HEAD,		/* a manifest's digest */
+	TRIP_TAGS		/* the tags list */
+};
 
 /* A blob on its way from upstream to the client and the store. */
 struct pull_tee {
@@ -111,29 +127,229 @@ pull_manifest_check(struct request *req, const struct digest *want,
 	return (REG_OK);
 }
 
+/* A manifest the cache holds, by digest, into "body" and "meta". */
+static enum reg_err
+pull_cached(struct request *req, const struct digest *d, struct buf *body,
+    struct manifest_meta *meta)
+{
+	enum reg_err	err;
+
+	buf_reset(body);
+	memset(meta, 0, sizeof(*meta));
+	err = store_cache_manifest_get(req->store, req->name, d, body,
+	    meta->media_type);
+	if (err != REG_OK) {
+		buf_reset(body);
+		return (err);
+	}
+	meta->digest = *d;
+	meta->size = body->len;
+	return (REG_OK);
+}
+
+/* Remember a 429 until its Retry-After (60 s without; 1 day at most). */
+static void
+pull_retry_note(struct request *req, const struct upstream_ref *r,
+    const struct upstream_manifest *m)
+{
+	uint64_t	secs = m->retry_after;
+
+	if (secs == 0)
+		secs = PULL_RETRY_DEFAULT;
+	if (secs > PULL_RETRY_MAX)
+		secs = PULL_RETRY_MAX;
+	log_warnx("upstream %s: rate limited, not asked for %llu s",
+	    r->up->host, (unsigned long long)secs);
+	if (!req->conf->read_only)
+		store_upstream_retry_set(req->store, r->up->host,
+		    time(NULL) + (time_t)secs);
+}
+
+/*
+ * One trip upstream ("ref" for a manifest), unless it asked us to wait.
+ * "*outage" says whether trouble may be answered from the cache.
+ */
+static enum reg_err
+pull_ask(struct request *req, const struct upstream_ref *r, const char *ref,
+    enum pull_trip trip, struct upstream_manifest *m, int *outage)
+{
+	enum reg_err	err;
+
+	if (store_upstream_retry_get(req->store, r->up->host) != 0) {
+		memset(m, 0, sizeof(*m));
+		buf_init(&m->body);
+		*outage = 1;
+		log_debug("upstream %s: rate limited, %s not asked",
+		    r->up->host, req->name);
+		metrics_add(MET_PULL_ERRORS, 1);
+		return (REG_E_UNAVAILABLE);
+	}
+	if (trip == TRIP_HEAD)
+		err = upstream_manifest_head(r, ref, req->accept, m);
+	else if (trip == TRIP_GET)
+		err = upstream_manifest_get(r, ref, req->accept, m);
+	else
+		err = upstream_tags_get(r, m);
+	*outage = err == REG_E_UNAVAILABLE && upstream_manifest_outage(m);
+	if (err == REG_E_UNAVAILABLE && m->status == 429)
+		pull_retry_note(req, r, m);
+	pull_count(err);
+	return (err);
+}
+
+/* Keep what upstream sent for "tag" (may be NULL), confirmed now. */
+static void
+pull_cache_keep(struct request *req, const char *tag,
+    const struct manifest_meta *meta, const struct buf *body)
+{
+	struct cache_tag	ct;
+
+	if (req->conf->read_only)
+		return;
+	if (store_cache_manifest_put(req->store, req->name, &meta->digest,
+	    meta->media_type, body->buf, body->len) != REG_OK)
+		return;
+	if (tag == NULL)
+		return;
+	memset(&ct, 0, sizeof(ct));
+	ct.digest = meta->digest;
+	memcpy(ct.media_type, meta->media_type, sizeof(ct.media_type));
+	ct.confirmed = time(NULL);
+	store_cache_tag_put(req->store, req->name, tag, &ct);
+}
+
+/* GET "tag" or "d" upstream, check it and keep it in the cache. */
+static enum reg_err
+pull_fetch(struct request *req, const struct upstream_ref *r,
+    const char *tag, const struct digest *d, struct buf *body,
+    struct manifest_meta *meta, int *outage)
+{
+	struct upstream_manifest	 m;
+	enum reg_err			 err;
+
+	memset(meta, 0, sizeof(*meta));
+	buf_reset(body);
+	err = pull_ask(req, r, d != NULL ? d->str : tag, TRIP_GET, &m,
+	    outage);
+	if (err == REG_OK &&
+	    (err = pull_manifest_check(req, d, &m, meta)) == REG_OK) {
+		buf_add(body, m.body.buf, m.body.len);
+		pull_cache_keep(req, tag, meta, body);
+		if (d != NULL && !req->conf->read_only)
+			pull_manifest_keep(req, d, &m, meta->media_type);
+	}
+	upstream_manifest_release(&m);
+	return (err);
+}
+
+/* Whether what the upstream confirmed then may still be served. */
+static int
+pull_stale_ok(const struct request *req, time_t confirmed)
+{
+	return (req->conf->upstream_stale_limit == 0 || time(NULL) -
+	    confirmed <= (time_t)req->conf->upstream_stale_limit);
+}
+
+/* Serve the cached "ct" of "tag" while the upstream is in trouble. */
+static enum reg_err
+pull_stale(struct request *req, const struct upstream_ref *r,
+    const char *tag, const struct cache_tag *ct, struct buf *body,
+    struct manifest_meta *meta)
+{
+	time_t	age = time(NULL) - ct->confirmed;
+
+	if (!pull_stale_ok(req, ct->confirmed))
+		return (req_fail(req, REG_E_UNAVAILABLE, "upstream %s: "
+		    "unavailable, and %s:%s is too old to serve", r->up->host,
+		    req->name, tag));
+	if (pull_cached(req, &ct->digest, body, meta) != REG_OK)
+		return (req_fail(req, REG_E_UNAVAILABLE, "upstream %s",
+		    r->up->host));
+	log_warnx("upstream %s: unavailable, serving %s:%s as confirmed "
+	    "%lld s ago", r->up->host, req->name, tag, (long long)age);
+	metrics_add(MET_PULL_STALE, 1);
+	return (REG_OK);
+}
+
+/* The upstream still names "ct" for the tag: confirm it, 0; else -1. */
+static int
+pull_confirm(struct request *req, const struct upstream_manifest *m,
+    const char *tag, struct cache_tag *ct)
+{
+	struct digest	claim;
+
+	if (digest_parse(m->digest, strlen(m->digest), &claim) == -1 ||
+	    !digest_equal(&claim, &ct->digest))
+		return (-1);
+	ct->confirmed = time(NULL);
+	if (!req->conf->read_only)
+		store_cache_tag_put(req->store, req->name, tag, ct);
+	return (0);
+}
+
+/*
+ * A tag: the cached manifest while it is fresh; then a HEAD, and a GET
+ * only if the digest changed; the cached one if the upstream is out.
+ */
+static enum reg_err
+pull_tag(struct request *req, const struct upstream_ref *r, const char *tag,
+    struct buf *body, struct manifest_meta *meta)
+{
+	struct upstream_manifest	 m;
+	struct cache_tag		 ct;
+	enum reg_err			 err;
+	int				 have, outage = 0;
+
+	have = store_cache_tag_get(req->store, req->name, tag, &ct) ==
+	    REG_OK && pull_cached(req, &ct.digest, body, meta) == REG_OK;
+	if (have && time(NULL) - ct.confirmed <
+	    (time_t)req->conf->upstream_tag_ttl) {
+		metrics_add(MET_PULL_CACHED, 1);
+		return (REG_OK);
+	}
+	if (have) {
+		err = pull_ask(req, r, tag, TRIP_HEAD, &m, &outage);
+		if (err == REG_OK && pull_confirm(req, &m, tag, &ct) == 0) {
+			upstream_manifest_release(&m);
+			metrics_add(MET_PULL_CACHED, 1);
+			return (REG_OK);
+		}
+		upstream_manifest_release(&m);
+		if (err != REG_OK && !outage) {
+			buf_reset(body);
+			return (err == REG_E_NOENT ? err : req_fail(req, err,
+			    "upstream %s", r->up->host));
+		}
+	}
+	if (!outage)
+		err = pull_fetch(req, r, tag, NULL, body, meta, &outage);
+	if (err == REG_E_UNAVAILABLE && outage && have)
+		return (pull_stale(req, r, tag, &ct, body, meta));
+	if (err == REG_E_UNAVAILABLE)
+		err = req_fail(req, err, "upstream %s", r->up->host);
+	return (err);
+}
+
 enum reg_err
 pull_manifest(struct request *req, const char *tag, const struct digest *d,
     struct buf *body, struct manifest_meta *meta)
 {
-	struct upstream_ref		 r;
-	struct upstream_manifest	 m;
-	enum reg_err			 err;
+	struct upstream_ref	 r;
+	enum reg_err		 err;
+	int			 outage;
 
 	if (pull_map(req, &r) != REG_OK)
 		return (REG_E_NOENT);
-	memset(meta, 0, sizeof(*meta));
-	err = upstream_manifest_get(&r, d != NULL ? d->str : tag,
-	    req->accept, &m);
+	if (d == NULL)
+		return (pull_tag(req, &r, tag, body, meta));
+	/* A digest names the same bytes for ever: no need to ask again. */
+	if (pull_cached(req, d, body, meta) == REG_OK) {
+		metrics_add(MET_PULL_CACHED, 1);
+		return (REG_OK);
+	}
+	err = pull_fetch(req, &r, NULL, d, body, meta, &outage);
 	if (err == REG_E_UNAVAILABLE)
 		err = req_fail(req, err, "upstream %s", r.up->host);
-	if (err == REG_OK &&
-	    (err = pull_manifest_check(req, d, &m, meta)) == REG_OK) {
-		if (d != NULL && !req->conf->read_only)
-			pull_manifest_keep(req, d, &m, meta->media_type);
-		buf_add(body, m.body.buf, m.body.len);
-	}
-	pull_count(err);
-	upstream_manifest_release(&m);
 	return (err);
 }
 
@@ -245,27 +461,26 @@ pull_blob_pass(struct request *req, const struct digest *d,
 	return (req_fail(req, REG_E_UNAVAILABLE, "upstream blob %s", d->str));
 }
 
-enum reg_err
-pull_blob(struct request *req, const struct digest *d)
+/* Fetch blob "d" from the upstream and answer with it. */
+static enum reg_err
+pull_blob_fetch(struct request *req, const struct upstream_ref *r,
+    const struct digest *d)
 {
-	struct upstream_ref	 r;
 	struct upstream_blob	*ub;
 	uint64_t		 size;
 	enum reg_err		 err;
 
-	if (pull_map(req, &r) != REG_OK)
-		return (REG_E_NOENT);
-	err = upstream_blob_open(&r, d, req->method == M_HEAD, &ub, &size);
+	err = upstream_blob_open(r, d, req->method == M_HEAD, &ub, &size);
 	pull_count(err);
 	if (err == REG_E_UNAVAILABLE)
-		return (req_fail(req, err, "upstream %s", r.up->host));
+		return (req_fail(req, err, "upstream %s", r->up->host));
 	if (err != REG_OK)
 		return (err);
 	if (size == UINT64_MAX && req->method != M_HEAD) {
 		/* Nothing would bound it: an endless body fills the disk. */
 		upstream_blob_close(ub);
 		log_warnx("upstream %s: blob %s without Content-Length",
-		    r.up->host, d->str);
+		    r->up->host, d->str);
 		return (req_fail(req, REG_E_UNAVAILABLE, "upstream blob %s "
 		    "without a length", d->str));
 	}
@@ -282,4 +497,131 @@ pull_blob(struct request *req, const struct digest *d)
 		err = pull_blob_stream(req, d, ub, size);
 	upstream_blob_close(ub);
 	return (err);
+}
+
+enum reg_err
+pull_blob(struct request *req, const struct digest *d, int *arrived)
+{
+	struct upstream_ref	 r;
+	struct stor_lock	*lk = NULL;
+	uint64_t		 size;
+	enum reg_err		 err;
+
+	*arrived = 0;
+	if (pull_map(req, &r) != REG_OK)
+		return (REG_E_NOENT);
+	if (store_upstream_retry_get(req->store, r.up->host) != 0) {
+		metrics_add(MET_PULL_ERRORS, 1);
+		return (req_fail(req, REG_E_UNAVAILABLE, "upstream %s: rate "
+		    "limited", r.up->host));
+	}
+	/* One GET at a time; the others wait, then serve what it kept. */
+	if (req->method == M_GET && !req->conf->read_only &&
+	    store_pull_lock(req->store, d, &lk) == REG_OK &&
+	    store_blob_stat(req->store, req->name, d, &size) == REG_OK) {
+		store_pull_unlock(req->store, d, lk);
+		*arrived = 1;
+		return (REG_OK);
+	}
+	err = pull_blob_fetch(req, &r, d);
+	if (lk != NULL)
+		store_pull_unlock(req->store, d, lk);
+	return (err);
+}
+
+/* The valid tags of an upstream tags list; -1 if it is not one. */
+static int
+pull_tags_parse(const struct buf *body, char ***out, size_t *nout)
+{
+	struct json_object	*root, *arr = NULL, *v;
+	const char		*t;
+	size_t			 i, n;
+
+	*out = NULL;
+	*nout = 0;
+	if ((root = json_tokener_parse(body->buf)) == NULL)
+		return (-1);
+	if (!json_object_object_get_ex(root, "tags", &arr) ||
+	    !json_object_is_type(arr, json_type_array)) {
+		json_object_put(root);
+		return (arr == NULL ? 0 : -1);	/* "tags": null is none */
+	}
+	n = json_object_array_length(arr);
+	*out = xcalloc(n == 0 ? 1 : n, sizeof(**out));
+	for (i = 0; i < n; i++) {
+		v = json_object_array_get_idx(arr, i);
+		t = json_object_get_string(v);
+		if (json_object_is_type(v, json_type_string) &&
+		    tag_valid(t, strlen(t)))
+			(*out)[(*nout)++] = xstrdup(t);
+	}
+	json_object_put(root);
+	return (0);
+}
+
+/* Fetch the upstream's tags list into "*out" and keep it, or fail. */
+static enum reg_err
+pull_tags_fetch(struct request *req, const struct upstream_ref *r,
+    char ***out, size_t *nout, int *outage)
+{
+	struct upstream_manifest	m;
+	enum reg_err			err;
+
+	err = pull_ask(req, r, NULL, TRIP_TAGS, &m, outage);
+	if (err == REG_OK && pull_tags_parse(&m.body, out, nout) == -1) {
+		log_warnx("upstream %s: %s: not a tags list", r->up->host,
+		    req->name);
+		err = REG_E_UNAVAILABLE;
+	}
+	upstream_manifest_release(&m);
+	if (err == REG_OK && !req->conf->read_only)
+		store_cache_tags_put(req->store, req->name, *out, *nout,
+		    time(NULL));
+	return (err);
+}
+
+enum reg_err
+pull_tags(struct request *req, char ***out, size_t *nout)
+{
+	struct upstream_ref	 r;
+	char			**held = NULL;
+	size_t			 nheld = 0;
+	time_t			 confirmed = 0;
+	enum reg_err		 err;
+	int			 have, outage = 0;
+
+	*out = NULL;
+	*nout = 0;
+	if (pull_map(req, &r) != REG_OK ||
+	    (store_tags_list(req->store, req->name, NULL, 1, &held, &nheld,
+	    &have) == REG_OK && !store_cache_held(req->store, req->name))) {
+		store_strv_free(held, nheld);
+		return (REG_E_NOENT);
+	}
+	store_strv_free(held, nheld);
+	have = store_cache_tags_get(req->store, req->name, &held, &nheld,
+	    &confirmed) == REG_OK;
+	if (have && time(NULL) - confirmed <
+	    (time_t)req->conf->upstream_tag_ttl)
+		err = REG_OK;
+	else if ((err = pull_tags_fetch(req, &r, out, nout, &outage)) ==
+	    REG_OK) {
+		store_strv_free(held, nheld);
+		return (REG_OK);
+	} else if (err == REG_E_UNAVAILABLE && outage && have &&
+	    pull_stale_ok(req, confirmed)) {
+		log_warnx("upstream %s: unavailable, serving the tags of %s "
+		    "as listed %lld s ago", r.up->host, req->name,
+		    (long long)(time(NULL) - confirmed));
+		metrics_add(MET_PULL_STALE, 1);
+		err = REG_OK;
+	}
+	if (err == REG_OK) {
+		*out = held;
+		*nout = nheld;
+		return (REG_OK);
+	}
+	store_strv_free(held, nheld);
+	return (err == REG_E_UNAVAILABLE ? req_fail(req, err, "upstream %s",
+	    r.up->host) : err);
 }

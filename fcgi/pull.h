@@ -6,8 +6,11 @@
  * miss, so whatever was pushed here always wins.  Both return
  * REG_E_NOENT when the repository has no upstream or the upstream has
  * no such object (the handler renders its usual 404), and fail with
- * REG_E_UNAVAILABLE (503) for any upstream trouble.  Upstream bytes are
- * checked against their digest; tags from upstream are never stored.
+ * REG_E_UNAVAILABLE (503) for upstream trouble they cannot cover.
+ * Upstream bytes are checked against their digest.  What the upstream
+ * sent is kept in the store's pull-through cache (store.h), apart from
+ * pushed content: manifests by digest, and the tags they were pulled
+ * by with the time the upstream last confirmed them.
  */
 #ifndef SPECREG_FCGI_PULL_H
 #define SPECREG_FCGI_PULL_H
@@ -20,8 +23,15 @@
 
 /*
  * Fetch a manifest by "tag" (d NULL) or by digest "d" (tag NULL) into
- * "body" and "meta" (digest, media type).  A manifest fetched by digest
- * is also kept in the store when everything it references is there.
+ * "body" and "meta" (digest, media type).  A digest the cache holds is
+ * served from it.  A tag is served from it while younger than
+ * [upstream] tag-ttl; after that the upstream is asked with a HEAD and
+ * the manifest fetched again only when its digest changed.  When the
+ * upstream times out, refuses, answers 429 (remembered until its
+ * Retry-After, store_upstream_retry_set()) or 5xx, a tag held in the
+ * cache is served while younger than stale-limit.  A manifest fetched
+ * by digest is also kept in the store when everything it references
+ * is there.
  */
 enum reg_err	pull_manifest(struct request *, const char *tag,
 		    const struct digest *d, struct buf *body,
@@ -30,8 +40,22 @@ enum reg_err	pull_manifest(struct request *, const char *tag,
  * Answer GET or HEAD of blob "d" from upstream.  A GET streams the blob
  * to the client and into an upload, which becomes the local blob only
  * if its digest matches.  The upstream must send a Content-Length
- * (503 otherwise), and the upload takes no byte past it.
+ * (503 otherwise), and the upload takes no byte past it.  One GET per
+ * blob runs at a time (store_pull_lock()): a request that waited for
+ * another's finds the blob kept, answers nothing and sets "*arrived",
+ * and the caller serves the blob from the store.
  */
-enum reg_err	pull_blob(struct request *, const struct digest *d);
+enum reg_err	pull_blob(struct request *, const struct digest *d,
+		    int *arrived);
+
+/*
+ * The upstream's tags of the repository, for a repository that does
+ * not exist here or that the cache holds something of (a repository
+ * only pushed to never asks the upstream): fresh for tag-ttl, then
+ * fetched again, the cached list while the upstream is out (up to
+ * stale-limit).  Free "*tags" with store_strv_free().  REG_E_NOENT when
+ * there is no upstream or it has no such repository.
+ */
+enum reg_err	pull_tags(struct request *, char ***tags, size_t *n);
 
 #endif

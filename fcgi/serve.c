@@ -409,6 +409,7 @@ super_prune(const struct super *s)
 		opts.upload_expiration = s->conf->upload_expiration;
 		opts.expiration = s->conf->expiration;
 		opts.grace = s->conf->prune_grace;
+		opts.cache_expiration = s->conf->upstream_cache_expiration;
 		if (store_prune(s->store, &opts, &stats) != REG_OK)
 			_exit(EXIT_FAILURE);
 		metrics_add(MET_PRUNE_RUNS, 1);

@@ -423,9 +423,40 @@ upstream_status(const struct upstream_ref *r, const struct httpc *c,
 	return (REG_E_UNAVAILABLE);
 }
 
-enum reg_err
-upstream_manifest_get(const struct upstream_ref *r, const char *ref,
-    const char *accept, struct upstream_manifest *m)
+/* Seconds a Retry-After asks for: delta-seconds or an HTTP-date. */
+static uint64_t
+retry_after_parse(const char *v)
+{
+	struct tm	 tm;
+	const char	*end;
+	uint64_t	 secs;
+	time_t		 when, now = time(NULL);
+
+	if (v == NULL)
+		return (0);
+	if (parse_u64(v, 0, UINT32_MAX, &secs) == 0)
+		return (secs);
+	memset(&tm, 0, sizeof(tm));
+	if ((end = strptime(v, "%a, %d %b %Y %H:%M:%S GMT", &tm)) == NULL ||
+	    *end != '\0' || (when = timegm(&tm)) == (time_t)-1 || when <= now)
+		return (0);
+	return ((uint64_t)(when - now));
+}
+
+/* What the upstream said beyond the body: status, Retry-After. */
+static void
+manifest_status_take(const struct httpc *c, struct upstream_manifest *m)
+{
+	m->status = httpc_status(c);
+	if (m->status == 429)
+		m->retry_after = retry_after_parse(httpc_get(c,
+		    "Retry-After"));
+}
+
+/* GET (or HEAD, no body) of a manifest; see upstream_manifest_get(). */
+static enum reg_err
+manifest_request(const struct upstream_ref *r, const char *ref,
+    const char *accept, int head, struct upstream_manifest *m)
 {
 	struct httpc	*c;
 	struct buf	 path = BUF_INIT, hdr = BUF_INIT;
@@ -443,8 +474,10 @@ upstream_manifest_get(const struct upstream_ref *r, const char *ref,
 	if (accept != NULL && *accept != '\0' &&
 	    strcspn(accept, "\r\n") == strlen(accept))
 		buf_addf(&hdr, ", %s", accept);
-	err = upstream_open(r, path.buf, hdr.buf, 0, UPSTREAM_MANIFEST_MAX, 0,
-	    &c);
+	err = upstream_open(r, path.buf, hdr.buf, head, UPSTREAM_MANIFEST_MAX,
+	    0, &c);
+	if (err == REG_OK)
+		manifest_status_take(c, m);
 	if (err == REG_OK && (err = upstream_status(r, c, path.buf)) ==
 	    REG_OK && (err = upstream_finish(c, r->up->host)) == REG_OK) {
 		header_copy(c, "Content-Type", m->content_type,
@@ -456,6 +489,39 @@ upstream_manifest_get(const struct upstream_ref *r, const char *ref,
 	httpc_free(c);
 	buf_release(&hdr);
 	buf_release(&path);
+	return (err);
+}
+
+enum reg_err
+upstream_manifest_get(const struct upstream_ref *r, const char *ref,
+    const char *accept, struct upstream_manifest *m)
+{
+	return (manifest_request(r, ref, accept, 0, m));
+}
+
+enum reg_err
+upstream_manifest_head(const struct upstream_ref *r, const char *ref,
+    const char *accept, struct upstream_manifest *m)
+{
+	return (manifest_request(r, ref, accept, 1, m));
+}
+
+enum reg_err
+upstream_tags_get(const struct upstream_ref *r, struct upstream_manifest *m)
+{
+	struct httpc	*c;
+	enum reg_err	 err;
+
+	memset(m, 0, sizeof(*m));
+	buf_init(&m->body);
+	err = upstream_open(r, "/tags/list", NULL, 0, UPSTREAM_TAGS_MAX, 0,
+	    &c);
+	if (err == REG_OK)
+		manifest_status_take(c, m);
+	if (err == REG_OK && (err = upstream_status(r, c, "/tags/list")) ==
+	    REG_OK && (err = upstream_finish(c, r->up->host)) == REG_OK)
+		buf_add(&m->body, httpc_body(c)->buf, httpc_body(c)->len);
+	httpc_free(c);
 	return (err);
 }
 
@@ -505,4 +571,11 @@ upstream_blob_close(struct upstream_blob *ub)
 		return;
 	httpc_free(ub->c);
 	free(ub);
+}
+
+/* No answer at all (timeout, refused), 429 or 5xx: an outage. */
+int
+upstream_manifest_outage(const struct upstream_manifest *m)
+{
+	return (m->status == 0 || m->status == 429 || m->status >= 500);
 }

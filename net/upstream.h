@@ -36,6 +36,8 @@
 #define UPSTREAM_CHUNK		HTTPC_CHUNK
 /* The largest manifest fetched: the store's MANIFEST_MAX. */
 #define UPSTREAM_MANIFEST_MAX	(4 * 1024 * 1024)
+/* Bytes of an upstream tags list at most. */
+#define UPSTREAM_TAGS_MAX	(4 * 1024 * 1024)
 
 struct upstream_ref {
 	const struct conf		*conf;
@@ -54,6 +56,8 @@ struct upstream_manifest {
 	struct buf	 body;
 	char		 content_type[256];	/* "" if none */
 	char		 digest[DIGEST_STR_MAX];	/* "" if none */
+	long		 status;	/* final HTTP status, 0: no answer */
+	uint64_t	 retry_after;	/* a 429's Retry-After, seconds */
 };
 
 struct upstream_blob;
@@ -70,11 +74,28 @@ int		upstream_challenge_parse(const char *,
 /*
  * GET a manifest by tag or digest ("ref"), at most UPSTREAM_MANIFEST_MAX bytes.
  * "accept" (may be NULL: every known type) is sent as Accept.  Release
- * "*m" with upstream_manifest_release() whatever the result.
+ * "*m" with upstream_manifest_release() whatever the result; its status
+ * and Retry-After are filled whenever the upstream answered.
  */
 enum reg_err	upstream_manifest_get(const struct upstream_ref *,
 		    const char *ref, const char *accept,
 		    struct upstream_manifest *m);
+/*
+ * HEAD of a manifest: as upstream_manifest_get() without a body, for
+ * its digest and content type.
+ */
+enum reg_err	upstream_manifest_head(const struct upstream_ref *,
+		    const char *ref, const char *accept,
+		    struct upstream_manifest *m);
+/*
+ * GET the repository's tags list, the first page as the upstream sends
+ * it without "n", at most UPSTREAM_TAGS_MAX bytes, into m->body (the
+ * JSON as sent); status and Retry-After as for a manifest.
+ */
+enum reg_err	upstream_tags_get(const struct upstream_ref *,
+		    struct upstream_manifest *m);
+/* Whether a failed trip ("m" after REG_E_UNAVAILABLE) may serve stale. */
+int		upstream_manifest_outage(const struct upstream_manifest *m);
 void		upstream_manifest_release(struct upstream_manifest *);
 
 /*

@@ -33,6 +33,29 @@
  *   repos/<name>/_referrers/<alg>/<subject-hex>/<alg>-<hex>
  *	Referrer descriptor (JSON) of a manifest whose subject is
  *	<alg>:<subject-hex>; the file name is codec.c's.
+ *   repos/<name>/_cache/tags/<tag>
+ *	Pull-through: a tag as the upstream last named it,
+ *	"<digest> <confirmed> <media-type>\n", <confirmed> being the
+ *	Unix time the upstream last said so (store_cache.c).  Never a
+ *	local tag: a tag file of the same name wins.
+ *   repos/<name>/_cache/manifests/<alg>/<hex>
+ *	Pull-through: a manifest the upstream sent, "<media-type>\n" and
+ *	then its exact bytes, checked against <alg>:<hex> before it was
+ *	written.  Its mtime is its last pull (touched at most hourly):
+ *	prune removes it after [upstream] cache-expiration, and until
+ *	then keeps the blobs it references.
+ *   repos/<name>/_cache/list
+ *	Pull-through: the upstream's tags list of the repository,
+ *	"<confirmed>\n" and then one tag a line.
+ *   pulls/<alg>/<hex>.lock
+ *	Pull-through: held exclusively by the one worker that fetches
+ *	blob <alg>:<hex> from an upstream; the others wait for it and
+ *	then find the blob (store_pull_lock()).  Removed when the fetch
+ *	ends.
+ *   upstream/<host>/retry-after
+ *	Pull-through: the Unix time until which the upstream <host> asked
+ *	(429 with Retry-After) not to be asked again; shared by every
+ *	worker and host of the store.
  *   gc.lock
  *	The store's gc lock (store.h).
  *   prune.last
@@ -41,9 +64,10 @@
  *
  * Repository name components never start with '_' (OCI grammar) and
  * tags never start with '.', so "_manifests", "_blobs", "_tags",
- * "_referrers" and ".lock" cannot collide with a repository or a tag.  Drivers put
- * temporary files at "<dir>/.tmp-<pid>-<random>" next to their target,
- * and listings skip every name that starts with '.'.
+ * "_referrers", "_cache" and ".lock" cannot collide with a repository
+ * or a tag.  Drivers put temporary files at "<dir>/.tmp-<pid>-<random>"
+ * next to their target, and listings skip every name that starts with
+ * '.'.
  */
 #include "config.h"
 
@@ -199,4 +223,62 @@ layout_prune_record(struct buf *out)
 {
 	buf_reset(out);
 	buf_addstr(out, "prune.last");
+}
+
+void
+layout_cache_tag(struct buf *out, const char *name, const char *tag)
+{
+	buf_reset(out);
+	buf_addf(out, "repos/%s/_cache/tags/%s", name, tag);
+}
+
+void
+layout_cache_manifest(struct buf *out, const char *name,
+    const struct digest *d)
+{
+	buf_reset(out);
+	buf_addf(out, "repos/%s/_cache/manifests/%s/%s", name,
+	    digest_alg_name(d->alg), d->hex);
+}
+
+void
+layout_upstream_retry(struct buf *out, const char *host)
+{
+	buf_reset(out);
+	buf_addf(out, "upstream/%s/retry-after", host);
+}
+
+void
+layout_cache_tags(struct buf *out, const char *name)
+{
+	buf_reset(out);
+	buf_addf(out, "repos/%s/_cache/list", name);
+}
+
+void
+layout_cache_dir(struct buf *out, const char *name)
+{
+	buf_reset(out);
+	buf_addf(out, "repos/%s/_cache", name);
+}
+
+void
+layout_pull_lock(struct buf *out, const struct digest *d)
+{
+	buf_reset(out);
+	buf_addf(out, "pulls/%s/%s.lock", digest_alg_name(d->alg), d->hex);
+}
+
+void
+layout_cache_manifests(struct buf *out, const char *name)
+{
+	buf_reset(out);
+	buf_addf(out, "repos/%s/_cache/manifests", name);
+}
+
+void
+layout_cache_tag_dir(struct buf *out, const char *name)
+{
+	buf_reset(out);
+	buf_addf(out, "repos/%s/_cache/tags", name);
 }

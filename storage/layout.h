@@ -35,6 +35,15 @@ void	layout_referrers(struct buf *, const char *name,
 	    const struct digest *subject);
 void	layout_referrer(struct buf *, const char *name,
 	    const struct digest *subject, const struct digest *referrer);
+void	layout_cache_tag(struct buf *, const char *name, const char *tag);
+void	layout_cache_manifest(struct buf *, const char *name,
+	    const struct digest *);
+void	layout_cache_dir(struct buf *, const char *name);
+void	layout_cache_manifests(struct buf *, const char *name);
+void	layout_cache_tag_dir(struct buf *, const char *name);
+void	layout_cache_tags(struct buf *, const char *name);
+void	layout_pull_lock(struct buf *, const struct digest *);
+void	layout_upstream_retry(struct buf *, const char *host);
 void	layout_gc_lock(struct buf *);
 void	layout_prune_record(struct buf *);
 

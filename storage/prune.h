@@ -27,6 +27,7 @@ struct prune_opts {
 	uint64_t	upload_expiration;	/* seconds untouched */
 	uint64_t	expiration;		/* tags; 0: never */
 	uint64_t	grace;			/* unreferenced blobs */
+	uint64_t	cache_expiration;	/* pull-through; 0: never */
 	int		untagged;		/* drop unreachable manifests */
 	int		dry_run;		/* log what would go, only */
 	/* Called when the candidates are known, before any sweep (tests). */

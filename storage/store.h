@@ -181,9 +181,76 @@ enum reg_err	store_tag_mtime(struct store *, const char *name,
 enum reg_err	store_tags_list(struct store *, const char *name,
 		    const char *last, size_t n, char ***, size_t *,
 		    int *more);
+/*
+ * store_tags_list() of the repository's tags and "extra" (tags held
+ * elsewhere: an upstream's), each listed once.  REG_E_NOENT only when
+ * the repository does not exist and "extra" is empty.
+ */
+enum reg_err	store_tags_list_with(struct store *, const char *name,
+		    char *const *extra, size_t nextra, const char *last,
+		    size_t n, char ***, size_t *, int *more);
 enum reg_err	store_catalog(struct store *, const char *last, size_t n,
 		    char ***, size_t *, int *more);
 void		store_strv_free(char **, size_t);
+
+/*
+ * Pull-through cache (store_cache.c): what an upstream sent, kept apart
+ * from what was pushed, so that a local tag or manifest always wins and
+ * prune can tell the two apart.  Records are replaced atomically; the
+ * last writer wins, which is right for "what the upstream says now".
+ */
+struct cache_tag {
+	struct digest	 digest;
+	char		 media_type[MEDIA_TYPE_MAX + 1];
+	time_t		 confirmed;	/* when the upstream last said so */
+};
+
+/* The upstream's tag as last seen; REG_E_NOENT if none is held. */
+enum reg_err	store_cache_tag_get(struct store *, const char *name,
+		    const char *tag, struct cache_tag *);
+enum reg_err	store_cache_tag_put(struct store *, const char *name,
+		    const char *tag, const struct cache_tag *);
+/*
+ * A manifest the upstream sent, whose digest the caller checked: kept
+ * by put, read back by get (body and media type); REG_E_NOENT if none.
+ */
+enum reg_err	store_cache_manifest_put(struct store *, const char *name,
+		    const struct digest *, const char *media_type,
+		    const void *, size_t);
+enum reg_err	store_cache_manifest_get(struct store *, const char *name,
+		    const struct digest *, struct buf *body,
+		    char media_type[MEDIA_TYPE_MAX + 1]);
+/* Whether the cache holds anything of repository "name". */
+int		store_cache_held(struct store *, const char *name);
+/*
+ * The upstream's tags list of the repository as last fetched, and
+ * when ("*confirmed"); REG_E_NOENT if none is held.  Free the list
+ * with store_strv_free().  Tags that are not valid are dropped.
+ */
+enum reg_err	store_cache_tags_get(struct store *, const char *name,
+		    char ***, size_t *, time_t *confirmed);
+enum reg_err	store_cache_tags_put(struct store *, const char *name,
+		    char *const *, size_t, time_t confirmed);
+/*
+ * Pull-through: one upstream fetch of blob "d" at a time, across the
+ * workers and hosts of the store.  store_pull_lock() waits until no
+ * one else fetches it; the caller then looks whether the blob arrived
+ * meanwhile, fetches it if not, and calls store_pull_unlock(), which
+ * also removes the lock object.  A waiter that got the removed one
+ * still sees the blob arrived; only after a failed fetch may two
+ * fetches run at once.
+ */
+enum reg_err	store_pull_lock(struct store *, const struct digest *,
+		    struct stor_lock **);
+void		store_pull_unlock(struct store *, const struct digest *,
+		    struct stor_lock *);
+/*
+ * Until when the upstream "host" asked not to be asked (a 429's
+ * Retry-After): 0 if it did not, or that time passed.
+ */
+time_t		store_upstream_retry_get(struct store *, const char *host);
+enum reg_err	store_upstream_retry_set(struct store *, const char *host,
+		    time_t until);
 
 /*
  * The referrers of "subject" in a repository, as an OCI image index

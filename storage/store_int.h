@@ -15,6 +15,7 @@
 #include "common/digest.h"
 #include "common/errors.h"
 #include "storage/driver.h"
+#include "storage/manifest.h"
 #include "storage/store.h"
 
 /*
@@ -47,6 +48,17 @@ enum reg_err	store_manifest_using(struct store *, const char *name,
  */
 enum reg_err	store_manifest_drop(struct store *, const char *name,
 		    const struct digest *);
+
+/*
+ * Prune's pass over the pull-through cache (store_cache.c): each cached
+ * manifest of each repository last used before "before" (0: none is too
+ * old) is removed, unless "dry_run", with the cached tags that name it;
+ * "mark" gets every other one, parsed, to keep what it references.
+ * "*removed" counts the manifests removed (or that would be).
+ */
+typedef void	(*store_cache_mark_fn)(const struct manifest_parsed *, void *);
+enum reg_err	store_cache_prune(struct store *, time_t before, int dry_run,
+		    store_cache_mark_fn, void *, uint64_t *removed);
 
 /* Free what store_catalog() keeps between calls. */
 void		store_catalog_release(struct store *);

@@ -680,6 +680,41 @@ prune_repos(struct prune *p)
 	return (rc);
 }
 
+/* Keep what a manifest of the pull-through cache references. */
+static void
+cache_mark(const struct manifest_parsed *mp, void *arg)
+{
+	struct prune	*p = arg;
+	size_t		 i;
+
+	if (mp->kind != MANIFEST_IMAGE)
+		return;		/* the children are cached on their own */
+	if (mp->has_config)
+		sset_add(&p->marked, mp->config.digest.str);
+	for (i = 0; i < mp->nrefs; i++)
+		sset_add(&p->marked, mp->refs[i].digest.str);
+}
+
+/*
+ * The pull-through cache (store_cache.c): what was not pulled for
+ * cache_expiration goes, the rest keeps its blobs.  A manifest cached
+ * after this walk keeps only the blobs the grace keeps.
+ */
+static enum reg_err
+prune_cache(struct prune *p)
+{
+	uint64_t	n;
+	enum reg_err	rc;
+
+	rc = store_cache_prune(p->st, p->opts->cache_expiration == 0 ? 0 :
+	    p->epoch - (time_t)p->opts->cache_expiration, p->opts->dry_run,
+	    cache_mark, p, &n);
+	if (rc == REG_OK && n > 0)
+		log_info("prune: %s %llu cached manifests", p->verb,
+		    (unsigned long long)n);
+	return (rc);
+}
+
 /* Phase 5: sweep. */
 
 /* Under the gc lock: keep the link candidates that became fresh. */
@@ -1185,6 +1220,7 @@ store_prune(struct store *st, const struct prune_opts *opts,
 		rc = prune_uploads(&p);
 	}
 	if (rc == REG_OK && (rc = prune_repos(&p)) == REG_OK &&
+	    (rc = prune_cache(&p)) == REG_OK &&
 	    (rc = prune_blobs_collect(&p)) == REG_OK &&
 	    opts->after_mark != NULL)
 		opts->after_mark(opts->after_mark_arg);

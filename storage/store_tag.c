@@ -63,8 +63,23 @@ strv_cmp(const void *a, const void *b)
 	return (strcmp(*(char *const *)a, *(char *const *)b));
 }
 
+/* Drop the repeats of a sorted "sv". */
+static void
+strv_uniq(struct strv *sv)
+{
+	size_t	i, n = 0;
+
+	for (i = 0; i < sv->n; i++) {
+		if (n > 0 && strcmp(sv->v[n - 1], sv->v[i]) == 0)
+			free(sv->v[i]);
+		else
+			sv->v[n++] = sv->v[i];
+	}
+	sv->n = n;
+}
+
 /*
- * Sort "sv" and hand the page after "last" of at most "n" entries to
+ * Sort "sv", each string once, and hand the page after "last" of at most "n" entries to
  * the caller; "sv" is consumed.
  */
 static void
@@ -75,6 +90,7 @@ strv_page(struct strv *sv, const char *last, size_t n, char ***out,
 
 	if (sv->n > 0)
 		qsort(sv->v, sv->n, sizeof(*sv->v), strv_cmp);
+	strv_uniq(sv);
 	if (last != NULL)
 		while (first < sv->n && strcmp(sv->v[first], last) <= 0)
 			first++;
@@ -325,18 +341,33 @@ enum reg_err
 store_tags_list(struct store *st, const char *name, const char *last,
     size_t n, char ***out, size_t *nout, int *more)
 {
+	return (store_tags_list_with(st, name, NULL, 0, last, n, out, nout,
+	    more));
+}
+
+enum reg_err
+store_tags_list_with(struct store *st, const char *name, char *const *extra,
+    size_t nextra, const char *last, size_t n, char ***out, size_t *nout,
+    int *more)
+{
 	struct strv	sv = { NULL, 0, 0 };
+	size_t		i;
 	enum reg_err	rc;
 
 	*out = NULL;
 	*nout = 0;
 	*more = 0;
-	if ((rc = repo_exists(st, name)) != REG_OK)
-		return (rc);
-	if ((rc = tags_collect(st, name, &sv)) != REG_OK) {
+	rc = repo_exists(st, name);
+	if (rc == REG_OK)
+		rc = tags_collect(st, name, &sv);
+	else if (rc == REG_E_NOENT && nextra > 0)
+		rc = REG_OK;
+	if (rc != REG_OK) {
 		store_strv_free(sv.v, sv.n);
 		return (rc);
 	}
+	for (i = 0; i < nextra; i++)
+		strv_add(&sv, extra[i]);
 	strv_page(&sv, last, n, out, nout, more);
 	return (REG_OK);
 }

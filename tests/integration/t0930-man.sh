@@ -30,7 +30,7 @@ prev == ".TP" && /^\.B / { k = $2; gsub(/\\-/, "-", k); print s "." k }
 # deploy/specreg.ini: "key = value" lines, commented out or not.
 awk '
 function host(k) {
-	if (s != "upstream" || k == "timeout")
+	if (s != "upstream" || k ~ /^(timeout|tag-ttl|stale-limit|cache-expiration)$/)
 		return (k)
 	if (k ~ /\.(username|password)$/) {
 		sub(/^.*\./, "HOST.", k)
@@ -48,7 +48,7 @@ function host(k) {
 	    "$top_srcdir/common/conf.c"
 	sed -n '/^conf_user_key(/,/^}/s/.*strcmp(key, "\([a-z-]*\)").*/user.\1/p' \
 	    "$top_srcdir/common/conf.c"
-	sed -n '/^conf_upstream_key(/,/^}/{
+	sed -n '/^conf_upstream_\(key\|number\)(/,/^}/{
 		s/.*strcmp(key, "\([a-z-]*\)").*/upstream.\1/p
 		s/.*strcmp(dot, "\.\([a-z]*\)").*/upstream.HOST.\1/p
 		s/.*u->url = .*/upstream.HOST/p

@@ -991,6 +991,60 @@ START_TEST(test_fsck_sha512)
 }
 END_TEST
 
+/* Pull-through: a cached manifest keeps its blobs until it expires. */
+START_TEST(test_cache)
+{
+	struct prune_opts	 opts;
+	struct prune_stats	 ps;
+	struct cache_tag	 ct, got;
+	struct dlist		 dl = { { { 0 } }, 0 };
+	struct buf		 cfg = BUF_INIT, layer = BUF_INIT;
+	struct buf		 body = BUF_INIT, mt = BUF_INIT;
+	struct digest		 d;
+	char			 m[MEDIA_TYPE_MAX + 1];
+
+	blob_new(OCI_CONFIG, &dl.d[dl.n++], &cfg);
+	blob_new(OCI_LAYER, &dl.d[dl.n++], &layer);
+	buf_addf(&body, "{\"schemaVersion\":2,\"mediaType\":"
+	    "\"application/vnd.oci.image.manifest.v1+json\",\"config\":%s,"
+	    "\"layers\":[%s]}", cfg.buf, layer.buf);
+	digest_of(DIGEST_SHA256, body.buf, body.len, &d);
+	ck_assert_int_eq(store_cache_manifest_put(st, "cached/img", &d,
+	    "application/vnd.oci.image.manifest.v1+json", body.buf, body.len),
+	    REG_OK);
+	memset(&ct, 0, sizeof(ct));
+	ct.digest = d;
+	snprintf(ct.media_type, sizeof(ct.media_type), "%s",
+	    "application/vnd.oci.image.manifest.v1+json");
+	ct.confirmed = time(NULL);
+	ck_assert_int_eq(store_cache_tag_put(st, "cached/img", "v1", &ct),
+	    REG_OK);
+	age_all();
+	/* Without an expiration the cache keeps its blobs for ever. */
+	prune(0, 0, 0, &ps);
+	assert_all(&dl, 1);
+	/* Expired: the manifest, its tag and then its blobs go. */
+	prune_opts_init(&opts);
+	opts.cache_expiration = 60;
+	opts.dry_run = 1;
+	ck_assert_int_eq(store_prune(st, &opts, &ps), REG_OK);
+	assert_all(&dl, 1);
+	ck_assert_int_eq(store_cache_tag_get(st, "cached/img", "v1", &got),
+	    REG_OK);
+	opts.dry_run = 0;
+	ck_assert_int_eq(store_prune(st, &opts, &ps), REG_OK);
+	assert_all(&dl, 0);
+	ck_assert_int_eq(store_cache_manifest_get(st, "cached/img", &d, &mt,
+	    m), REG_E_NOENT);
+	ck_assert_int_eq(store_cache_tag_get(st, "cached/img", "v1", &got),
+	    REG_E_NOENT);
+	buf_release(&cfg);
+	buf_release(&layer);
+	buf_release(&body);
+	buf_release(&mt);
+}
+END_TEST
+
 static Suite *
 prune_suite(void)
 {
@@ -1016,6 +1070,7 @@ prune_suite(void)
 	tcase_add_test(tc, test_fsck_repair);
 	tcase_add_test(tc, test_fsck_sha512);
 	tcase_add_test(tc, test_fsck_agrees);
+	tcase_add_test(tc, test_cache);
 	suite_add_tcase(s, tc);
 	return (s);
 }

@@ -1031,6 +1031,121 @@ START_TEST(test_index_child_delete)
 }
 END_TEST
 
+/* The pull-through cache: records round-trip and stay apart from tags. */
+START_TEST(test_cache)
+{
+	static const char	 body[] = "{\"schemaVersion\":2}";
+	static const char	 idx[] = "application/vnd.oci.image.index.v1+json";
+	struct cache_tag	 ct, got;
+	struct tag_entry	*te = NULL;
+	struct buf		 b = BUF_INIT, path = BUF_INIT;
+	struct digest		 d;
+	char			 mt[MEDIA_TYPE_MAX + 1];
+	size_t			 n;
+	time_t			 now = time(NULL);
+
+	digest_of(DIGEST_SHA256, body, strlen(body), &d);
+	ck_assert_int_eq(store_cache_tag_get(st, "r", "v1", &got),
+	    REG_E_NOENT);
+	ck_assert_int_eq(store_cache_manifest_get(st, "r", &d, &b, mt),
+	    REG_E_NOENT);
+	ck_assert_int_eq(store_cache_manifest_put(st, "r", &d, idx, body,
+	    strlen(body)), REG_OK);
+	ck_assert_int_eq(store_cache_manifest_get(st, "r", &d, &b, mt),
+	    REG_OK);
+	ck_assert_str_eq(mt, idx);
+	ck_assert_uint_eq(b.len, strlen(body));
+	ck_assert_int_eq(memcmp(b.buf, body, b.len), 0);
+	memset(&ct, 0, sizeof(ct));
+	ct.digest = d;
+	snprintf(ct.media_type, sizeof(ct.media_type), "%s", idx);
+	ct.confirmed = now - 5;
+	ck_assert_int_eq(store_cache_tag_put(st, "r", "v1", &ct), REG_OK);
+	ck_assert_int_eq(store_cache_tag_get(st, "r", "v1", &got), REG_OK);
+	ck_assert(digest_equal(&got.digest, &d));
+	ck_assert_str_eq(got.media_type, idx);
+	ck_assert(got.confirmed == ct.confirmed);
+	/* Not a tag of the repository, which does not even exist. */
+	ck_assert_int_eq(store_tag_get(st, "r", "v1", &te, &n), REG_E_NOENT);
+	free(te);
+	/* A malformed record is no record. */
+	layout_cache_tag(&path, "r", "bad");
+	ck_assert_int_eq(stor_put(st->sd, path.buf, "x 1\n", 4), REG_OK);
+	ck_assert_int_eq(store_cache_tag_get(st, "r", "bad", &got),
+	    REG_E_NOENT);
+	/* Retry-After: only a time to come counts. */
+	ck_assert(store_upstream_retry_get(st, "docker.io") == 0);
+	ck_assert_int_eq(store_upstream_retry_set(st, "docker.io", now - 1),
+	    REG_OK);
+	ck_assert(store_upstream_retry_get(st, "docker.io") == 0);
+	ck_assert_int_eq(store_upstream_retry_set(st, "docker.io", now + 60),
+	    REG_OK);
+	ck_assert(store_upstream_retry_get(st, "docker.io") == now + 60);
+	ck_assert(store_upstream_retry_get(st, "quay.io") == 0);
+	buf_release(&b);
+	buf_release(&path);
+}
+END_TEST
+
+/* An upstream's tags list: kept, and merged into a repository's. */
+START_TEST(test_cache_tags)
+{
+	char		*up[] = { "v2", "a", "v1" }, *dup[] = { "a", "a" };
+	const char	*good = "7\nok\n..bad\nfine\n", *bad = "x\ny\n";
+	char		**v;
+	size_t		 n;
+	time_t		 when;
+	int		 more;
+	struct buf	 path = BUF_INIT;
+
+	ck_assert_int_eq(store_cache_tags_get(st, "r", &v, &n, &when),
+	    REG_E_NOENT);
+	ck_assert(!store_cache_held(st, "r"));
+	ck_assert_int_eq(store_cache_tags_put(st, "r", up, 3, 1234), REG_OK);
+	ck_assert(store_cache_held(st, "r"));
+	ck_assert_int_eq(store_cache_tags_get(st, "r", &v, &n, &when),
+	    REG_OK);
+	ck_assert_uint_eq(n, 3);
+	ck_assert(when == 1234);
+	ck_assert_str_eq(v[0], "v2");
+	ck_assert_str_eq(v[2], "v1");
+	store_strv_free(v, n);
+	/* Invalid tags in the record are dropped; a bad record is none. */
+	layout_cache_tags(&path, "r");
+	ck_assert_int_eq(stor_put(st->sd, path.buf, good, strlen(good)),
+	    REG_OK);
+	ck_assert_int_eq(store_cache_tags_get(st, "r", &v, &n, &when),
+	    REG_OK);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_str_eq(v[1], "fine");
+	store_strv_free(v, n);
+	ck_assert_int_eq(stor_put(st->sd, path.buf, bad, strlen(bad)),
+	    REG_OK);
+	ck_assert_int_eq(store_cache_tags_get(st, "r", &v, &n, &when),
+	    REG_E_NOENT);
+	buf_release(&path);
+	ck_assert_int_eq(store_tags_list_with(st, "r", dup, 2, NULL, 0, &v,
+	    &n, &more), REG_OK);
+	ck_assert_uint_eq(n, 1);
+	store_strv_free(v, n);
+	/* No repository and no extra tags: none; extra tags: a list. */
+	ck_assert_int_eq(store_tags_list_with(st, "r", NULL, 0, NULL, 0, &v,
+	    &n, &more), REG_E_NOENT);
+	ck_assert_int_eq(store_tags_list_with(st, "r", up, 3, NULL, 2, &v,
+	    &n, &more), REG_OK);
+	ck_assert_uint_eq(n, 2);
+	ck_assert(more);
+	ck_assert_str_eq(v[0], "a");
+	ck_assert_str_eq(v[1], "v1");
+	store_strv_free(v, n);
+	ck_assert_int_eq(store_tags_list_with(st, "r", up, 3, "v1", 0, &v,
+	    &n, &more), REG_OK);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_str_eq(v[0], "v2");
+	store_strv_free(v, n);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -1058,6 +1173,8 @@ main(void)
 	tcase_add_test(tc, test_referrers);
 	tcase_add_test(tc, test_blob_membership);
 	tcase_add_test(tc, test_index_child_delete);
+	tcase_add_test(tc, test_cache);
+	tcase_add_test(tc, test_cache_tags);
 	suite_add_tcase(s, tc);
 	return (check_run(s));
 }

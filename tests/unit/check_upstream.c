@@ -25,7 +25,10 @@
 	"quay.io.username = robot\n" \
 	"quay.io.password = s3cret\n" \
 	"localhost = http://127.0.0.1:5000\n" \
-	"timeout = 7\n"
+	"timeout = 7\n" \
+	"tag-ttl = 0\n" \
+	"stale-limit = 60\n" \
+	"cache-expiration = 0\n"
 
 /* Load "text" with stderr silenced; conf_load_string()'s result. */
 static int
@@ -56,6 +59,10 @@ START_TEST(test_conf_upstreams)
 	ck_assert_int_eq(load(&c, UP_INI), 0);
 	ck_assert_uint_eq(c.nupstreams, 3);
 	ck_assert_uint_eq(c.upstream_timeout, 7);
+	ck_assert_uint_eq(c.upstream_tag_ttl, 0);
+	ck_assert_uint_eq(c.upstream_stale_limit, 60);
+	ck_assert_uint_eq(c.upstream_cache_expiration, 0);
+	ck_assert_ptr_null(conf_upstream_find(&c, "tag-ttl"));
 	u = conf_upstream_find(&c, "docker.io");
 	ck_assert_ptr_nonnull(u);
 	ck_assert_str_eq(u->url, "http://127.0.0.1:5001");	/* '/' cut */
@@ -69,6 +76,9 @@ START_TEST(test_conf_upstreams)
 	conf_init(&c);
 	ck_assert_uint_eq(c.nupstreams, 0);
 	ck_assert_uint_eq(c.upstream_timeout, 30);
+	ck_assert_uint_eq(c.upstream_tag_ttl, 300);
+	ck_assert_uint_eq(c.upstream_stale_limit, 7 * 24 * 3600);
+	ck_assert_uint_eq(c.upstream_cache_expiration, 30 * 24 * 3600);
 	conf_release(&c);
 }
 END_TEST
@@ -86,6 +96,10 @@ static const char *bad_confs[] = {
 	"[upstream]\nlocalhost:5000 = http://x\n",
 	"[upstream]\ntimeout = 0\n",
 	"[upstream]\ntimeout = 3601\n",
+	"[upstream]\ntag-ttl = -1\n",
+	"[upstream]\ntag-ttl = 5s\n",
+	"[upstream]\nstale-limit = 4294967296\n",
+	"[upstream]\ncache-expiration = x\n",
 };
 
 START_TEST(test_conf_bad)
