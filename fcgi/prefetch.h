@@ -3,7 +3,7 @@
  * pull-through cache before a CI run.
  *
  * Each reference is pulled the way a client pulls it, through
- * request_run() on a request held in memory: the manifest by tag, the
+ * exchange_run() on a request held in memory: the manifest by tag, the
  * manifests of an index by digest (every platform), then the config and
  * layers of each image.  Bodies are dropped; the store keeps what a
  * client's pull keeps.  The requests are anonymous, so in restricted
