@@ -195,7 +195,7 @@ prefetch_main(const struct conf *conf, char **refs, int nrefs)
 	int		 i, rc = 0;
 	size_t		 len;
 
-	if ((st = store_open(conf->driver, conf->root)) == NULL)
+	if ((st = store_open(conf)) == NULL)
 		return (EXIT_FAILURE);
 	upstream_init();
 	for (i = 0; i < nrefs; i++) {

@@ -101,7 +101,7 @@ store_cache_tag_put(struct store *st, const char *name, const char *tag,
 	layout_cache_tag(&path, name, tag);
 	buf_addf(&b, "%s %lld %s\n", ct->digest.str, (long long)ct->confirmed,
 	    ct->media_type);
-	rc = stor_put(st->sd, path.buf, b.buf, b.len);
+	rc = stor_put(st->sd, path.buf, b.buf, b.len, 0);
 	buf_release(&path);
 	buf_release(&b);
 	return (rc);
@@ -118,7 +118,7 @@ store_cache_manifest_put(struct store *st, const char *name,
 	layout_cache_manifest(&path, name, d);
 	buf_addf(&b, "%s\n", media_type);
 	buf_add(&b, body, len);
-	rc = stor_put(st->sd, path.buf, b.buf, b.len);
+	rc = stor_put(st->sd, path.buf, b.buf, b.len, 0);
 	buf_release(&path);
 	buf_release(&b);
 	return (rc);
@@ -237,7 +237,7 @@ store_cache_tags_put(struct store *st, const char *name, char *const *tags,
 	buf_addf(&b, "%lld\n", (long long)confirmed);
 	for (i = 0; i < n; i++)
 		buf_addf(&b, "%s\n", tags[i]);
-	rc = stor_put(st->sd, path.buf, b.buf, b.len);
+	rc = stor_put(st->sd, path.buf, b.buf, b.len, 0);
 	buf_release(&path);
 	buf_release(&b);
 	return (rc);
@@ -304,7 +304,7 @@ store_upstream_retry_set(struct store *st, const char *host, time_t until)
 
 	layout_upstream_retry(&path, host);
 	buf_addf(&b, "%lld", (long long)until);
-	rc = stor_put(st->sd, path.buf, b.buf, b.len);
+	rc = stor_put(st->sd, path.buf, b.buf, b.len, 0);
 	buf_release(&path);
 	buf_release(&b);
 	return (rc);
