@@ -1071,7 +1071,7 @@ START_TEST(test_cache)
 	free(te);
 	/* A malformed record is no record. */
 	layout_cache_tag(&path, "r", "bad");
-	ck_assert_int_eq(stor_put(st->sd, path.buf, "x 1\n", 4), REG_OK);
+	ck_assert_int_eq(stor_put(st->sd, path.buf, "x 1\n", 4, 0), REG_OK);
 	ck_assert_int_eq(store_cache_tag_get(st, "r", "bad", &got),
 	    REG_E_NOENT);
 	/* Retry-After: only a time to come counts. */
@@ -1113,14 +1113,14 @@ START_TEST(test_cache_tags)
 	store_strv_free(v, n);
 	/* Invalid tags in the record are dropped; a bad record is none. */
 	layout_cache_tags(&path, "r");
-	ck_assert_int_eq(stor_put(st->sd, path.buf, good, strlen(good)),
+	ck_assert_int_eq(stor_put(st->sd, path.buf, good, strlen(good), 0),
 	    REG_OK);
 	ck_assert_int_eq(store_cache_tags_get(st, "r", &v, &n, &when),
 	    REG_OK);
 	ck_assert_uint_eq(n, 2);
 	ck_assert_str_eq(v[1], "fine");
 	store_strv_free(v, n);
-	ck_assert_int_eq(stor_put(st->sd, path.buf, bad, strlen(bad)),
+	ck_assert_int_eq(stor_put(st->sd, path.buf, bad, strlen(bad), 0),
 	    REG_OK);
 	ck_assert_int_eq(store_cache_tags_get(st, "r", &v, &n, &when),
 	    REG_E_NOENT);
