@@ -703,6 +703,11 @@ swift_get(struct swift *s, const char *name, uint64_t off, uint64_t len,
 	buf_release(&range);
 	if (err != REG_OK)
 		return (err);
+	/* A range from the end on: the object is there, with no bytes. */
+	if (httpc_status(c) == 416) {
+		httpc_free(c);
+		return (REG_OK);
+	}
 	if ((err = swift_status(s, &r, c)) == REG_OK) {
 		while ((n = httpc_read(chunk, sizeof(chunk), c)) > 0)
 			if ((err = fn(chunk, (size_t)n, arg)) != REG_OK)
@@ -1043,8 +1048,9 @@ swift_delete(struct swift *s, const char *name)
 	return (swift_do_free(s, &r));
 }
 
-enum reg_err
-swift_copy(struct swift *s, const char *from, const char *to)
+static enum reg_err
+swift_copy_query(struct swift *s, const char *from, const char *to,
+    const char *query)
 {
 	struct swift_req	 r;
 	struct buf		 src = BUF_INIT, path = BUF_INIT;
@@ -1055,13 +1061,31 @@ swift_copy(struct swift *s, const char *from, const char *to)
 	memset(&r, 0, sizeof(r));
 	r.method = "PUT";
 	r.name = to;
-	r.query = "multipart-manifest=get";
+	r.query = query;
 	r.has_body = 1;
 	r.hdrs[0] = src.buf;
 	err = swift_do_free(s, &r);
 	buf_release(&path);
 	buf_release(&src);
 	return (err);
+}
+
+enum reg_err
+swift_copy(struct swift *s, const char *from, const char *to)
+{
+	return (swift_copy_query(s, from, to, "multipart-manifest=get"));
+}
+
+enum reg_err
+swift_copy_whole(struct swift *s, const char *from, const char *to)
+{
+	return (swift_copy_query(s, from, to, NULL));
+}
+
+void
+swift_page(struct swift *s, unsigned int page)
+{
+	s->page = page > 0 && page <= SWIFT_PAGE_MAX ? page : SWIFT_PAGE_MAX;
 }
 
 /* --- Listing ------------------------------------------------------------- */

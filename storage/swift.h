@@ -28,7 +28,9 @@
 #include <time.h>
 
 #include "common/buf.h"
+#include "common/conf.h"
 #include "common/errors.h"
+#include "storage/driver.h"
 
 /* The largest listing page Swift serves, and ours by default. */
 #define SWIFT_PAGE_MAX		10000
@@ -92,7 +94,7 @@ enum reg_err	 swift_head(struct swift *, const char *name,
 		    struct swift_stat *);
 /*
  * Stream "len" bytes from "off" (len UINT64_MAX: to the end) to the
- * sink; "len" 0 asks nothing.
+ * sink; "len" 0 asks nothing, and a range past the end gives none.
  */
 enum reg_err	 swift_get(struct swift *, const char *name, uint64_t off,
 		    uint64_t len, swift_sink_fn, void *);
@@ -120,6 +122,11 @@ enum reg_err	 swift_slo_put(struct swift *, const char *name,
 enum reg_err	 swift_delete(struct swift *, const char *name);
 /* Server-side; an SLO is copied as its manifest, not its bytes. */
 enum reg_err	 swift_copy(struct swift *, const char *from, const char *to);
+/* Server-side; an SLO is copied as the concatenation of its segments. */
+enum reg_err	 swift_copy_whole(struct swift *, const char *from,
+		    const char *to);
+/* The listing page size (tests use small ones); 0: the max. */
+void		 swift_page(struct swift *, unsigned int);
 /*
  * Every name starting with "prefix"; with a "delimiter" (NULL: none)
  * the names past it fold into subdir entries.  Pages by marker.
@@ -132,6 +139,12 @@ enum reg_err	 swift_list(struct swift *, const char *prefix,
  */
 enum reg_err	 swift_tempurl(struct swift *, const char *method,
 		    const char *name, time_t expires, struct buf *url);
+
+/* The swift driver (storage/swift_driver.c), for driver.c's table. */
+extern const struct stor_key	stor_swift_keys[];
+struct stor_driver *stor_swift_open(const struct conf *);
+/* Its listing page size: tests page through more entries. */
+void		 stor_swift_page(struct stor_driver *, unsigned int);
 
 /* Pure, for the tests. */
 /*
