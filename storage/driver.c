@@ -19,6 +19,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "storage/driver.h"
+#include "storage/swift.h"
 
 /* Longer than any path layout.c builds (names are at most 255). */
 #define STOR_PATH_MAX	1024
@@ -82,6 +83,7 @@ static const struct stor_entry {
 } stor_drivers[] = {
 	{ "fs",		stor_fs_keys,	stor_fs_open },
 	{ "filesystem",	stor_fs_keys,	stor_fs_open },	/* its old name */
+	{ "swift",	stor_swift_keys, stor_swift_open },
 };
 
 static const struct stor_entry *
