@@ -121,9 +121,9 @@ serve_joined_clear(void)
 }
 
 /*
- * libfcgi's reader state (FCGX_Stream_Data in fcgiapp.c, private, the
- * same from 2.0 to 2.4.2): only its head is looked at, to find the
- * bytes it read past the parameters, [in->rdNext, buffstop).
+ * libfcgi's reader state (FCGX_Stream_Data in fcgiapp.c, private; its
+ * layout in 2.4.x): only its head is looked at, to find the bytes it
+ * read past the parameters, [in->rdNext, buffstop).
  */
 struct serve_fcgx_in {
 	unsigned char	*buff;
