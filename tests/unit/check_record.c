@@ -158,8 +158,11 @@ START_TEST(test_record_write)
 	close(sv[1]);
 	check_stream(sv[0], src, writes[_i]);
 	close(sv[0]);
-	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	if (pid != 0) {
+		ck_assert_int_gt(pid, 0);
+		ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+		ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	}
 }
 END_TEST
 
@@ -299,22 +302,26 @@ stdin_case(size_t i, size_t ahead, size_t piece, size_t chunk)
 	size_t			 n, nwant, ngot = 0;
 	ssize_t			 k;
 	pid_t			 pid;
-	int			 sv[2], status;
+	int			 sv[2], status, sndbuf = 4 * RECORD_MAX;
 
 	n = stream_make(i, s, want, &nwant) - streams[i].cut;
 	if (ahead > n)
 		return;
 	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-	if ((pid = fork()) == 0) {
-		close(sv[0]);
+	ck_assert_int_eq(setsockopt(sv[1], SOL_SOCKET, SO_SNDBUF, &sndbuf,
+	    sizeof(sndbuf)), 0);
+	/* In one piece, the socket's buffer holds it all: no writer. */
+	if ((pid = piece >= n ? 0 : fork()) == 0) {
+		if (piece < n)
+			close(sv[0]);
 		signal(SIGPIPE, SIG_IGN);
 		feed(sv[1], s + ahead, n - ahead, piece);
 		if (streams[i].cut == 0)
 			feed(sv[1], (const unsigned char *)after,
 			    sizeof(after), sizeof(after));
-		_exit(0);
+		if (piece < n)
+			_exit(0);
 	}
-	ck_assert_int_gt(pid, 0);
 	close(sv[1]);
 	record_reader_init(&r, sv[0], ID, s, ahead);
 	while ((k = record_read(&r, got + ngot, chunk)) > 0) {
@@ -338,8 +345,11 @@ stdin_case(size_t i, size_t ahead, size_t piece, size_t chunk)
 	/* Once failed or ended, it stays so. */
 	ck_assert_int_eq(record_read(&r, got, 1), k);
 	close(sv[0]);
-	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	if (pid != 0) {
+		ck_assert_int_gt(pid, 0);
+		ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+		ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	}
 }
 
 /* Every split between read-ahead and socket, in large reads. */
@@ -348,7 +358,7 @@ START_TEST(test_record_read_ahead)
 	size_t	ahead;
 
 	for (ahead = 0; ahead <= 340; ahead++)
-		stdin_case((size_t)_i, ahead, RECORD_MAX, 256 * 1024);
+		stdin_case((size_t)_i, ahead, 3 * RECORD_MAX, 256 * 1024);
 }
 END_TEST
 
