@@ -158,9 +158,10 @@ serve_take_stdin(struct serve_conn *c)
 	    next <= (uintptr_t)d->buffstop &&
 	    (uintptr_t)d->buffstop <= (uintptr_t)d->buff + (size_t)d->bufflen;
 	if (!c->direct) {
-		if (!warned++)
+		if (!warned)
 			log_warnx("libfcgi's stdin state is not 2.4's: request "
 			    "bodies go through its buffer");
+		warned = 1;
 		return;
 	}
 	record_reader_init(&c->in, c->fr.ipcFd, c->fr.requestId, in->rdNext,
