@@ -35,6 +35,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -60,8 +61,17 @@
 #define SERVE_MAX_KIDS	512
 /* Writes this big skip libfcgi's 8 KiB buffer (serve_write()). */
 #define FCGI_DIRECT_MIN	8192
+/* The buffer of libfcgi's streams (FCGX_Accept_r()). */
+#define FCGI_STREAM_BUF	8192
 
 static volatile sig_atomic_t	serve_quit;
+
+/* A worker's request: libfcgi's, and stdin as records (record.h). */
+struct serve_conn {
+	FCGX_Request		fr;
+	struct record_reader	in;
+	int			direct;	/* stdin is record_read()'s */
+};
 
 /* HTTP_* parameters joined for the request in progress (one at a time). */
 static char	*serve_joined[8];
@@ -76,7 +86,7 @@ static size_t	 serve_njoined;
 static const char *
 serve_param(void *arg, const char *name)
 {
-	FCGX_Request	 *fr = arg;
+	FCGX_Request	 *fr = &((struct serve_conn *)arg)->fr;
 	struct buf	  v = BUF_INIT;
 	size_t		  i, len = strlen(name), n = 0;
 	char		**e;
@@ -111,17 +121,73 @@ serve_joined_clear(void)
 		free(serve_joined[--serve_njoined]);
 }
 
+/*
+ * libfcgi's reader state (FCGX_Stream_Data in fcgiapp.c, private; its
+ * layout in 2.4.x): only its head is looked at, to find the bytes it
+ * read past the parameters, [in->rdNext, buffstop).
+ */
+struct serve_fcgx_in {
+	unsigned char	*buff;
+	int		 bufflen;
+	unsigned char	*mbuff;
+	unsigned char	*buffstop;
+	int		 type;
+	int		 eorstop;
+	int		 skip;
+	int		 contentlen;
+	int		 paddinglen;
+};
+
+/*
+ * Right after FCGX_Accept_r(), libfcgi's stdin stream sits at a record
+ * boundary with nothing of it delivered: hand it to record_read() with
+ * the bytes read ahead.  If the state is not what fcgiapp.c leaves
+ * there, libfcgi keeps stdin (serve_read() through FCGX_GetStr()).
+ */
+static void
+serve_take_stdin(struct serve_conn *c)
+{
+	static int		 warned;
+	FCGX_Stream		*in = c->fr.in;
+	struct serve_fcgx_in	*d = in->data;
+	uintptr_t		 next = (uintptr_t)in->rdNext;
+
+	c->direct = d != NULL && d->type == RECORD_STDIN &&
+	    d->contentlen == 0 && d->paddinglen == 0 && d->skip == 0 &&
+	    d->bufflen > 0 && d->bufflen <= FCGI_STREAM_BUF &&
+	    in->rdNext == in->stop && (uintptr_t)d->buff <= next &&
+	    next <= (uintptr_t)d->buffstop &&
+	    (uintptr_t)d->buffstop <= (uintptr_t)d->buff + (size_t)d->bufflen;
+	if (!c->direct) {
+		if (!warned)
+			log_warnx("libfcgi's stdin state is not 2.4's: request "
+			    "bodies go through its buffer");
+		warned = 1;
+		return;
+	}
+	record_reader_init(&c->in, c->fr.ipcFd, c->fr.requestId, in->rdNext,
+	    (size_t)((uintptr_t)d->buffstop - next));
+	in->isClosed = 1;
+}
+
 static ssize_t
 serve_read(void *arg, void *data, size_t len)
 {
-	FCGX_Request	*fr = arg;
-	int		 n;
+	struct serve_conn	*c = arg;
+	ssize_t			 n;
 
 	if (len > INT32_MAX)
 		len = INT32_MAX;
-	n = FCGX_GetStr(data, (int)len, fr->in);
-	if (n < 0 || (n == 0 && FCGX_GetError(fr->in) != 0))
-		return (-1);
+	if (!c->direct) {
+		n = FCGX_GetStr(data, (int)len, c->fr.in);
+		if (n < 0 || (n == 0 && FCGX_GetError(c->fr.in) != 0))
+			return (-1);
+		return (n);
+	}
+	if ((n = record_read(&c->in, data, len)) == -1)
+		/* Not kept for another request: FCGX_Finish_r() closes it. */
+		c->fr.in->FCGI_errno = c->in.state == RECORD_IN_ABORTED ?
+		    ECONNABORTED : c->in.error;
 	return (n);
 }
 
@@ -151,7 +217,7 @@ serve_put(FCGX_Request *fr, const void *data, size_t len)
 static int
 serve_write(void *arg, const void *data, size_t len)
 {
-	FCGX_Request	*fr = arg;
+	FCGX_Request	*fr = &((struct serve_conn *)arg)->fr;
 
 	if (len < FCGI_DIRECT_MIN)
 		return (serve_put(fr, data, len));
@@ -167,9 +233,12 @@ serve_write(void *arg, const void *data, size_t len)
 static int
 serve_body_error(void *arg)
 {
-	FCGX_Request	*fr = arg;
+	struct serve_conn	*c = arg;
 
-	return (FCGX_GetError(fr->in));
+	if (!c->direct)
+		return (FCGX_GetError(c->fr.in));
+	return (c->in.state == RECORD_IN_ABORTED ||
+	    c->in.state == RECORD_IN_BROKEN);
 }
 
 static void
@@ -249,7 +318,7 @@ worker_wait(int ep, const sigset_t *open)
 static int
 worker_loop(const struct conf *conf, struct store *store, int fd)
 {
-	FCGX_Request		fr;
+	struct serve_conn	c;
 	struct request		req;
 	struct request_io	io;
 	sigset_t		open;
@@ -261,24 +330,26 @@ worker_loop(const struct conf *conf, struct store *store, int fd)
 	    fcntl(fd, F_SETFL, flags | O_NONBLOCK) == -1)
 		fatal("fcntl");
 	ep = worker_epoll(fd);
-	if (FCGX_InitRequest(&fr, fd, 0) != 0)
+	memset(&c, 0, sizeof(c));
+	if (FCGX_InitRequest(&c.fr, fd, 0) != 0)
 		fatalx("FCGX_InitRequest failed");
 	io.param = serve_param;
 	io.read = serve_read;
 	io.write = serve_write;
 	io.body_error = serve_body_error;
-	io.arg = &fr;
+	io.arg = &c;
 	while (worker_wait(ep, &open) == 0) {
-		if ((rc = FCGX_Accept_r(&fr)) == -EAGAIN ||
+		if ((rc = FCGX_Accept_r(&c.fr)) == -EAGAIN ||
 		    rc == -EWOULDBLOCK)
 			continue;
 		if (rc != 0)
 			break;
+		serve_take_stdin(&c);
 		request_init(&req, conf, store, &io);
 		exchange_run(&req);
 		request_release(&req);
 		serve_joined_clear();
-		FCGX_Finish_r(&fr);
+		FCGX_Finish_r(&c.fr);
 	}
 	close(ep);
 	return (EXIT_SUCCESS);

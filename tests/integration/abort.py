@@ -5,13 +5,19 @@
       Send METHOD URI with "Content-Length: LENGTH" (or chunked, without
       the last chunk) and the bytes of FILE, which are fewer, then close
       the connection without reading an answer.
-  abort.py fcgi ADDR METHOD URI LENGTH FILE [--eof] [-p K=V]...
+  abort.py fcgi ADDR METHOD URI LENGTH FILE [--eof|--abort] [-p K=V]...
+          [--records N] [--pad] [--noise] [--trickle]
       Talk FastCGI to specreg directly (ADDR: a socket path or
       host:port).  CONTENT_LENGTH is LENGTH (none if LENGTH is "-"),
       FILE is the body.  Without --eof the connection is closed after
       FILE, with no end-of-stdin record: what a front end does when its
-      client goes away.  With --eof stdin is ended properly and the
-      answer's status is printed.
+      client goes away.  With --eof stdin is ended properly, with
+      --abort an FCGI_ABORT_REQUEST follows FILE instead; either way
+      the answer's status is printed.  The stdin records hold at most
+      N bytes (--records, default 65535), carry 255 bytes of padding
+      each, the last one's too (--pad), alternate with records of
+      another request (--noise), and go out in pieces of 1000 bytes
+      with pauses, so that they split across reads (--trickle).
   abort.py get HOST:PORT URI BYTES [-H 'K: V']...
       GET URI, read BYTES bytes of the answer (status line and headers
       included), then reset the connection: a client that goes away in
@@ -44,6 +50,9 @@ def opts(argv):
         if argv[i] in ("-H", "-p"):
             hdrs.append(argv[i + 1])
             i += 2
+        elif argv[i] == "--records":
+            flags.add("--records=" + argv[i + 1])
+            i += 2
         else:
             flags.add(argv[i])
             i += 1
@@ -69,8 +78,9 @@ def http(addr, method, uri, length, body, rest):
     return 0
 
 
-def record(rtype, content, rid=1):
-    pad = (8 - len(content) % 8) % 8
+def record(rtype, content, rid=1, pad=None):
+    if pad is None:
+        pad = (8 - len(content) % 8) % 8
     return struct.pack("!BBHHBB", 1, rtype, rid, len(content), pad, 0) + \
         content + b"\0" * pad
 
@@ -82,10 +92,21 @@ def send_quietly(s, data):
         pass    # answered and closed before it read everything
 
 
-def records(rtype, content):
-    """A stream (params, stdin) in records of at most 65535 bytes."""
-    return b"".join(record(rtype, content[i:i + 65535])
-                    for i in range(0, len(content), 65535))
+def records(rtype, content, size=65535, pad=None, noise=False):
+    """A stream (params, stdin) in records of at most "size" bytes."""
+    out = []
+    for i in range(0, len(content), size):
+        out.append(record(rtype, content[i:i + size], pad=pad))
+        if noise:
+            out.append(record(rtype, b"n" * 100, rid=9))
+    return b"".join(out)
+
+
+def send_trickling(s, data):
+    for i in range(0, len(data), 1000):
+        send_quietly(s, data[i:i + 1000])
+        if i // 1000 % 50 == 0:
+            time.sleep(0.002)
 
 
 def nv(name, value):
@@ -111,17 +132,21 @@ def fcgi(addr, method, uri, length, body, rest):
         env[k] = v
     s = connect(addr)
     pairs = b"".join(nv(k.encode(), v.encode()) for k, v in env.items())
+    size = next((int(f.partition("=")[2]) for f in flags
+                 if f.startswith("--records=")), 65535)
+    pad = 255 if "--pad" in flags else None
     out = record(1, struct.pack("!HB5x", 1, 0))
     out += records(4, pairs) + record(4, b"")
-    out += records(5, body)
-    if "--eof" not in flags:
+    out += records(5, body, size, pad, "--noise" in flags)
+    if "--eof" not in flags and "--abort" not in flags:
         s.sendall(out)
         time.sleep(0.2)
         s.close()
         return 0
+    out += record(2, b"") if "--abort" in flags else record(5, b"", pad=pad)
     # Send while reading: specreg may answer before it read everything.
-    sender = threading.Thread(target=send_quietly,
-                              args=(s, out + record(5, b"")), daemon=True)
+    send = send_trickling if "--trickle" in flags else send_quietly
+    sender = threading.Thread(target=send, args=(s, out), daemon=True)
     sender.start()
     resp = b""
     while True:

@@ -10,7 +10,9 @@
 # requests, sent whole, succeed.  With a pool of our own, the same is
 # done in FastCGI directly: stdin cut off with and without
 # CONTENT_LENGTH, and a stdin that ends properly but short of (or past)
-# CONTENT_LENGTH, which gets 400 BLOB_UPLOAD_INVALID.  The upload's
+# CONTENT_LENGTH, which gets 400 BLOB_UPLOAD_INVALID; stdin in odd
+# records (small, padded, among another request's, split across reads)
+# is taken whole, one aborted by FCGI_ABORT_REQUEST is not.  The upload's
 # data file never keeps the bytes of an aborted body.
 # shellcheck source=tests/integration/lib.sh
 . "${top_srcdir:?}/tests/integration/lib.sh"
@@ -129,6 +131,34 @@ if [ "$FRONT_SPAWNS" != 1 ]; then
 	[ "$st" = 400 ] || fail "short final PUT: $st"
 	at_offset 100000
 	no_blob "$D"
+
+	note "FastCGI: stdin in small padded records, among another request's, in pieces"
+	st=$($ABORT fcgi "$FCGI_ADDR" PATCH "$up" 300000 "$T/rest.part" \
+	    --eof --records 1001 --pad --noise --trickle \
+	    -p HTTP_CONTENT_RANGE=100000-399999 2>"$T/fcgi.out") ||
+	    fail "abort.py"
+	[ "$st" = 202 ] || fail "odd records: $st: $(cat "$T/fcgi.out")"
+	at_offset 400000
+	note "FastCGI: FCGI_ABORT_REQUEST after part of a body"
+	st=$($ABORT fcgi "$FCGI_ADDR" PATCH "$up" 1000000 "$T/rest.part" \
+	    --abort --records 4096 --trickle \
+	    -p HTTP_CONTENT_RANGE=400000-1399999 2>"$T/fcgi.out") ||
+	    fail "abort.py"
+	[ "$st" != 202 ] || fail "an aborted body was taken"
+	at_offset 400000
+	note "FastCGI: a chunked body (no CONTENT_LENGTH) in records of 7 bytes"
+	st=$($ABORT fcgi "$FCGI_ADDR" PATCH "$up" - "$T/rest.part" --eof \
+	    --records 7 2>"$T/fcgi.out") || fail "abort.py"
+	[ "$st" = 202 ] || fail "7-byte records: $st: $(cat "$T/fcgi.out")"
+	at_offset 700000
+	expect_status 204 -X DELETE "$UP"
+	upload_start "$R"
+	expect_status 202 -X PATCH -H 'Content-Type: application/octet-stream' \
+	    -H 'Content-Range: 0-99999' --data-binary "@$T/first" "$UPLOAD"
+	upload_follow
+	UP=$UPLOAD
+	at_offset 100000
+	up=$(path_of "$UP")
 fi
 
 note "sent whole, the same requests succeed"
