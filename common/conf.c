@@ -53,7 +53,6 @@ static const struct conf_key {
 	{ "registry", "log-format", CT_LOG_FORMAT,
 	    offsetof(struct conf, log_format), 0, 0 },
 	{ "storage", "driver", CT_STR, offsetof(struct conf, driver), 0, 0 },
-	{ "storage", "root", CT_STR, offsetof(struct conf, root), 0, 0 },
 	{ "storage", "expiration", CT_U64,
 	    offsetof(struct conf, expiration), 0, UINT32_MAX },
 	{ "storage", "upload-expiration", CT_U64,
@@ -110,7 +109,12 @@ conf_release(struct conf *c)
 	free(c->service);
 	free(c->x_accel_prefix);
 	free(c->driver);
-	free(c->root);
+	for (i = 0; i < c->nstorage; i++) {
+		free(c->storage[i].key);
+		free(c->storage[i].value);
+		free(c->storage[i].raw);
+	}
+	free(c->storage);
 	free(c->listen);
 	free(c->metrics_username);
 	free(c->metrics_password);
@@ -181,34 +185,101 @@ conf_var(const char *p, char name[CONF_VAR_MAX])
 
 /*
  * A credential (secret, password, upstream and metrics username and
- * password) is never a placeholder left as written nor empty: either
- * would be a value anyone can read in the shipped file.  0, or -1 once reported.
+ * password, a storage driver's secrets) is never a placeholder left as
+ * written nor empty: either would be a value anyone can read in the
+ * shipped file.  0, or -1 with the problem in "msg".  "raw" is the
+ * line as written, to name the variable that emptied it.
  */
 static int
-conf_credential(struct conf_parse *cp, const char *key, const char *value)
+credential_problem(const char *key, const char *value, const char *raw,
+    char *msg, size_t size)
 {
 	const char	*p, *v;
 	char		 name[CONF_VAR_MAX];
 
 	if ((p = strstr(value, "%(")) != NULL) {
 		if (conf_var(p, name) > 0 && getenv(name) == NULL)
-			conf_error(cp, "%s is not set", name);
+			snprintf(msg, size, "%s is not set", name);
 		else
-			conf_error(cp, "%s holds an unexpanded \"%%(\"", key);
+			snprintf(msg, size, "%s holds an unexpanded \"%%(\"",
+			    key);
 		return (-1);
 	}
 	if (*value != '\0')
 		return (0);
-	/* Name the variable that emptied it, if one did. */
-	for (p = cp->raw.buf; (p = strstr(p, "%(")) != NULL; p += 2) {
+	for (p = raw; (p = strstr(p, "%(")) != NULL; p += 2) {
 		if (conf_var(p, name) > 0 && (v = getenv(name)) != NULL &&
 		    *v == '\0') {
-			conf_error(cp, "%s is empty", name);
+			snprintf(msg, size, "%s is empty", name);
 			return (-1);
 		}
 	}
-	conf_error(cp, "%s is empty", key);
+	snprintf(msg, size, "%s is empty", key);
 	return (-1);
+}
+
+/* 0, or -1 once reported. */
+static int
+conf_credential(struct conf_parse *cp, const char *key, const char *value)
+{
+	char	msg[512];
+
+	if (credential_problem(key, value, cp->raw.buf, msg,
+	    sizeof(msg)) == 0)
+		return (0);
+	conf_error(cp, "%s", msg);
+	return (-1);
+}
+
+int
+conf_pair_credential(const struct conf *c, const struct conf_pair *pr,
+    struct buf *errs)
+{
+	char	msg[512];
+
+	if (credential_problem(pr->key, pr->value, pr->raw, msg,
+	    sizeof(msg)) == 0)
+		return (0);
+	buf_addf(errs, "%s:%d: %s\n", c->path != NULL ? c->path : "(config)",
+	    pr->line, msg);
+	return (-1);
+}
+
+/* [storage]: a key the driver table checks (storage/driver.c). */
+static void
+conf_storage_key(struct conf_parse *cp, const char *key, const char *value)
+{
+	struct conf		*c = cp->conf;
+	struct conf_pair	*pr;
+	size_t			 i;
+
+	for (i = 0; i < c->nstorage; i++)
+		if (strcmp(c->storage[i].key, key) == 0)
+			break;
+	if (i == c->nstorage) {
+		c->storage = xreallocarray(c->storage, c->nstorage + 1,
+		    sizeof(*c->storage));
+		pr = &c->storage[c->nstorage++];
+		pr->key = xstrdup(key);
+	} else {
+		pr = &c->storage[i];
+		free(pr->value);
+		free(pr->raw);
+	}
+	pr->value = xstrdup(value);
+	pr->raw = xstrdup(cp->raw.buf);
+	pr->line = cp->line;
+}
+
+const char *
+conf_storage_get(const struct conf *c, const char *key)
+{
+	size_t	i;
+
+	for (i = 0; i < c->nstorage; i++)
+		if (strcmp(c->storage[i].key, key) == 0)
+			return (c->storage[i].value);
+	return (NULL);
 }
 
 /* [user "NAME"]: returns the user, adding it on first sight. */
@@ -413,7 +484,11 @@ conf_handler(void *arg, const char *section, const char *key,
 			return (1);
 		}
 	}
-	conf_error(cp, "unknown key \"%s\" in section [%s]", key, section);
+	if (strcmp(section, "storage") == 0)
+		conf_storage_key(cp, key, value);
+	else
+		conf_error(cp, "unknown key \"%s\" in section [%s]", key,
+		    section);
 	return (1);
 }
 
@@ -478,10 +553,6 @@ conf_validate(struct conf_parse *cp)
 	cp->line = 0;
 	if (!url_valid(c->public_url))
 		conf_error(cp, "public-url must start with http:// or https://");
-	if (strcmp(c->driver, "filesystem") != 0)
-		conf_error(cp, "unknown storage driver \"%s\"", c->driver);
-	if (c->root == NULL || *c->root == '\0')
-		conf_error(cp, "[storage] root is required");
 	if (c->x_accel_prefix[0] != '/')
 		conf_error(cp, "x-accel-prefix must start with /");
 	for (i = 0; i < c->nusers; i++) {

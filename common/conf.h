@@ -43,6 +43,17 @@ struct conf_user {
 	enum conf_access	 access;
 };
 
+/*
+ * [storage]: a key of the driver (storage/driver.c's table checks them
+ * against the driver's keys), in file order.
+ */
+struct conf_pair {
+	char			*key;
+	char			*value;		/* placeholders replaced */
+	char			*raw;		/* the line as written */
+	int			 line;
+};
+
 /* [upstream]: "HOST = URL", "HOST.username", "HOST.password". */
 struct conf_upstream {
 	char			*host;		/* "docker.io", "quay.io" */
@@ -67,7 +78,8 @@ struct conf {
 
 	/* [storage] */
 	char			*driver;
-	char			*root;
+	struct conf_pair	*storage;	/* the driver's keys */
+	size_t			 nstorage;
 	uint64_t		 expiration;
 	uint64_t		 upload_expiration;
 	uint64_t		 prune_grace;
@@ -114,6 +126,14 @@ int	conf_load_string(struct conf *, const char *name, const char *text);
 /* Replace %(ZUUL_*) and %(SPECREG_*) placeholders from the environment. */
 void	conf_substitute(const char *, struct buf *);
 const struct conf_user *conf_user_find(const struct conf *, const char *);
+/* The value of [storage] key "key", NULL if it is not set. */
+const char *conf_storage_get(const struct conf *, const char *key);
+/*
+ * conf_load()'s check of a credential for a [storage] pair: 0, or -1
+ * with "file:line: message" appended to "errs".
+ */
+int	conf_pair_credential(const struct conf *, const struct conf_pair *,
+	    struct buf *errs);
 const struct conf_upstream *conf_upstream_find(const struct conf *,
 	    const char *host);
 

@@ -15,6 +15,7 @@ static const struct reg_err_info reg_errs[REG_E__COUNT] = {
 	    "insufficient storage" },
 	[REG_E_BUSY]		= { 503, "UNAVAILABLE",
 	    "resource busy, retry" },
+	[REG_E_EXISTS]		= { 500, "UNKNOWN", "internal error" },
 	[REG_E_BLOB_UNKNOWN]	= { 404, "BLOB_UNKNOWN",
 	    "blob unknown to registry" },
 	[REG_E_BLOB_UPLOAD_INVALID] = { 400, "BLOB_UPLOAD_INVALID",

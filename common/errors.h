@@ -3,7 +3,7 @@
  *
  * Functions that can fail for a client-visible or I/O reason return
  * enum reg_err.  Storage returns only REG_OK, REG_E_NOENT, REG_E_IO,
- * REG_E_NOSPC and REG_E_BUSY; handlers translate NOENT into the OCI code
+ * REG_E_NOSPC, REG_E_BUSY and REG_E_EXISTS; handlers translate NOENT into the OCI code
  * that names what was missing.  reg_err_info() maps every code to its
  * HTTP status, OCI error code and default message; the table lives in
  * errors.c and check_errors fails on a gap.
@@ -18,6 +18,7 @@ enum reg_err {
 	REG_E_IO,
 	REG_E_NOSPC,
 	REG_E_BUSY,
+	REG_E_EXISTS,		/* a create-only put found the object */
 	/* OCI distribution error codes. */
 	REG_E_BLOB_UNKNOWN,
 	REG_E_BLOB_UPLOAD_INVALID,

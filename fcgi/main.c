@@ -70,7 +70,7 @@ main_prune(const struct conf *conf, int dry_run, int untagged)
 		    "([registry] read-only = yes)\n");
 		return (EXIT_FAILURE);
 	}
-	if ((st = store_open(conf->driver, conf->root)) == NULL)
+	if ((st = store_open(conf)) == NULL)
 		return (EXIT_FAILURE);
 	/* Count it in a spawned pool's metrics, if there is one. */
 	metrics_file_path(conf, &path);
@@ -107,13 +107,26 @@ main_fsck(const struct conf *conf, int repair)
 	struct store		*st;
 	enum reg_err		 rc;
 
-	if ((st = store_open(conf->driver, conf->root)) == NULL)
+	if ((st = store_open(conf)) == NULL)
 		return (EXIT_FAILURE);
 	rc = store_fsck(st, repair, main_fsck_print, NULL, &stats);
 	store_close(st);
 	if (rc != REG_OK || stats.problems > stats.repaired)
 		return (EXIT_FAILURE);
 	return (EXIT_SUCCESS);
+}
+
+/* The [storage] keys, against the driver's (storage/driver.c). */
+static int
+main_storage_check(const struct conf *conf)
+{
+	struct buf	errs = BUF_INIT;
+	int		rv;
+
+	if ((rv = stor_conf_check(conf, &errs)) == -1)
+		fputs(errs.buf, stderr);
+	buf_release(&errs);
+	return (rv);
 }
 
 int
@@ -177,7 +190,7 @@ main(int argc, char *argv[])
 	conf_init(&conf);
 	if (path == NULL)
 		path = conf_default_path(NULL);
-	if (conf_load(&conf, path) != 0) {
+	if (conf_load(&conf, path) != 0 || main_storage_check(&conf) != 0) {
 		conf_release(&conf);
 		return (EXIT_FAILURE);
 	}

@@ -158,7 +158,8 @@ metrics_file_path(const struct conf *conf, struct buf *out)
 	if (conf->metrics_file != NULL)
 		buf_addstr(out, conf->metrics_file);
 	else
-		buf_addf(out, "%s/.specreg-metrics", conf->root);
+		buf_addf(out, "%s/.specreg-metrics",
+		    conf_storage_get(conf, "root"));
 }
 
 void

@@ -517,7 +517,8 @@ super_reconfigure(struct super *s)
 	struct buf	 why = BUF_INIT;
 
 	conf_init(c);
-	if (conf_load_quiet(c, s->conf->path, &why) == -1)
+	if (conf_load_quiet(c, s->conf->path, &why) == -1 ||
+	    stor_conf_check(c, &why) == -1)
 		goto fail;
 	serve_args_apply(s->args, c);
 	if (c->listen == NULL || strcmp(c->listen, s->conf->listen) != 0) {
@@ -525,9 +526,9 @@ super_reconfigure(struct super *s)
 		    c->path);
 		goto fail;
 	}
-	if ((st = store_open(c->driver, c->root)) == NULL) {
-		buf_addf(&why, "%s: cannot open %s storage at %s", c->path,
-		    c->driver, c->root);
+	if ((st = store_open(c)) == NULL) {
+		buf_addf(&why, "%s: cannot open the %s storage", c->path,
+		    c->driver);
 		goto fail;
 	}
 	auth_init(c);
@@ -696,9 +697,8 @@ serve_main(const struct conf *conf, const struct serve_args *args)
 	if (FCGX_Init() != 0)
 		fatalx("FCGX_Init failed");
 	upstream_init();
-	if ((store = store_open(conf->driver, conf->root)) == NULL)
-		fatalx("cannot open %s storage at %s", conf->driver,
-		    conf->root);
+	if ((store = store_open(conf)) == NULL)
+		fatalx("cannot open the %s storage", conf->driver);
 	serve_metrics(conf);
 	if (conf->listen != NULL && *conf->listen != '\0') {
 		memset(&s, 0, sizeof(s));

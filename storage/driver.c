@@ -1,18 +1,25 @@
 /*
- * storage/driver.c: checks every driver needs, then dispatch.
+ * storage/driver.c: the driver table, checks every driver needs, then
+ * dispatch.
  *
+ * The table names each driver, the [storage] keys it takes and how to
+ * open it; stor_open() checks the configuration against it first.
  * Each stor_*() wrapper refuses a path that storage/layout.c could not
  * have built (logged; REG_E_IO, since it is our bug and not the
  * client's) and calls the driver op.  A missing optional op is REG_E_IO,
- * except local_path, where it means "no local file": REG_E_NOENT.
+ * except local_path, where it means "no local file": REG_E_NOENT, and
+ * the locks, which a shared driver has none of: a null lock.
  */
 #include "config.h"
 
 #include <string.h>
 
+#include "common/conf.h"
 #include "common/errors.h"
 #include "common/log.h"
+#include "common/util.h"
 #include "storage/driver.h"
+#include "storage/swift.h"
 
 /* Longer than any path layout.c builds (names are at most 255). */
 #define STOR_PATH_MAX	1024
@@ -69,21 +76,100 @@ path_check(const char *op, const char *path)
 	return (0);
 }
 
+static const struct stor_entry {
+	const char		 *name;
+	const struct stor_key	 *keys;		/* ends with a NULL name */
+	struct stor_driver	*(*open)(const struct conf *);
+} stor_drivers[] = {
+	{ "fs",		stor_fs_keys,	stor_fs_open },
+	{ "filesystem",	stor_fs_keys,	stor_fs_open },	/* its old name */
+	{ "swift",	stor_swift_keys, stor_swift_open },
+};
+
+static const struct stor_entry *
+stor_entry_find(const char *name)
+{
+	size_t	i;
+
+	for (i = 0; name != NULL && i < nitems(stor_drivers); i++)
+		if (strcmp(stor_drivers[i].name, name) == 0)
+			return (&stor_drivers[i]);
+	return (NULL);
+}
+
+static const struct stor_key *
+stor_key_find(const struct stor_entry *e, const char *name)
+{
+	const struct stor_key	*k;
+
+	for (k = e->keys; k->name != NULL; k++)
+		if (strcmp(k->name, name) == 0)
+			return (k);
+	return (NULL);
+}
+
+int
+stor_conf_check(const struct conf *c, struct buf *errs)
+{
+	const struct stor_entry	*e;
+	const struct stor_key	*k;
+	const struct conf_pair	*pr;
+	const char		*file = c->path != NULL ? c->path : "(config)";
+	const char		*v;
+	size_t			 i;
+	int			 rv = 0;
+
+	if ((e = stor_entry_find(c->driver)) == NULL) {
+		buf_addf(errs, "%s: unknown storage driver \"%s\"\n", file,
+		    c->driver == NULL ? "" : c->driver);
+		return (-1);
+	}
+	for (i = 0; i < c->nstorage; i++) {
+		pr = &c->storage[i];
+		if ((k = stor_key_find(e, pr->key)) == NULL) {
+			buf_addf(errs, "%s:%d: unknown key \"%s\" in section "
+			    "[storage]\n", file, pr->line, pr->key);
+			rv = -1;
+		} else if ((k->flags & STOR_KEY_CREDENTIAL) &&
+		    conf_pair_credential(c, pr, errs) == -1)
+			rv = -1;
+	}
+	for (k = e->keys; k->name != NULL; k++) {
+		if (!(k->flags & STOR_KEY_REQUIRED))
+			continue;
+		if ((v = conf_storage_get(c, k->name)) == NULL || *v == '\0') {
+			buf_addf(errs, "%s: [storage] %s is required\n", file,
+			    k->name);
+			rv = -1;
+		}
+	}
+	return (rv);
+}
+
+struct stor_driver *
+stor_open(const struct conf *c)
+{
+	const struct stor_entry	*e;
+	struct buf		 errs = BUF_INIT;
+	char			*line, *save = NULL;
+
+	if (stor_conf_check(c, &errs) == -1) {
+		for (line = strtok_r(errs.buf, "\n", &save); line != NULL;
+		    line = strtok_r(NULL, "\n", &save))
+			log_warnx("storage: %s", line);
+		buf_release(&errs);
+		return (NULL);
+	}
+	buf_release(&errs);
+	e = stor_entry_find(c->driver);
+	return (e->open(c));
+}
+
 static enum reg_err
 op_missing(struct stor_driver *sd, const char *op)
 {
 	log_warnx("storage: %s driver has no %s", sd->ops->name, op);
 	return (REG_E_IO);
-}
-
-struct stor_driver *
-stor_open(const char *driver, const char *root)
-{
-	if (driver != NULL && strcmp(driver, "filesystem") == 0)
-		return (stor_fs_open(root));
-	log_warnx("storage: unknown driver \"%s\"",
-	    driver == NULL ? "(null)" : driver);
-	return (NULL);
 }
 
 enum reg_err
@@ -105,11 +191,13 @@ stor_get(struct stor_driver *sd, const char *path, size_t max,
 
 enum reg_err
 stor_put(struct stor_driver *sd, const char *path, const void *data,
-    size_t len)
+    size_t len, int flags)
 {
 	if (!path_check("put", path))
 		return (REG_E_IO);
-	return (sd->ops->put(sd, path, data, len));
+	if (!(sd->ops->caps & STOR_CAP_EXCL))
+		flags &= ~STOR_PUT_EXCL;
+	return (sd->ops->put(sd, path, data, len, flags));
 }
 
 enum reg_err
@@ -122,56 +210,12 @@ stor_read(struct stor_driver *sd, const char *path, uint64_t off,
 }
 
 enum reg_err
-stor_writer(struct stor_driver *sd, const char *path, uint64_t off,
-    struct stor_writer **out)
+stor_list(struct stor_driver *sd, const char *path, stor_list_fn fn,
+    void *arg)
 {
-	*out = NULL;
-	if (!path_check("writer", path))
+	if (!path_check("list", path))
 		return (REG_E_IO);
-	if (sd->ops->writer == NULL)
-		return (op_missing(sd, "writer"));
-	return (sd->ops->writer(sd, path, off, out));
-}
-
-enum reg_err
-stor_write(struct stor_writer *w, const void *data, size_t len)
-{
-	if (len == 0)
-		return (REG_OK);
-	return (w->ops->write(w, data, len));
-}
-
-enum reg_err
-stor_commit(struct stor_writer *w)
-{
-	return (w->ops->commit(w));
-}
-
-void
-stor_abort(struct stor_writer *w)
-{
-	if (w != NULL)
-		w->ops->abort(w);
-}
-
-enum reg_err
-stor_move(struct stor_driver *sd, const char *from, const char *to)
-{
-	if (!path_check("move", from) || !path_check("move", to))
-		return (REG_E_IO);
-	if (sd->ops->move == NULL)
-		return (op_missing(sd, "move"));
-	return (sd->ops->move(sd, from, to));
-}
-
-enum reg_err
-stor_touch(struct stor_driver *sd, const char *path)
-{
-	if (!path_check("touch", path))
-		return (REG_E_IO);
-	if (sd->ops->touch == NULL)
-		return (op_missing(sd, "touch"));
-	return (sd->ops->touch(sd, path));
+	return (sd->ops->list(sd, path, fn, arg));
 }
 
 enum reg_err
@@ -183,23 +227,107 @@ stor_remove(struct stor_driver *sd, const char *path)
 }
 
 enum reg_err
-stor_list(struct stor_driver *sd, const char *path, stor_list_fn fn,
-    void *arg)
+stor_remove_tree(struct stor_driver *sd, const char *path)
 {
-	if (!path_check("list", path))
+	if (!path_check("remove_tree", path))
 		return (REG_E_IO);
-	return (sd->ops->list(sd, path, fn, arg));
+	return (sd->ops->remove_tree(sd, path));
 }
 
 enum reg_err
-stor_list_tmp(struct stor_driver *sd, const char *path, stor_list_fn fn,
-    void *arg)
+stor_copy(struct stor_driver *sd, const char *from, const char *to)
 {
-	if (!path_check("list_tmp", path))
+	if (!path_check("copy", from) || !path_check("copy", to))
 		return (REG_E_IO);
-	if (sd->ops->list_tmp == NULL)
+	return (sd->ops->copy(sd, from, to));
+}
+
+enum reg_err
+stor_touch(struct stor_driver *sd, const char *path)
+{
+	if (!path_check("touch", path))
+		return (REG_E_IO);
+	return (sd->ops->touch(sd, path));
+}
+
+static int
+uuid_check(const char *op, const char *uuid)
+{
+	if (uuid != NULL && uuid_valid(uuid, strlen(uuid)))
+		return (1);
+	log_warnx("storage: %s: refusing an invalid upload id", op);
+	return (0);
+}
+
+enum reg_err
+stor_stage_create(struct stor_driver *sd, const char *uuid,
+    const void *state, size_t len)
+{
+	if (!uuid_check("stage_create", uuid))
+		return (REG_E_IO);
+	return (sd->ops->stage_create(sd, uuid, state, len));
+}
+
+enum reg_err
+stor_stage_open(struct stor_driver *sd, const char *uuid,
+    struct stor_stage **out, struct buf *state)
+{
+	*out = NULL;
+	if (!uuid_check("stage_open", uuid))
+		return (REG_E_IO);
+	return (sd->ops->stage_open(sd, uuid, out, state));
+}
+
+enum reg_err
+stor_stage_write(struct stor_stage *sg, uint64_t off, const void *data,
+    size_t len)
+{
+	if (len == 0)
 		return (REG_OK);
-	return (sd->ops->list_tmp(sd, path, fn, arg));
+	return (sg->sd->ops->stage_write(sg, off, data, len));
+}
+
+enum reg_err
+stor_stage_commit(struct stor_stage *sg, const void *state, size_t len)
+{
+	return (sg->sd->ops->stage_commit(sg, state, len));
+}
+
+enum reg_err
+stor_stage_read(struct stor_stage *sg, uint64_t off, uint64_t len,
+    stor_sink_fn sink, void *arg)
+{
+	return (sg->sd->ops->stage_read(sg, off, len, sink, arg));
+}
+
+enum reg_err
+stor_stage_finish(struct stor_stage *sg, uint64_t size, const char *dest)
+{
+	if (!path_check("stage_finish", dest))
+		return (REG_E_IO);
+	return (sg->sd->ops->stage_finish(sg, size, dest));
+}
+
+void
+stor_stage_close(struct stor_stage *sg)
+{
+	if (sg != NULL)
+		sg->sd->ops->stage_close(sg);
+}
+
+enum reg_err
+stor_stage_remove(struct stor_driver *sd, const char *uuid, time_t before)
+{
+	if (!uuid_check("stage_remove", uuid))
+		return (REG_E_IO);
+	return (sd->ops->stage_remove(sd, uuid, before));
+}
+
+enum reg_err
+stor_stage_list(struct stor_driver *sd, enum stor_stage_what what,
+    stor_list_fn fn, void *arg)
+{
+	return (sd->ops->stage_list(sd, what, fn, arg));
 }
 
 enum reg_err
@@ -210,13 +338,15 @@ stor_lock(struct stor_driver *sd, const char *path, enum stor_lock_mode mode,
 	if (!path_check("lock", path))
 		return (REG_E_IO);
 	if (sd->ops->lock == NULL)
-		return (op_missing(sd, "lock"));
+		return (REG_OK);
 	return (sd->ops->lock(sd, path, mode, create, out));
 }
 
 enum reg_err
 stor_lock_slot(struct stor_driver *sd, struct stor_lock *lk, uint64_t slot)
 {
+	if (lk == NULL)
+		return (REG_OK);
 	if (sd->ops->lock_slot == NULL)
 		return (op_missing(sd, "lock_slot"));
 	return (sd->ops->lock_slot(lk, slot));
@@ -227,6 +357,31 @@ stor_unlock(struct stor_driver *sd, struct stor_lock *lk)
 {
 	if (lk != NULL)
 		sd->ops->unlock(lk);
+}
+
+enum reg_err
+stor_clock(struct stor_driver *sd, time_t *now)
+{
+	return (sd->ops->clock(sd, now));
+}
+
+enum reg_err
+stor_use(struct stor_driver *sd, const char *path, struct stor_stat *st)
+{
+	struct stor_stat	ignored;
+
+	if (!path_check("use", path))
+		return (REG_E_IO);
+	return (sd->ops->use(sd, path, st != NULL ? st : &ignored));
+}
+
+enum reg_err
+stor_remove_unused(struct stor_driver *sd, const char *path, time_t cutoff,
+    struct stor_stat *st)
+{
+	if (!path_check("remove_unused", path))
+		return (REG_E_IO);
+	return (sd->ops->remove_unused(sd, path, cutoff, st));
 }
 
 enum reg_err

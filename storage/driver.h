@@ -1,23 +1,51 @@
 /*
- * storage/driver.h: bytes at paths.  Knows nothing about OCI.
+ * storage/driver.h: bytes at paths, uploads being staged, and the few
+ * coordination primitives prune needs.  Knows nothing about OCI.
  *
- * A driver stores objects at relative paths ("blobs/sha256/ab/abcd...",
- * never starting with '/', segments of [A-Za-z0-9._-], no "." or ".."
- * segments).  Only storage/layout.c builds such paths; the stor_*
- * wrappers in driver.c refuse any other path before a driver sees it,
- * so a bug in a caller can never reach outside the storage root.
+ * Paths.  A driver stores objects at relative paths
+ * ("blobs/sha256/ab/abcd...", never starting with '/', segments of
+ * [A-Za-z0-9._-], no "." or ".." segments).  Only storage/layout.c
+ * builds such paths; the stor_*() wrappers in driver.c refuse any other
+ * path before a driver sees it, so a bug in a caller can never reach
+ * outside the store.  A "directory" is a prefix ending before a '/': it
+ * exists while something below it does (a local driver may keep an
+ * empty one).  Listings hide names that start with '.'.
  *
- * Every op returns REG_OK, REG_E_NOENT (the object or a parent is not
- * there), REG_E_NOSPC (the store is full) or REG_E_IO (logged by the
- * driver where errno is known).  put() and move() are atomic: a reader
- * sees the old object or the new one, never a part.  A writer appends
- * to an object in place (uploads); commit() makes what was written
- * durable, abort() cuts the object back to where the writer started,
- * so that a failed append leaves no tail behind.  Locks are advisory, cross-process and
- * released by stor_unlock() or by the death of the process.
+ * Errors.  Every op returns REG_OK, REG_E_NOENT (the object or a parent
+ * is not there), REG_E_EXISTS (a create-only put found the object),
+ * REG_E_NOSPC (the store is full), REG_E_BUSY (remove_unused() and
+ * stage_remove() found the object in use) or REG_E_IO (logged by the
+ * driver).  put() and copy() are atomic at the destination: a reader
+ * sees the old object or the new one, never a part.
+ *
+ * Two kinds of drivers.
+ *  - A local driver (fs) serves one host.  It has locks (advisory,
+ *    cross-process, released by stor_unlock() or by the death of the
+ *    process), conditional creates (STOR_CAP_EXCL), and listings that
+ *    show every object written before them.  With it the store layer
+ *    keeps every guarantee storage/store_prune.c states.
+ *  - A shared driver (swift, s3) serves several hosts at once and has
+ *    no locks: its lock op is NULL, stor_lock() hands out a null lock
+ *    that excludes nothing, and coordination rests on clock(), use()
+ *    and remove_unused() alone (the argument is in store_prune.c).
+ *    What the store gives up on a shared driver: tags are
+ *    last-writer-wins (two pushes of different media types to one tag
+ *    at the same moment may leave only one line); of two appends to
+ *    one upload at one offset one gets a 416 where the store has
+ *    create-only writes, else the finish's digest check fails the
+ *    upload; an index pushed while one of its child manifests is
+ *    deleted may name a deleted child (fsck reports it).  Prune needs
+ *    listings that show every object written before they started.
+ *
+ * Uploads.  The driver owns how the bytes of an upload are kept (fs:
+ * uploads/<uuid>/{data,state,lock}, the lock flock()ed for a session).
+ * The state record is opaque to it: the store layer encodes the
+ * repository, the committed offset and the saved hash (codec.h) and
+ * hands the bytes over at each commit.
  *
  * A driver embeds struct stor_driver as its first member and points it
- * at a static const ops table.  Optional ops may be NULL.
+ * at a static const ops table; optional ops may be NULL.  Its entry in
+ * driver.c's table declares its configuration keys.
  */
 #ifndef SPECREG_STORAGE_DRIVER_H
 #define SPECREG_STORAGE_DRIVER_H
@@ -28,21 +56,22 @@
 #include <time.h>
 
 #include "common/buf.h"
+#include "common/conf.h"
 #include "common/errors.h"
 
 struct stor_stat {
 	uint64_t	 size;
-	time_t		 mtime;
+	time_t		 mtime;		/* the store's clock */
 	int		 is_dir;
 };
 
 struct stor_driver;
-struct stor_writer;
+struct stor_stage;
 struct stor_lock;
 
 /* Receives object bytes in order; a non-REG_OK result stops the read. */
 typedef enum reg_err (*stor_sink_fn)(const void *, size_t, void *);
-/* Called once per directory entry; a non-REG_OK result stops the list. */
+/* Called once per entry; a non-REG_OK result stops the listing. */
 typedef enum reg_err (*stor_list_fn)(const char *, const struct stor_stat *,
     void *);
 
@@ -51,36 +80,95 @@ enum stor_lock_mode {
 	STOR_LOCK_EX
 };
 
+/* put() flags. */
+#define STOR_PUT_EXCL	0x1	/* create only: REG_E_EXISTS if there */
+
+/* stor_ops.caps */
+#define STOR_CAP_EXCL	0x1	/* put() honours STOR_PUT_EXCL */
+
+/* stage_list(): what to list. */
+enum stor_stage_what {
+	STOR_STAGE_UPLOADS,	/* by uuid: newest activity, bytes held */
+	STOR_STAGE_DEBRIS	/* by path: what killed writers left */
+};
+
 struct stor_ops {
 	const char	*name;
+	unsigned int	 caps;
+
+	/* Objects. */
 	enum reg_err	(*stat)(struct stor_driver *, const char *,
 			    struct stor_stat *);
 	/* Append a whole object of at most "max" bytes (else REG_E_IO). */
 	enum reg_err	(*get)(struct stor_driver *, const char *, size_t,
 			    struct buf *);
+	/* Replace atomically; STOR_PUT_EXCL as caps say. */
 	enum reg_err	(*put)(struct stor_driver *, const char *,
-			    const void *, size_t);
+			    const void *, size_t, int);
 	/* Stream "len" bytes from "off" (len UINT64_MAX: to the end). */
 	enum reg_err	(*read)(struct stor_driver *, const char *, uint64_t,
 			    uint64_t, stor_sink_fn, void *);
-	/* Open for appending at "off", discarding anything beyond it. */
-	enum reg_err	(*writer)(struct stor_driver *, const char *,
-			    uint64_t, struct stor_writer **);
-	enum reg_err	(*move)(struct stor_driver *, const char *,
-			    const char *);
-	/* Set the modification time to now (marks an object as in use). */
-	enum reg_err	(*touch)(struct stor_driver *, const char *);
-	/* Remove a file, or a directory and everything below it. */
-	enum reg_err	(*remove)(struct stor_driver *, const char *);
+	/*
+	 * The children of a directory, names without the prefix, in
+	 * strcmp() order, with their stat (is_dir for a subdirectory);
+	 * the driver pages through the store.
+	 */
 	enum reg_err	(*list)(struct stor_driver *, const char *,
 			    stor_list_fn, void *);
+	/* One object; REG_E_NOENT if it is absent (or a directory). */
+	enum reg_err	(*remove)(struct stor_driver *, const char *);
+	/* A directory and everything below it. */
+	enum reg_err	(*remove_tree)(struct stor_driver *, const char *);
+	/* Server-side copy, atomic at the destination. */
+	enum reg_err	(*copy)(struct stor_driver *, const char *,
+			    const char *);
+	/* Make stat()'s mtime now: small files (links, tags) only. */
+	enum reg_err	(*touch)(struct stor_driver *, const char *);
+
 	/*
-	 * List the temporary files the driver left in a directory (a
-	 * writer killed between create and rename), which list() hides;
-	 * the names are valid path segments for stat() and remove().
+	 * Upload staging.  stage_open() starts a session on an upload
+	 * and appends its state to the buffer (REG_E_NOENT if the upload
+	 * is unknown or has no state); a local driver excludes other
+	 * sessions until stage_close().  stage_write() appends at "off":
+	 * on a session's first write the committed offset the state
+	 * holds (anything the store kept beyond it is dropped), after
+	 * that the end of the previous write.  stage_commit() makes the
+	 * bytes appended and the new state durable, state last, so that
+	 * no reader of the state sees an offset the bytes do not back.
+	 * stage_read() reads the bytes back, committed or appended in
+	 * this session.  stage_finish() forgets the state first, then
+	 * makes bytes [0, size) the object "dest", complete, durable and
+	 * visible atomically, and the upload is gone; several finishes
+	 * of the same object at once all succeed (content addressing).
+	 * stage_close() ends the session and frees the stage; bytes
+	 * appended but not committed or finished are dropped.
 	 */
-	enum reg_err	(*list_tmp)(struct stor_driver *, const char *,
-			    stor_list_fn, void *);
+	enum reg_err	(*stage_create)(struct stor_driver *, const char *,
+			    const void *, size_t);
+	enum reg_err	(*stage_open)(struct stor_driver *, const char *,
+			    struct stor_stage **, struct buf *);
+	enum reg_err	(*stage_write)(struct stor_stage *, uint64_t,
+			    const void *, size_t);
+	enum reg_err	(*stage_commit)(struct stor_stage *, const void *,
+			    size_t);
+	enum reg_err	(*stage_read)(struct stor_stage *, uint64_t,
+			    uint64_t, stor_sink_fn, void *);
+	enum reg_err	(*stage_finish)(struct stor_stage *, uint64_t,
+			    const char *);
+	void		(*stage_close)(struct stor_stage *);
+	/*
+	 * Drop an upload and its bytes.  "before" 0: the caller holds the
+	 * upload's session (cancel, a bad digest).  Otherwise nobody does
+	 * (prune, fsck): the driver waits for a session in progress and
+	 * removes the upload only if its newest activity is still older
+	 * than "before", else REG_E_BUSY.
+	 */
+	enum reg_err	(*stage_remove)(struct stor_driver *, const char *,
+			    time_t);
+	enum reg_err	(*stage_list)(struct stor_driver *,
+			    enum stor_stage_what, stor_list_fn, void *);
+
+	/* Coordination; lock, lock_slot and unlock are optional. */
 	/* "create": make the lock object if it is missing. */
 	enum reg_err	(*lock)(struct stor_driver *, const char *,
 			    enum stor_lock_mode, int, struct stor_lock **);
@@ -91,6 +179,22 @@ struct stor_ops {
 	 */
 	enum reg_err	(*lock_slot)(struct stor_lock *, uint64_t);
 	void		(*unlock)(struct stor_lock *);
+	/* The store's current time, on the clock of stat()'s mtime. */
+	enum reg_err	(*clock)(struct stor_driver *, time_t *);
+	/*
+	 * "This blob must survive until my section ends": mark it used
+	 * now and stat it (REG_E_NOENT if it is gone).
+	 */
+	enum reg_err	(*use)(struct stor_driver *, const char *,
+			    struct stor_stat *);
+	/*
+	 * Prune's removal of a blob not used since "cutoff": REG_E_BUSY
+	 * if it was, REG_OK with its stat if it went.
+	 */
+	enum reg_err	(*remove_unused)(struct stor_driver *, const char *,
+			    time_t, struct stor_stat *);
+
+	/* Optional. */
 	/* Append the absolute local file name of an object (X-Sendfile). */
 	enum reg_err	(*local_path)(struct stor_driver *, const char *,
 			    struct buf *);
@@ -106,19 +210,29 @@ struct stor_driver {
 	const struct stor_ops	*ops;
 };
 
-struct stor_writer_ops {
-	enum reg_err	(*write)(struct stor_writer *, const void *, size_t);
-	enum reg_err	(*commit)(struct stor_writer *);	/* and free */
-	void		(*abort)(struct stor_writer *);		/* and free */
+/* A driver's stage embeds this as its first member. */
+struct stor_stage {
+	struct stor_driver	*sd;
 };
 
-struct stor_writer {
-	const struct stor_writer_ops	*ops;
+/* A configuration key of a driver ([storage] section). */
+#define STOR_KEY_REQUIRED	0x1
+#define STOR_KEY_CREDENTIAL	0x2	/* never empty nor a placeholder */
+
+struct stor_key {
+	const char	*name;
+	int		 flags;
 };
 
-/* Open the driver named in the configuration; NULL after logging. */
-struct stor_driver *stor_open(const char *driver, const char *root);
-struct stor_driver *stor_fs_open(const char *root);
+/*
+ * Check the [storage] pairs of "c" against its driver's keys: an
+ * unknown key, a missing required one, an empty or unexpanded
+ * credential.  Appends one "file:line: message" line per problem to
+ * "errs"; 0 or -1.
+ */
+int		 stor_conf_check(const struct conf *c, struct buf *errs);
+/* Open the configured driver; NULL after logging. */
+struct stor_driver *stor_open(const struct conf *);
 
 int		stor_path_valid(const char *);
 enum reg_err	stor_stat(struct stor_driver *, const char *,
@@ -126,31 +240,57 @@ enum reg_err	stor_stat(struct stor_driver *, const char *,
 enum reg_err	stor_get(struct stor_driver *, const char *, size_t,
 		    struct buf *);
 enum reg_err	stor_put(struct stor_driver *, const char *, const void *,
-		    size_t);
+		    size_t, int flags);
 enum reg_err	stor_read(struct stor_driver *, const char *, uint64_t,
 		    uint64_t, stor_sink_fn, void *);
-enum reg_err	stor_writer(struct stor_driver *, const char *, uint64_t,
-		    struct stor_writer **);
-enum reg_err	stor_write(struct stor_writer *, const void *, size_t);
-enum reg_err	stor_commit(struct stor_writer *);
-void		stor_abort(struct stor_writer *);
-enum reg_err	stor_move(struct stor_driver *, const char *, const char *);
-enum reg_err	stor_touch(struct stor_driver *, const char *);
-enum reg_err	stor_remove(struct stor_driver *, const char *);
 enum reg_err	stor_list(struct stor_driver *, const char *, stor_list_fn,
 		    void *);
-/* Nothing to list (REG_OK) for a driver without temporary files. */
-enum reg_err	stor_list_tmp(struct stor_driver *, const char *,
+enum reg_err	stor_remove(struct stor_driver *, const char *);
+enum reg_err	stor_remove_tree(struct stor_driver *, const char *);
+enum reg_err	stor_copy(struct stor_driver *, const char *, const char *);
+enum reg_err	stor_touch(struct stor_driver *, const char *);
+
+/* "uuid" must be one (uuid_valid()). */
+enum reg_err	stor_stage_create(struct stor_driver *, const char *uuid,
+		    const void *state, size_t);
+enum reg_err	stor_stage_open(struct stor_driver *, const char *uuid,
+		    struct stor_stage **, struct buf *state);
+enum reg_err	stor_stage_write(struct stor_stage *, uint64_t off,
+		    const void *, size_t);
+enum reg_err	stor_stage_commit(struct stor_stage *, const void *state,
+		    size_t);
+enum reg_err	stor_stage_read(struct stor_stage *, uint64_t, uint64_t,
+		    stor_sink_fn, void *);
+enum reg_err	stor_stage_finish(struct stor_stage *, uint64_t size,
+		    const char *dest);
+void		stor_stage_close(struct stor_stage *);
+enum reg_err	stor_stage_remove(struct stor_driver *, const char *uuid,
+		    time_t before);
+enum reg_err	stor_stage_list(struct stor_driver *, enum stor_stage_what,
 		    stor_list_fn, void *);
+
+/* A driver without locks: REG_OK and a null lock, which excludes nothing. */
 enum reg_err	stor_lock(struct stor_driver *, const char *,
 		    enum stor_lock_mode, int, struct stor_lock **);
-/* REG_OK for a driver without a check. */
-enum reg_err	stor_check(struct stor_driver *, struct buf *);
 enum reg_err	stor_lock_slot(struct stor_driver *, struct stor_lock *,
 		    uint64_t);
 void		stor_unlock(struct stor_driver *, struct stor_lock *);
+enum reg_err	stor_clock(struct stor_driver *, time_t *);
+/* "st" may be NULL. */
+enum reg_err	stor_use(struct stor_driver *, const char *,
+		    struct stor_stat *);
+enum reg_err	stor_remove_unused(struct stor_driver *, const char *, time_t,
+		    struct stor_stat *);
+
+/* REG_E_NOENT for a driver without local files. */
 enum reg_err	stor_local_path(struct stor_driver *, const char *,
 		    struct buf *);
+/* REG_OK for a driver without a check. */
+enum reg_err	stor_check(struct stor_driver *, struct buf *);
 void		stor_close(struct stor_driver *);
+
+/* The drivers, for driver.c's table. */
+extern const struct stor_key	stor_fs_keys[];
+struct stor_driver *stor_fs_open(const struct conf *);
 
 #endif

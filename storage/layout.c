@@ -18,6 +18,9 @@
  *	flock()s it exclusively.  It is opened without O_CREAT afterwards,
  *	so a request that waited on an upload that was finished and
  *	removed meanwhile finds nothing and reports an unknown upload.
+ *	These three are the fs driver's staging of an upload (fs.c, which
+ *	names them itself): the store reaches uploads only through
+ *	stor_stage_*(); layout_upload_*() name them for the tests.
  *   repos/<name>/_manifests/<alg>/<hex>
  *	Manifest link: the manifest belongs to the repository.  The file
  *	holds the manifest's media type; the bytes are the blob.

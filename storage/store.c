@@ -17,15 +17,14 @@
 #define STORE_UPLOAD_EXPIRATION	3600
 
 struct store *
-store_open(const char *driver, const char *root)
+store_open(const struct conf *c)
 {
 	struct stor_driver	*sd;
 	struct store		*st;
 
-	if ((sd = stor_open(driver, root)) == NULL) {
-		log_warnx("store: cannot open %s storage at %s",
-		    driver == NULL ? "(null)" : driver,
-		    root == NULL ? "(null)" : root);
+	if ((sd = stor_open(c)) == NULL) {
+		log_warnx("store: cannot open the %s storage",
+		    c->driver == NULL ? "(null)" : c->driver);
 		return (NULL);
 	}
 	st = xcalloc(1, sizeof(*st));

@@ -10,16 +10,18 @@
  *   "detail".
  *
  * Concurrency: any worker process may run any call at any time.
- *  - Blobs are content-addressed and immutable; they become visible by
- *    an atomic rename of a complete, fsynced file.
- *  - An upload's requests are serialised by a lock on the upload; its
- *    committed offset and SHA-256 state live on disk, so any worker can
- *    take its next chunk.
+ *  - Blobs are content-addressed and immutable; they become visible
+ *    atomically, complete and durable (the driver's stage_finish()).
+ *  - An upload's requests are sessions on the driver's stage of it
+ *    (serialised on a local driver); its committed offset and SHA-256
+ *    state live in the store, so any worker can take its next chunk.
  *  - A tag is rewritten atomically under the repository's tag lock.
  *  - Garbage collection (store_prune.c) takes the store's gc lock
  *    exclusively while it deletes; store_manifest_put() and
  *    store_upload_finish() hold it shared while they check or create
- *    what a manifest refers to, and touch what they keep.
+ *    what a manifest refers to, and mark used (stor_use()) what they
+ *    keep.  On a shared driver the locks exclude nothing and
+ *    driver.h says what is given up.
  *
  * Blobs are stored once, but belong to repositories: the ones that
  * pushed or mounted them, and the ones whose manifests reference them
@@ -35,6 +37,7 @@
 #include <time.h>
 
 #include "common/buf.h"
+#include "common/conf.h"
 #include "common/digest.h"
 #include "common/errors.h"
 #include "common/util.h"
@@ -58,7 +61,8 @@ struct store {
  */
 typedef ssize_t (*store_source_fn)(void *, size_t, void *);
 
-struct store	*store_open(const char *driver, const char *root);
+/* The store of the configured driver ([storage]); NULL after logging. */
+struct store	*store_open(const struct conf *);
 void		 store_close(struct store *);
 /*
  * Whether the store answers (GET /readyz): REG_OK, or REG_E_IO with a

@@ -1,9 +1,10 @@
 /*
  * storage/store_blob.c: content-addressed blobs.
  *
- * A blob is visible once its file exists at layout_blob(): it got there
- * by an atomic rename of a complete, synced file (store_upload.c), so
- * its size and bytes never change while it exists.
+ * A blob is visible once it exists at layout_blob(): it got there
+ * complete and durable, atomically (the driver's stage_finish(), or a
+ * put() of a manifest's bytes), so its size and bytes never change
+ * while it exists.
  *
  * A blob belongs to the repositories that hold it (blob_held()), and
  * only they serve, mount from or delete it: a repository that never
@@ -13,8 +14,6 @@
  */
 #include "config.h"
 
-#include <time.h>
-
 #include "common/buf.h"
 #include "common/digest.h"
 #include "common/log.h"
@@ -22,12 +21,6 @@
 #include "storage/layout.h"
 #include "storage/store.h"
 #include "storage/store_int.h"
-
-/*
- * A touch on every read would cost a write per pull; one a second is
- * enough for prune, whose clock has that resolution (store_prune.c).
- */
-#define BLOB_FRESH	1
 
 static enum reg_err
 blob_file_stat(struct store *st, const struct digest *d,
@@ -71,7 +64,7 @@ store_blob_link(struct store *st, const char *name, const struct digest *d)
 
 	layout_blob_link(&path, name, d);
 	if ((rc = path_exists(st, &path)) == REG_E_NOENT)
-		rc = stor_put(st->sd, path.buf, "", 0);
+		rc = stor_put(st->sd, path.buf, "", 0, 0);
 	buf_release(&path);
 	return (rc);
 }
@@ -107,36 +100,22 @@ blob_held(struct store *st, const char *name, const struct digest *d)
 
 /*
  * A client that saw a blob here may push a manifest naming it up to
- * prune's grace period later: an old blob is touched, and looked at
- * again, since a prune that decided before the touch may have removed
- * it meanwhile (after the touch it would keep it).
+ * prune's grace period later: the blob is marked used (stor_use()),
+ * which also looks again that it is there, since a prune that decided
+ * before may have removed it meanwhile (after the mark it keeps it).
  */
-static enum reg_err
-blob_freshen(struct store *st, const struct digest *d, struct stor_stat *ss)
-{
-	struct buf	path = BUF_INIT;
-	enum reg_err	rc;
-
-	if (ss->mtime + BLOB_FRESH >= time(NULL))
-		return (REG_OK);
-	layout_blob(&path, d);
-	rc = stor_touch(st->sd, path.buf);
-	buf_release(&path);
-	if (rc == REG_OK)
-		rc = blob_file_stat(st, d, ss);
-	return (rc);
-}
-
 enum reg_err
 store_blob_stat(struct store *st, const char *name, const struct digest *d,
     uint64_t *size)
 {
-	struct stor_stat	ss;
-	enum reg_err		rc;
+	struct stor_stat	 ss;
+	struct buf		 path = BUF_INIT;
+	enum reg_err		 rc;
 
-	if ((rc = blob_file_stat(st, d, &ss)) != REG_OK ||
-	    (rc = blob_held(st, name, d)) != REG_OK ||
-	    (rc = blob_freshen(st, d, &ss)) != REG_OK)
+	layout_blob(&path, d);
+	rc = stor_use(st->sd, path.buf, &ss);
+	buf_release(&path);
+	if (rc != REG_OK || (rc = blob_held(st, name, d)) != REG_OK)
 		return (rc);
 	*size = ss.size;
 	return (REG_OK);
@@ -239,13 +218,12 @@ store_blob_mount(struct store *st, const char *from, const char *to,
 
 	if ((rc = store_gc_lock(st, STOR_LOCK_SH, &gc)) != REG_OK)
 		return (rc);
+	layout_blob(&path, d);
 	if ((rc = blob_file_stat(st, d, &ss)) == REG_OK &&
-	    (rc = blob_held(st, from, d)) == REG_OK) {
-		layout_blob(&path, d);
-		if ((rc = stor_touch(st->sd, path.buf)) == REG_OK)
-			rc = store_blob_link(st, to, d);
-		buf_release(&path);
-	}
+	    (rc = blob_held(st, from, d)) == REG_OK &&
+	    (rc = stor_use(st->sd, path.buf, NULL)) == REG_OK)
+		rc = store_blob_link(st, to, d);
+	buf_release(&path);
 	stor_unlock(st->sd, gc);
 	return (rc);
 }

@@ -381,7 +381,7 @@ tag_repair(struct fsck *f, const char *tag)
 		if (good.len == 0)
 			rc = stor_remove(f->st->sd, path.buf);
 		else
-			rc = stor_put(f->st->sd, path.buf, good.buf, good.len);
+			rc = stor_put(f->st->sd, path.buf, good.buf, good.len, 0);
 		if (rc == REG_OK)
 			f->stats->repaired += bad;
 	}
@@ -458,19 +458,36 @@ fsck_repos(struct fsck *f)
 
 /* Uploads. */
 
-/* Is "b" an upload state for "data" bytes of data? */
-static int
-upload_state_ok(const struct buf *b, uint64_t data)
+static enum reg_err
+count_bytes(const void *data, size_t len, void *arg)
+{
+	(void)data;
+	*(uint64_t *)arg += len;
+	return (REG_OK);
+}
+
+/*
+ * In a session on the upload: is "state" one, for bytes the upload
+ * has?  "" if so, else the problem.
+ */
+static enum reg_err
+upload_state_check(struct stor_stage *sg, const struct buf *state,
+    const char **why)
 {
 	struct buf	name = BUF_INIT;
 	struct hasher	h;
-	uint64_t	off;
-	int		rv;
+	uint64_t	off, got = 0;
+	enum reg_err	rc = REG_OK;
 
-	rv = codec_upload_decode(b->buf, b->len, &name, &off, &h) == 0 &&
-	    off <= data;
+	*why = "";
+	if (codec_upload_decode(state->buf, state->len, &name, &off, &h) ==
+	    -1)
+		*why = "its state is not valid";
+	else if (off > 0 && (rc = stor_stage_read(sg, off - 1, 1,
+	    count_bytes, &got)) == REG_OK && got == 0)
+		*why = "its state is not valid";
 	buf_release(&name);
-	return (rv);
+	return (rc);
 }
 
 /*
@@ -478,73 +495,35 @@ upload_state_ok(const struct buf *b, uint64_t data)
  * old) or the problem.
  */
 static enum reg_err
-upload_check(struct fsck *f, const char *uuid, time_t *newest,
-    const char **why)
+upload_check(struct fsck *f, const char *uuid, const char **why)
 {
-	struct stor_stat	 ss;
-	struct buf		 path = BUF_INIT, b = BUF_INIT;
-	uint64_t		 data = 0;
+	struct stor_stage	*sg;
+	struct buf		 state = BUF_INIT;
 	enum reg_err		 rc;
 
 	*why = "";
-	layout_upload_dir(&path, uuid);
-	if ((rc = stor_stat(f->st->sd, path.buf, &ss)) != REG_OK)
-		goto out;
-	*newest = ss.mtime;
-	layout_upload_data(&path, uuid);
-	if ((rc = stor_stat(f->st->sd, path.buf, &ss)) == REG_OK) {
-		data = ss.size;
-		if (ss.mtime > *newest)
-			*newest = ss.mtime;
-	} else if (rc != REG_E_NOENT)
-		goto out;
-	layout_upload_state(&path, uuid);
-	rc = stor_get(f->st->sd, path.buf, CODEC_UPLOAD_MAX, &b);
+	rc = stor_stage_open(f->st->sd, uuid, &sg, &state);
 	if (rc == REG_E_NOENT) {
 		*why = "no state";
 		rc = REG_OK;
-	} else if (rc == REG_E_IO || (rc == REG_OK &&
-	    !upload_state_ok(&b, data))) {
+	} else if (rc == REG_E_IO) {
 		*why = "its state is not valid";
 		rc = REG_OK;
-	}
-out:
-	buf_release(&path);
-	buf_release(&b);
+	} else if (rc == REG_OK)
+		rc = upload_state_check(sg, &state, why);
+	stor_stage_close(sg);
+	buf_release(&state);
 	return (rc);
 }
 
-/* Under the upload's lock (if it has one): remove it. */
-static enum reg_err
-upload_remove(struct fsck *f, const char *uuid)
-{
-	struct stor_lock	*lk = NULL;
-	struct buf		 path = BUF_INIT;
-	const char		*why;
-	time_t			 newest;
-	enum reg_err		 rc;
-
-	layout_upload_lock(&path, uuid);
-	rc = stor_lock(f->st->sd, path.buf, STOR_LOCK_EX, 0, &lk);
-	if (rc == REG_E_NOENT)
-		rc = REG_OK;
-	if (rc == REG_OK && (rc = upload_check(f, uuid, &newest, &why)) ==
-	    REG_OK && *why != '\0') {
-		layout_upload_dir(&path, uuid);
-		rc = stor_remove(f->st->sd, path.buf);
-	}
-	if (lk != NULL)
-		stor_unlock(f->st->sd, lk);
-	buf_release(&path);
-	return (rc);
-}
+/* Any upload is older than this: stor_stage_remove() takes it. */
+#define FSCK_ANY_AGE	((time_t)INT64_MAX)
 
 static enum reg_err
 upload_seen(const char *entry, const struct stor_stat *ss, void *arg)
 {
 	struct fsck	*f = arg;
 	const char	*why;
-	time_t		 newest = 0;
 	enum reg_err	 rc;
 
 	if (!ss->is_dir || !uuid_valid(entry, strlen(entry))) {
@@ -553,35 +532,34 @@ upload_seen(const char *entry, const struct stor_stat *ss, void *arg)
 		return (REG_OK);
 	}
 	f->stats->uploads++;
-	if ((rc = upload_check(f, entry, &newest, &why)) != REG_OK)
+	if ((rc = upload_check(f, entry, &why)) != REG_OK)
 		return (rc == REG_E_NOENT ? REG_OK : rc);
 	if (*why == '\0')
 		return (REG_OK);
 	if (strcmp(why, "no state") == 0) {
-		if (newest >= f->stale_before)
+		if (ss->mtime >= f->stale_before)
 			return (REG_OK);	/* being started */
 		say(f, &f->stats->stale, "stale upload %s: no state file%s",
 		    entry, f->repair ? " (removed)" : "");
-		return (f->repair ? upload_remove(f, entry) : REG_OK);
+		rc = f->repair ? stor_stage_remove(f->st->sd, entry,
+		    f->stale_before) : REG_OK;
+		return (rc == REG_E_NOENT || rc == REG_E_BUSY ? REG_OK : rc);
 	}
 	say(f, &f->stats->problems, "upload %s: %s", entry, why);
 	if (!f->repair)
 		return (REG_OK);
-	if ((rc = upload_remove(f, entry)) == REG_OK)
+	/* After any session in progress, whatever its age. */
+	if ((rc = stor_stage_remove(f->st->sd, entry, FSCK_ANY_AGE)) ==
+	    REG_OK)
 		f->stats->repaired++;
-	return (rc);
+	return (rc == REG_E_NOENT ? REG_OK : rc);
 }
 
 static enum reg_err
 fsck_uploads(struct fsck *f)
 {
-	struct buf	path = BUF_INIT;
-	enum reg_err	rc;
-
-	layout_uploads_root(&path);
-	rc = stor_list(f->st->sd, path.buf, upload_seen, f);
-	buf_release(&path);
-	return (rc == REG_E_NOENT ? REG_OK : rc);
+	return (stor_stage_list(f->st->sd, STOR_STAGE_UPLOADS, upload_seen,
+	    f));
 }
 
 /* The run. */

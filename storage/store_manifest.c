@@ -47,14 +47,13 @@
 /* Checks of what a manifest references, under the gc lock. */
 
 /*
- * The repository must hold the blob, with the declared size; keep it
- * from gc.
+ * The repository must hold the blob, with the declared size;
+ * store_blob_stat() marks it used, which keeps it from gc.
  */
 static enum reg_err
 blob_check(struct store *st, const char *name,
     const struct manifest_desc *desc, const char *what, struct buf *detail)
 {
-	struct buf	path = BUF_INIT;
 	uint64_t	size;
 	enum reg_err	rc;
 
@@ -72,10 +71,7 @@ blob_check(struct store *st, const char *name,
 		    (unsigned long long)desc->size);
 		return (REG_E_MANIFEST_BLOB_UNKNOWN);
 	}
-	layout_blob(&path, &desc->digest);
-	rc = stor_touch(st->sd, path.buf);
-	buf_release(&path);
-	return (rc == REG_E_NOENT ? REG_E_MANIFEST_BLOB_UNKNOWN : rc);
+	return (REG_OK);
 }
 
 /* A child of an index must be a manifest of this repository. */
@@ -131,11 +127,9 @@ manifest_blob_write(struct store *st, const struct digest *d,
 	enum reg_err		rc;
 
 	layout_blob(&path, d);
-	rc = stor_stat(st->sd, path.buf, &ss);
-	if (rc == REG_OK && !ss.is_dir && ss.size == len)
-		rc = stor_touch(st->sd, path.buf);
-	else
-		rc = stor_put(st->sd, path.buf, body, len);
+	rc = stor_use(st->sd, path.buf, &ss);
+	if (rc == REG_E_NOENT || (rc == REG_OK && ss.size != len))
+		rc = stor_put(st->sd, path.buf, body, len, 0);
 	buf_release(&path);
 	return (rc);
 }
@@ -188,7 +182,7 @@ link_put(struct store *st, const struct buf *path,
 	    b.len == len && memcmp(b.buf, mp->media_type, len) == 0)
 		rc = stor_touch(st->sd, path->buf);
 	if (rc == REG_E_NOENT)
-		rc = stor_put(st->sd, path->buf, mp->media_type, len);
+		rc = stor_put(st->sd, path->buf, mp->media_type, len, 0);
 	buf_release(&b);
 	return (rc);
 }
@@ -212,7 +206,7 @@ manifest_link_write(struct store *st, struct stor_lock *lk, const char *name,
 	if (rc == REG_OK && mp->has_subject) {
 		referrer_desc(d, len, mp, &b);
 		layout_referrer(&path, name, &mp->subject.digest, d);
-		rc = stor_put(st->sd, path.buf, b.buf, b.len);
+		rc = stor_put(st->sd, path.buf, b.buf, b.len, 0);
 	}
 	if (rc == REG_OK && tag != NULL) {
 		te.digest = *d;

@@ -3,16 +3,19 @@
  *
  * The protocol, in the order store_prune() runs it:
  *
- *  1. Barrier.  Take the gc lock exclusively for a moment, touch the
- *     lock file and read its mtime back: that is the run's epoch, on the
+ *  1. Barrier.  Take the gc lock exclusively for a moment and read the
+ *     store's clock (stor_clock(): the fs driver sets the root's mtime
+ *     to now and reads it back): that is the run's epoch, on the
  *     storage's own clock (the one blob mtimes come from).  Every
  *     shared-lock section (manifest PUT, upload finish, mount) either
  *     ended before the barrier, so what it wrote is there for the mark
  *     to read, or starts after it, so every blob it checks, creates or
  *     keeps gets an mtime >= epoch.
- *  2. Uploads whose directory, data and state are all older than
- *     upload_expiration are removed, under the upload's lock after a
- *     second look (a request in flight holds the lock).
+ *  2. Uploads whose last activity (the driver's stage_list(): for fs
+ *     the newest of the upload's directory, data and state) is older
+ *     than upload_expiration are removed by stor_stage_remove(), which
+ *     looks again after any session in progress (fs: under the
+ *     upload's lock, which a request in flight holds).
  *  3. With an expiration, tag files older than it are removed under the
  *     repository's tag lock after a second look: a push rewrites the tag
  *     file, so a tag pushed meanwhile is fresh and stays.
@@ -34,8 +37,9 @@
  *        is kept and marked from (a push of the manifest, or of an index
  *        naming it, touches the blob); the others that the marks of
  *        this hold do not reach are removed with store_manifest_drop();
- *      - a blob is removed only if it is still unmarked and its mtime
- *        still older than epoch - grace;
+ *      - a blob is removed only if it is still unmarked and, by the
+ *        driver's second look (stor_remove_unused()), not used since
+ *        epoch - grace;
  *      - a repository that lost tags or links in this run and has
  *        neither left is removed.
  *  6. Blob links (a repository's hold on a blob, store_blob.c) whose
@@ -44,16 +48,17 @@
  *     shared one, after making sure it exists.  Links do not keep a
  *     blob: an unreferenced blob goes after the grace, held or not.
  *  7. Temporary files older than the grace (and STORE_TMP_MIN_AGE) are
- *     removed.
+ *     removed (what the driver's stage_list() names as debris).
  *
  * Why a blob in use survives.  Whatever makes a blob referenced does so
- * inside a shared-lock section that checks the blob exists and touches
- * it: store_manifest_put() touches the manifest blob, the config, the
- * layers and the child manifest blobs of an index; store_blob_mount()
- * and store_upload_finish() touch what they keep.  A HEAD or GET
- * (store_blob_stat()) touches an old blob and then looks again that it
- * is there, so a client that was told a blob exists has the grace to
- * push the manifest that names it.  Take a blob that is
+ * inside a shared-lock section that checks the blob exists and marks it
+ * used (stor_use(); fs: a touch, unless its mtime is in the current
+ * second already, then a stat): store_manifest_put() uses the manifest
+ * blob, the config, the layers and the child manifest blobs of an
+ * index; store_blob_mount() and store_upload_finish() use what they
+ * keep.  A HEAD or GET (store_blob_stat()) uses the blob too, which
+ * looks again that it is there, so a client that was told a blob
+ * exists has the grace to push the manifest that names it.  Take a blob that is
  * referenced when a deletion runs.  Either the reference was written
  * before the barrier: then the mark read it, since tags and links are
  * removed only by the rules above, which drop their reference too.  Or
@@ -71,6 +76,21 @@
  * manifest that the client pushes later.  It must exceed the time a
  * client takes from its first blob upload to its manifest PUT.
  * Lock order, as everywhere: upload, then gc, then tag.
+ *
+ * On a shared driver (driver.h) the locks exclude nothing, and the
+ * argument rests on use() and remove_unused() instead.  A push section
+ * does use() (writes the blob's liveness record, then stats the blob,
+ * bringing it back from the trash if it is there), then writes its
+ * reference; the sweep does remove_unused() (moves a blob whose
+ * liveness record is older than the cutoff to the trash, reads the
+ * record again and moves the blob back if it became fresh).  If the
+ * push's liveness write comes before the sweep's second read, the sweep
+ * puts the blob back; if after, the push's stat comes after the move to
+ * the trash and the push rescues the blob.  Either way the blob is in
+ * place when the reference is written, provided a section takes less
+ * than the grace: the trash is emptied only of entries older than it.
+ * The mark lists tags and links after the epoch; it needs the store's
+ * listings to show every object written before the listing started.
  */
 #include "config.h"
 
@@ -260,118 +280,79 @@ static enum reg_err
 prune_barrier(struct prune *p)
 {
 	struct stor_lock	*lk;
-	struct buf		 path = BUF_INIT;
 	enum reg_err		 rc;
 
 	if ((rc = store_gc_lock(p->st, STOR_LOCK_EX, &lk)) != REG_OK)
 		return (rc);
-	layout_gc_lock(&path);
-	if ((rc = stor_touch(p->st->sd, path.buf)) == REG_OK)
-		rc = path_mtime(p, &path, &p->epoch, NULL);
+	rc = stor_clock(p->st->sd, &p->epoch);
 	stor_unlock(p->st->sd, lk);
-	buf_release(&path);
 	return (rc);
 }
 
 /* Phase 2: uploads. */
 
-/* The newest mtime of an upload's directory, data and state. */
+struct upload_seen {
+	char			*uuid;
+	struct stor_stat	 ss;	/* newest activity, bytes held */
+};
+
+struct uploads_seen {
+	struct upload_seen	*v;
+	size_t			 n;
+};
+
 static enum reg_err
-upload_newest(struct prune *p, const char *uuid, time_t *newest,
-    uint64_t *bytes)
+prune_upload(struct prune *p, const struct upload_seen *u)
 {
-	void		(*parts[])(struct buf *, const char *) = {
-		layout_upload_dir, layout_upload_data, layout_upload_state
-	};
-	struct buf	path = BUF_INIT;
-	time_t		mtime;
-	uint64_t	size;
-	size_t		i;
+	time_t		before;
 	enum reg_err	rc = REG_OK;
 
-	*newest = 0;
-	*bytes = 0;
-	for (i = 0; i < nitems(parts) && rc == REG_OK; i++) {
-		parts[i](&path, uuid);
-		if ((rc = path_mtime(p, &path, &mtime, &size)) == REG_E_NOENT &&
-		    i > 0) {
-			rc = REG_OK;
-			continue;
-		}
-		if (rc == REG_OK && mtime > *newest)
-			*newest = mtime;
-		if (rc == REG_OK && i == 1)
-			*bytes = size;
-	}
-	buf_release(&path);
-	return (rc);
-}
-
-static enum reg_err
-prune_upload(struct prune *p, const char *uuid)
-{
-	struct stor_lock	*lk = NULL;
-	struct buf		 path = BUF_INIT;
-	time_t			 before, newest;
-	uint64_t		 bytes;
-	enum reg_err		 rc;
-
 	before = p->epoch - (time_t)p->opts->upload_expiration;
-	if ((rc = upload_newest(p, uuid, &newest, &bytes)) != REG_OK ||
-	    newest >= before)
-		goto out;
-	if (!p->opts->dry_run) {
-		layout_upload_lock(&path, uuid);
-		if ((rc = lock_existing(p, &path, &lk)) != REG_OK ||
-		    (rc = upload_newest(p, uuid, &newest, &bytes)) != REG_OK ||
-		    newest >= before)
-			goto out;
-		layout_upload_dir(&path, uuid);
-		if ((rc = stor_remove(p->st->sd, path.buf)) != REG_OK)
-			goto out;
-	}
+	if (u->ss.mtime >= before)
+		return (REG_OK);
+	/* The driver looks again, after any session in progress. */
+	if (!p->opts->dry_run &&
+	    (rc = stor_stage_remove(p->st->sd, u->uuid, before)) != REG_OK)
+		return (rc == REG_E_NOENT || rc == REG_E_BUSY ? REG_OK : rc);
 	log_info("prune: %s upload %s (%llu bytes, idle %llds)", p->verb,
-	    uuid, (unsigned long long)bytes, (long long)(p->epoch - newest));
+	    u->uuid, (unsigned long long)u->ss.size,
+	    (long long)(p->epoch - u->ss.mtime));
 	p->stats->uploads++;
-	p->stats->bytes += bytes;
-out:
-	unlock_maybe(p, lk);
-	buf_release(&path);
-	return (rc == REG_E_NOENT ? REG_OK : rc);
+	p->stats->bytes += u->ss.size;
+	return (REG_OK);
 }
 
 static enum reg_err
 upload_seen(const char *entry, const struct stor_stat *ss, void *arg)
 {
-	struct sset	*uuids = arg;
+	struct uploads_seen	*us = arg;
 
-	if (ss->is_dir && uuid_valid(entry, strlen(entry)))
-		sset_add(uuids, entry);
-	else
+	if (!ss->is_dir || !uuid_valid(entry, strlen(entry))) {
 		log_warnx("prune: uploads/%s is not an upload; left alone",
 		    entry);
+		return (REG_OK);
+	}
+	us->v = xreallocarray(us->v, us->n + 1, sizeof(*us->v));
+	us->v[us->n].uuid = xstrdup(entry);
+	us->v[us->n++].ss = *ss;
 	return (REG_OK);
 }
 
 static enum reg_err
 prune_uploads(struct prune *p)
 {
-	struct sset	uuids = { NULL, 0, 0 };
-	struct buf	path = BUF_INIT;
-	size_t		i;
-	enum reg_err	rc;
+	struct uploads_seen	us = { NULL, 0 };
+	size_t			i;
+	enum reg_err		rc;
 
-	layout_uploads_root(&path);
-	rc = stor_list(p->st->sd, path.buf, upload_seen, &uuids);
-	buf_release(&path);
-	if (rc == REG_E_NOENT)
-		rc = REG_OK;
-	for (i = 0; i < uuids.cap && rc == REG_OK; i++)
-		if (uuids.slot[i] != NULL)
-			rc = prune_upload(p, uuids.slot[i]);
-	log_info("prune: %zu uploads, %llu stale", uuids.n,
+	rc = stor_stage_list(p->st->sd, STOR_STAGE_UPLOADS, upload_seen, &us);
+	for (i = 0; i < us.n && rc == REG_OK; i++)
+		rc = prune_upload(p, &us.v[i]);
+	log_info("prune: %zu uploads, %llu stale", us.n,
 	    (unsigned long long)p->stats->uploads);
-	sset_free(&uuids);
+	for (i = 0; i < us.n; i++)
+		free(us.v[i].uuid);
+	free(us.v);
 	return (rc);
 }
 
@@ -796,33 +777,36 @@ blob_removed(struct prune *p, const struct digest *d, uint64_t size)
 	p->stats->bytes += size;
 }
 
-/* Under the gc lock: one batch of blobs, each looked at again. */
+/*
+ * Under the gc lock: one batch of blobs, each looked at again by the
+ * driver's remove_unused().
+ */
 static enum reg_err
 blobs_remove(struct prune *p, size_t from, size_t to)
 {
-	struct buf	path = BUF_INIT;
-	time_t		mtime;
-	uint64_t	size;
-	size_t		i;
-	enum reg_err	rc = REG_OK;
+	struct stor_stat	ss;
+	struct buf		path = BUF_INIT;
+	size_t			i;
+	enum reg_err		rc = REG_OK;
 
 	for (i = from; i < to && rc == REG_OK; i++) {
 		if (sset_has(&p->marked, p->blobs[i].d.str))
 			continue;
 		layout_blob(&path, &p->blobs[i].d);
-		rc = path_mtime(p, &path, &mtime, &size);
-		if (rc == REG_OK && mtime < p->blob_before &&
-		    !p->opts->dry_run)
-			rc = stor_remove(p->st->sd, path.buf);
-		if (rc == REG_E_NOENT)
-			rc = REG_OK;	/* removed meanwhile */
-		else if (rc == REG_OK && mtime < p->blob_before)
-			blob_removed(p, &p->blobs[i].d, size);
+		if (!p->opts->dry_run)
+			rc = stor_remove_unused(p->st->sd, path.buf,
+			    p->blob_before, &ss);
+		else if ((rc = stor_stat(p->st->sd, path.buf, &ss)) ==
+		    REG_OK && ss.mtime >= p->blob_before)
+			rc = REG_E_BUSY;
+		if (rc == REG_OK)
+			blob_removed(p, &p->blobs[i].d, ss.size);
+		else if (rc == REG_E_NOENT || rc == REG_E_BUSY)
+			rc = REG_OK;	/* removed or used meanwhile */
 	}
 	buf_release(&path);
 	return (rc);
 }
-
 
 /* The blobs that are not marked and older than the grace. */
 static enum reg_err
@@ -988,7 +972,8 @@ repo_dir_remove(struct prune *p, const char *name)
 		layout_repo(&path, sub.buf);
 		if ((rc = dir_entries(p, &path, &n)) != REG_OK || n > 0)
 			break;
-		if ((rc = stor_remove(p->st->sd, path.buf)) == REG_E_NOENT)
+		if ((rc = stor_remove_tree(p->st->sd, path.buf)) ==
+		    REG_E_NOENT)
 			rc = REG_OK;
 		while (len > 0 && name[len - 1] != '/')
 			len--;
@@ -1030,7 +1015,8 @@ repo_own_remove(struct prune *p, const char *name)
 			continue;
 		buf_reset(&sub);
 		buf_addf(&sub, "%s/%s", path.buf, own.slot[i]);
-		if ((rc = stor_remove(p->st->sd, sub.buf)) == REG_E_NOENT)
+		if ((rc = stor_remove_tree(p->st->sd, sub.buf)) ==
+		    REG_E_NOENT)
 			rc = REG_OK;
 	}
 	sset_free(&own);
@@ -1151,7 +1137,7 @@ prune_record(struct store *st, const struct prune_stats *stats)
 		buf_addf(&b, " %llu", (unsigned long long)*f[i]);
 	buf_addch(&b, '\n');
 	layout_prune_record(&path);
-	if (stor_put(st->sd, path.buf, b.buf, b.len) != REG_OK)
+	if (stor_put(st->sd, path.buf, b.buf, b.len, 0) != REG_OK)
 		log_warnx("prune: could not record the run in %s", path.buf);
 	buf_release(&path);
 	buf_release(&b);

@@ -150,7 +150,7 @@ tag_write(struct store *st, const char *name, const char *tag,
 		if (rc == REG_E_NOENT)
 			rc = REG_OK;
 	} else
-		rc = stor_put(st->sd, path.buf, b.buf, b.len);
+		rc = stor_put(st->sd, path.buf, b.buf, b.len, 0);
 	buf_release(&path);
 	buf_release(&b);
 	return (rc);

@@ -61,17 +61,14 @@ ents_free(struct ents *es)
 	memset(es, 0, sizeof(*es));
 }
 
-/* The entries of "path" ("tmp": its temporaries); none if it is gone. */
+/* The entries of "path"; none if it is gone. */
 static enum reg_err
-ents_list(struct store *st, const char *path, int tmp, struct ents *es)
+ents_list(struct store *st, const char *path, struct ents *es)
 {
 	enum reg_err	rc;
 
 	memset(es, 0, sizeof(*es));
-	if (tmp)
-		rc = stor_list_tmp(st->sd, path, ents_add, es);
-	else
-		rc = stor_list(st->sd, path, ents_add, es);
+	rc = stor_list(st->sd, path, ents_add, es);
 	if (rc == REG_E_NOENT)
 		rc = REG_OK;
 	if (rc != REG_OK)
@@ -111,7 +108,7 @@ walk_leaf(struct walk *w, const char *dir, const char *alg,
 	int		 ok;
 	enum reg_err	 rc;
 
-	if ((rc = ents_list(w->st, dir, 0, &es)) != REG_OK)
+	if ((rc = ents_list(w->st, dir, &es)) != REG_OK)
 		return (rc);
 	for (i = 0; i < es.n && rc == REG_OK; i++) {
 		buf_reset(&path);
@@ -135,7 +132,7 @@ walk_tree(struct walk *w, const char *top)
 	size_t		 i, j;
 	enum reg_err	 rc;
 
-	if ((rc = ents_list(w->st, top, 0, &algs)) != REG_OK)
+	if ((rc = ents_list(w->st, top, &algs)) != REG_OK)
 		return (rc);
 	for (i = 0; i < algs.n && rc == REG_OK; i++) {
 		buf_reset(&dir);
@@ -148,7 +145,7 @@ walk_tree(struct walk *w, const char *top)
 			rc = walk_leaf(w, dir.buf, algs.v[i].name, NULL);
 			continue;
 		}
-		if ((rc = ents_list(w->st, dir.buf, 0, &fan)) != REG_OK)
+		if ((rc = ents_list(w->st, dir.buf, &fan)) != REG_OK)
 			break;
 		for (j = 0; j < fan.n && rc == REG_OK; j++) {
 			buf_reset(&sub);
@@ -206,7 +203,7 @@ walk_blob_links(struct walk *w, const char *dir)
 	size_t		 i;
 	enum reg_err	 rc;
 
-	if ((rc = ents_list(w->st, dir, 0, &es)) != REG_OK)
+	if ((rc = ents_list(w->st, dir, &es)) != REG_OK)
 		return (rc);
 	for (i = 0; i < es.n && rc == REG_OK; i++) {
 		if (!es.v[i].ss.is_dir)
@@ -236,7 +233,7 @@ store_walk_blob_links(struct store *st, store_walk_fn fn, void *arg)
 	return (rc);
 }
 
-/* Temporary files. */
+/* Temporary files: the driver's debris, listed whole first. */
 
 struct tmp_sweep {
 	struct store	*st;
@@ -247,53 +244,21 @@ struct tmp_sweep {
 };
 
 static enum reg_err
-tmp_sweep_dir(struct tmp_sweep *ts, const char *dir)
+tmp_sweep_one(struct tmp_sweep *ts, const struct ent *e)
 {
-	struct ents	 es;
-	struct buf	 path = BUF_INIT;
-	size_t		 i;
-	enum reg_err	 rc;
+	enum reg_err	rc;
 
-	if ((rc = ents_list(ts->st, dir, 1, &es)) != REG_OK)
-		return (rc);
-	for (i = 0; i < es.n && rc == REG_OK; i++) {
-		if (es.v[i].ss.mtime >= ts->before)
-			continue;
-		buf_reset(&path);
-		buf_addf(&path, "%s/%s", dir, es.v[i].name);
-		if (!ts->dry_run && (rc = stor_remove(ts->st->sd,
-		    path.buf)) != REG_OK) {
-			if (rc != REG_E_NOENT)
-				break;
-			rc = REG_OK;
-			continue;
-		}
-		log_info("store: %s temporary file %s (%llu bytes)",
-		    ts->dry_run ? "stale" : "removed stale", path.buf,
-		    (unsigned long long)es.v[i].ss.size);
-		(*ts->count)++;
-		*ts->bytes += es.v[i].ss.size;
-	}
-	ents_free(&es);
-	if (rc != REG_OK) {
-		buf_release(&path);
-		return (rc);
-	}
-	/* Then every subdirectory. */
-	if ((rc = ents_list(ts->st, dir, 0, &es)) != REG_OK) {
-		buf_release(&path);
-		return (rc);
-	}
-	for (i = 0; i < es.n && rc == REG_OK; i++) {
-		if (!es.v[i].ss.is_dir)
-			continue;
-		buf_reset(&path);
-		buf_addf(&path, "%s/%s", dir, es.v[i].name);
-		rc = tmp_sweep_dir(ts, path.buf);
-	}
-	ents_free(&es);
-	buf_release(&path);
-	return (rc);
+	if (e->ss.mtime >= ts->before)
+		return (REG_OK);
+	if (!ts->dry_run && (rc = stor_remove(ts->st->sd, e->name)) !=
+	    REG_OK)
+		return (rc == REG_E_NOENT ? REG_OK : rc);
+	log_info("store: %s temporary file %s (%llu bytes)",
+	    ts->dry_run ? "stale" : "removed stale", e->name,
+	    (unsigned long long)e->ss.size);
+	(*ts->count)++;
+	*ts->bytes += e->ss.size;
+	return (REG_OK);
 }
 
 enum reg_err
@@ -301,17 +266,14 @@ store_tmp_sweep(struct store *st, time_t before, int dry_run,
     uint64_t *count, uint64_t *bytes)
 {
 	struct tmp_sweep	 ts = { st, before, dry_run, count, bytes };
-	struct buf		 top = BUF_INIT;
-	void			 (*roots[])(struct buf *) = {
-		layout_blobs_root, layout_uploads_root, layout_repos_root
-	};
+	struct ents		 es;
 	size_t			 i;
-	enum reg_err		 rc = REG_OK;
+	enum reg_err		 rc;
 
-	for (i = 0; i < nitems(roots) && rc == REG_OK; i++) {
-		roots[i](&top);
-		rc = tmp_sweep_dir(&ts, top.buf);
-	}
-	buf_release(&top);
+	memset(&es, 0, sizeof(es));
+	rc = stor_stage_list(st->sd, STOR_STAGE_DEBRIS, ents_add, &es);
+	for (i = 0; i < es.n && rc == REG_OK; i++)
+		rc = tmp_sweep_one(&ts, &es.v[i]);
+	ents_free(&es);
 	return (rc);
 }

@@ -17,6 +17,7 @@
 #include "common/buf.h"
 #include "common/conf.h"
 #include "common/util.h"
+#include "common/xmalloc.h"
 #include "tests/unit/check_run.h"
 
 #define ROOT	"[storage]\nroot = /srv/specreg\n"	/* lines 1-2 */
@@ -92,7 +93,6 @@ static const struct {
 	{ ROOT "[metrics]\nfile = /run/specreg/metrics\n", -1 },
 	/* Unknown keys and sections. */
 	{ ROOT "[registry]\nbogus = 1\n", 4 },
-	{ ROOT "[storage]\nRoot = /x\n", 4 },
 	{ ROOT "[nosuch]\nx = 1\n", 4 },
 	{ "x = 1\n" ROOT, 1 },
 	{ ROOT SECRET "[user \"a\"]\npassword = p\nrole = write\n", 7 },
@@ -119,11 +119,8 @@ static const struct {
 	{ ROOT "[metrics]\nbogus = 1\n", 4 },
 	{ ROOT SECRET "[user \"a\"]\npassword = p\naccess = admin\n", 7 },
 	/* Whole-file checks come last, without a line. */
-	{ "[registry]\npublic-url = http://x\n", 0 },
-	{ ROOT "[storage]\nroot =\n", 0 },
 	{ ROOT "[registry]\npublic-url = ftp://x\n", 0 },
 	{ ROOT "[registry]\npublic-url = http://\n", 0 },
-	{ ROOT "[storage]\ndriver = swift\n", 0 },
 	{ ROOT "[registry]\nx-accel-prefix = blobs\n", 0 },
 	{ ROOT SECRET "[user \"a\"]\naccess = read\n", 0 },
 	{ ROOT SECRET "[user \"a\"]\npassword = p\n", 0 },
@@ -179,7 +176,7 @@ START_TEST(test_conf_defaults)
 	ck_assert_int_eq(c.sendfile, SENDFILE_OFF);
 	ck_assert_str_eq(c.x_accel_prefix, "/_specreg_blobs");
 	ck_assert_str_eq(c.driver, "filesystem");
-	ck_assert_str_eq(c.root, "/srv/specreg");
+	ck_assert_str_eq(conf_storage_get(&c, "root"), "/srv/specreg");
 	ck_assert_uint_eq(c.expiration, 0);
 	ck_assert_uint_eq(c.upload_expiration, 3600);
 	ck_assert_uint_eq(c.prune_grace, 3600);
@@ -231,7 +228,7 @@ START_TEST(test_conf_every_key)
 	ck_assert_int_eq(c.sendfile, SENDFILE_X_ACCEL);
 	ck_assert_str_eq(c.x_accel_prefix, "/_blobs");
 	ck_assert_int_eq(c.log_format, LOG_FORMAT_JSON);
-	ck_assert_str_eq(c.root, "/var/lib/specreg");
+	ck_assert_str_eq(conf_storage_get(&c, "root"), "/var/lib/specreg");
 	ck_assert_uint_eq(c.expiration, 86400);
 	ck_assert_uint_eq(c.upload_expiration, 7200);
 	ck_assert_uint_eq(c.prune_grace, 60);
@@ -343,7 +340,7 @@ START_TEST(test_conf_load_substitutes)
 	    "[storage]\nroot = %(SPECREG_ROOT)/specreg\n", &err), 0);
 	ck_assert_str_eq(c.secret, "from-the-env-0123");
 	ck_assert_str_eq(c.service, "%(ZUUL_REGISTRY_USER)");
-	ck_assert_str_eq(c.root, "/data/specreg");
+	ck_assert_str_eq(conf_storage_get(&c, "root"), "/data/specreg");
 	conf_release(&c);
 	buf_release(&err);
 }
@@ -415,6 +412,58 @@ START_TEST(test_conf_credentials)
 	}
 	conf_release(&c);
 	buf_release(&err);
+}
+END_TEST
+
+/*
+ * [storage] keeps the driver's pairs for storage/driver.c, which checks
+ * the credentials among them with conf_pair_credential(): the rules and
+ * messages of every other credential.
+ */
+static const struct {
+	const char	*value;
+	const char	*msg;	/* NULL: a good credential */
+} pair_creds[] = {
+	{ "%(ZUUL_UNSET)", "t.ini:3: ZUUL_UNSET is not set\n" },
+	{ "%(ZUUL_EMPTY)", "t.ini:3: ZUUL_EMPTY is empty\n" },
+	{ "", "t.ini:3: password is empty\n" },
+	{ "%(OTHER_X)", "t.ini:3: password holds an unexpanded \"%(\"\n" },
+	{ "%(ZUUL_SET)", NULL },
+	{ "plain", NULL },
+};
+
+START_TEST(test_conf_storage_pairs)
+{
+	struct conf	c;
+	struct buf	text = BUF_INIT, err = BUF_INIT, errs = BUF_INIT;
+
+	ck_assert_int_eq(setenv("ZUUL_SET", "0123456789abcdef-env", 1), 0);
+	ck_assert_int_eq(setenv("ZUUL_EMPTY", "", 1), 0);
+	unsetenv("ZUUL_UNSET");
+	unsetenv("OTHER_X");
+	buf_addf(&text, ROOT "password = %s\nroot = /srv/other\n",
+	    pair_creds[_i].value);
+	ck_assert_int_eq(load(&c, text.buf, &err), 0);
+	c.path = xstrdup("t.ini");
+	ck_assert_uint_eq(c.nstorage, 2);
+	ck_assert_str_eq(c.storage[0].key, "root");
+	ck_assert_str_eq(conf_storage_get(&c, "root"), "/srv/other");
+	ck_assert_ptr_null(conf_storage_get(&c, "nosuch"));
+	ck_assert_str_eq(c.storage[1].key, "password");
+	ck_assert_int_eq(c.storage[1].line, 3);
+	if (pair_creds[_i].msg == NULL) {
+		ck_assert_int_eq(conf_pair_credential(&c, &c.storage[1],
+		    &errs), 0);
+		ck_assert_uint_eq(errs.len, 0);
+	} else {
+		ck_assert_int_eq(conf_pair_credential(&c, &c.storage[1],
+		    &errs), -1);
+		ck_assert_str_eq(errs.buf, pair_creds[_i].msg);
+	}
+	conf_release(&c);
+	buf_release(&text);
+	buf_release(&err);
+	buf_release(&errs);
 }
 END_TEST
 
@@ -534,6 +583,8 @@ main(void)
 	tcase_add_loop_test(tc, test_conf_substitute, 0, nitems(subs));
 	tcase_add_test(tc, test_conf_load_substitutes);
 	tcase_add_loop_test(tc, test_conf_credentials, 0, nitems(creds));
+	tcase_add_loop_test(tc, test_conf_storage_pairs, 0,
+	    nitems(pair_creds));
 	suite_add_tcase(s, tc);
 	return (check_run(s));
 }

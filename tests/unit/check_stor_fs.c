@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "common/buf.h"
+#include "common/conf.h"
 #include "common/log.h"
 #include "common/util.h"
 #include "common/xmalloc.h"
@@ -31,7 +32,7 @@ static struct stor_driver *
 fs_factory_open(void)
 {
 	fs_root = stor_test_mkdtemp();
-	return (stor_open("filesystem", fs_root));
+	return (stor_test_fs(fs_root));
 }
 
 static void
@@ -43,8 +44,9 @@ fs_factory_close(struct stor_driver *sd)
 	fs_root = NULL;
 }
 
+/* The fs driver has no pages: any number of entries does. */
 static const struct stor_factory fs_factory = {
-	"filesystem", fs_factory_open, fs_factory_close
+	"fs", fs_factory_open, fs_factory_close, 300
 };
 
 /* Count the entries of "dir" whose name starts with "prefix". */
@@ -70,12 +72,19 @@ START_TEST(test_no_temp_left)
 	char			*dir;
 
 	sd = fs_factory_open();
-	ck_assert_int_eq(stor_put(sd, "d/obj", "one", 3), REG_OK);
-	ck_assert_int_eq(stor_put(sd, "d/obj", "two", 3), REG_OK);
-	ck_assert_int_eq(stor_put(sd, "top", "t", 1), REG_OK);
+	ck_assert_int_eq(stor_put(sd, "d/obj", "one", 3, 0), REG_OK);
+	ck_assert_int_eq(stor_put(sd, "d/obj", "two", 3, 0), REG_OK);
+	ck_assert_int_eq(stor_put(sd, "d/obj", "three", 5, STOR_PUT_EXCL),
+	    REG_E_EXISTS);
+	ck_assert_int_eq(stor_put(sd, "d/new", "n", 1, STOR_PUT_EXCL),
+	    REG_OK);
+	ck_assert_int_eq(stor_copy(sd, "d/obj", "d/copy"), REG_OK);
+	ck_assert_int_eq(stor_put(sd, "top", "t", 1, 0), REG_OK);
 	dir = xasprintf("%s/d", fs_root);
 	ck_assert_int_eq(count_prefixed(dir, ".tmp-"), 0);
 	ck_assert_int_eq(count_prefixed(dir, "obj"), 1);
+	ck_assert_int_eq(count_prefixed(dir, "new"), 1);
+	ck_assert_int_eq(count_prefixed(dir, "copy"), 1);
 	ck_assert_int_eq(count_prefixed(fs_root, ".tmp-"), 0);
 	free(dir);
 	fs_factory_close(sd);
@@ -141,10 +150,10 @@ START_TEST(test_relative_root)
 
 	tmp = stor_test_mkdtemp();
 	ck_assert_int_eq(chdir(tmp), 0);
-	sd = stor_open("filesystem", "rel/root");
+	sd = stor_test_fs("rel/root");
 	ck_assert_ptr_nonnull(sd);
 	ck_assert_int_eq(chdir("/"), 0);
-	ck_assert_int_eq(stor_put(sd, "a/b", "x", 1), REG_OK);
+	ck_assert_int_eq(stor_put(sd, "a/b", "x", 1, 0), REG_OK);
 	ck_assert_int_eq(stor_get(sd, "a/b", 10, &b), REG_OK);
 	ck_assert_str_eq(b.buf, "x");
 	file = xasprintf("%s/rel/root/a/b", tmp);
@@ -164,15 +173,124 @@ START_TEST(test_unusable_root)
 
 	tmp = stor_test_mkdtemp();
 	file = xasprintf("%s/file", tmp);
-	ck_assert_int_eq(stor_put(sd = stor_open("filesystem", tmp), "file",
-	    "", 0), REG_OK);
+	ck_assert_int_eq(stor_put(sd = stor_test_fs(tmp), "file", "", 0, 0),
+	    REG_OK);
 	stor_close(sd);
-	ck_assert_ptr_null(stor_open("filesystem", file));
-	ck_assert_ptr_null(stor_open("filesystem", ""));
-	ck_assert_ptr_null(stor_open("no-such-driver", tmp));
+	ck_assert_ptr_null(stor_test_fs(file));
+	ck_assert_ptr_null(stor_test_fs(""));
 	free(file);
 	stor_test_rmtree(tmp);
 	free(tmp);
+}
+END_TEST
+
+/* The driver table checks [storage] before anything is opened. */
+static const struct {
+	const char	*text;
+	const char	*error;		/* NULL: fine */
+} conf_cases[] = {
+	{ "[storage]\nroot = /tmp/x\n", NULL },
+	{ "[storage]\ndriver = fs\nroot = /tmp/x\n", NULL },
+	{ "[storage]\ndriver = filesystem\nroot = /tmp/x\n", NULL },
+	{ "[storage]\ndriver = nosuch\nroot = /tmp/x\n",
+	    "t.ini: unknown storage driver \"nosuch\"\n" },
+	{ "[storage]\nroot = /tmp/x\ncontainer = c\n",
+	    "t.ini:3: unknown key \"container\" in section [storage]\n" },
+	{ "[storage]\nexpiration = 5\n",
+	    "t.ini: [storage] root is required\n" },
+	{ "[storage]\nroot =\n", "t.ini: [storage] root is required\n" },
+};
+
+START_TEST(test_conf_check)
+{
+	struct conf	c;
+	struct buf	errs = BUF_INIT;
+	int		rv;
+
+	conf_init(&c);
+	ck_assert_int_eq(conf_load_string(&c, "t.ini", conf_cases[_i].text),
+	    0);
+	c.path = xstrdup("t.ini");
+	rv = stor_conf_check(&c, &errs);
+	if (conf_cases[_i].error == NULL) {
+		ck_assert_int_eq(rv, 0);
+		ck_assert_uint_eq(errs.len, 0);
+	} else {
+		ck_assert_int_eq(rv, -1);
+		ck_assert_str_eq(errs.buf, conf_cases[_i].error);
+		ck_assert_ptr_null(stor_open(&c));
+	}
+	conf_release(&c);
+	buf_release(&errs);
+}
+END_TEST
+
+static enum reg_err
+debris_seen(const char *path, const struct stor_stat *st, void *arg)
+{
+	(void)st;
+	buf_addf(arg, "%s\n", path);
+	return (REG_OK);
+}
+
+/* What killed writers leave: put()'s temporaries, by path. */
+START_TEST(test_debris)
+{
+	struct stor_driver	*sd;
+	struct buf		 seen = BUF_INIT;
+	const char		*tmps[] = {
+		"blobs/sha256/ab/.tmp-1-00", "uploads/u/.tmp-2-00",
+		"repos/a/b/_tags/.tmp-3-00"
+	};
+	size_t			 i;
+
+	sd = fs_factory_open();
+	ck_assert_int_eq(stor_stage_list(sd, STOR_STAGE_DEBRIS, debris_seen,
+	    &seen), REG_OK);
+	ck_assert_uint_eq(seen.len, 0);
+	ck_assert_int_eq(stor_put(sd, "repos/a/b/_tags/latest", "x", 1, 0),
+	    REG_OK);
+	for (i = 0; i < nitems(tmps); i++)
+		ck_assert_int_eq(stor_put(sd, tmps[i], "t", 1, 0), REG_OK);
+	ck_assert_int_eq(stor_put(sd, ".tmp-4-00", "t", 1, 0), REG_OK);
+	ck_assert_int_eq(stor_stage_list(sd, STOR_STAGE_DEBRIS, debris_seen,
+	    &seen), REG_OK);
+	ck_assert_str_eq(seen.buf, "blobs/sha256/ab/.tmp-1-00\n"
+	    "uploads/u/.tmp-2-00\nrepos/a/b/_tags/.tmp-3-00\n");
+	buf_release(&seen);
+	fs_factory_close(sd);
+}
+END_TEST
+
+/* The upload's files, as fsck and the tests of the store know them. */
+START_TEST(test_stage_layout)
+{
+	struct stor_driver	*sd;
+	struct stor_stage	*sg;
+	struct stor_stat	 st;
+	struct buf		 b = BUF_INIT;
+	const char		*u = "0f1e2d3c4b5a46978877665544332211";
+
+	sd = fs_factory_open();
+	ck_assert_int_eq(stor_stage_create(sd, u, "s0", 2), REG_OK);
+	ck_assert_int_eq(stor_stat(sd, "uploads/0f1e2d3c4b5a469788776655"
+	    "44332211/lock", &st), REG_OK);
+	ck_assert_int_eq(stor_stage_open(sd, u, &sg, &b), REG_OK);
+	ck_assert_int_eq(stor_stage_write(sg, 0, "abc", 3), REG_OK);
+	ck_assert_int_eq(stor_stage_commit(sg, "s1", 2), REG_OK);
+	/* A tail a killed worker left is cut by the next write. */
+	ck_assert_int_eq(stor_stage_write(sg, 3, "tail", 4), REG_OK);
+	stor_stage_close(sg);
+	buf_reset(&b);
+	ck_assert_int_eq(stor_get(sd, "uploads/0f1e2d3c4b5a469788776655"
+	    "44332211/data", 100, &b), REG_OK);
+	ck_assert_str_eq(b.buf, "abc");
+	buf_reset(&b);
+	ck_assert_int_eq(stor_get(sd, "uploads/0f1e2d3c4b5a469788776655"
+	    "44332211/state", 100, &b), REG_OK);
+	ck_assert_str_eq(b.buf, "s1");
+	buf_release(&b);
+	fs_factory_close(sd);
 }
 END_TEST
 
@@ -191,6 +309,9 @@ main(void)
 	tcase_add_test(tc, test_check);
 	tcase_add_test(tc, test_relative_root);
 	tcase_add_test(tc, test_unusable_root);
+	tcase_add_loop_test(tc, test_conf_check, 0, nitems(conf_cases));
+	tcase_add_test(tc, test_debris);
+	tcase_add_test(tc, test_stage_layout);
 	suite_add_tcase(s, tc);
 	return (check_run(s));
 }

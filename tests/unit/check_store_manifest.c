@@ -27,6 +27,7 @@
 #include "storage/store.h"
 #include "storage/store_int.h"
 #include "tests/unit/check_run.h"
+#include "tests/unit/stor_conformance.h"
 
 #define DOCKER_CONFIG	"application/vnd.docker.container.image.v1+json"
 #define DOCKER_LAYER	"application/vnd.docker.image.rootfs.diff.tar.gzip"
@@ -46,7 +47,7 @@ setup(void)
 		tmp = ".";
 	(void)snprintf(tmproot, sizeof(tmproot), "%s/check_store.XXXXXX", tmp);
 	ck_assert_ptr_nonnull(mkdtemp(tmproot));
-	st = store_open("filesystem", tmproot);
+	st = stor_test_store(tmproot);
 	ck_assert_ptr_nonnull(st);
 }
 
@@ -77,7 +78,7 @@ blob_add(const char *s, struct digest *d)
 
 	digest_of(DIGEST_SHA256, s, strlen(s), d);
 	layout_blob(&path, d);
-	ck_assert_int_eq(stor_put(st->sd, path.buf, s, strlen(s)), REG_OK);
+	ck_assert_int_eq(stor_put(st->sd, path.buf, s, strlen(s), 0), REG_OK);
 	for (i = 0; i < nitems(blob_repos); i++)
 		ck_assert_int_eq(store_blob_link(st, blob_repos[i], d),
 		    REG_OK);
@@ -724,9 +725,9 @@ START_TEST(test_catalog_strays)
 	for (i = 0; i < nitems(dirs); i++) {
 		buf_reset(&path);
 		buf_addf(&path, "%s/f", dirs[i]);
-		ck_assert_int_eq(stor_put(st->sd, path.buf, "x", 1), REG_OK);
+		ck_assert_int_eq(stor_put(st->sd, path.buf, "x", 1, 0), REG_OK);
 	}
-	ck_assert_int_eq(stor_put(st->sd, "repos/file", "x", 1), REG_OK);
+	ck_assert_int_eq(stor_put(st->sd, "repos/file", "x", 1, 0), REG_OK);
 	oci_make(&b, "l");
 	catalog_put("x/y/z/w", &b);
 	catalog_put("x", &b);
@@ -785,7 +786,7 @@ START_TEST(test_catalog_kept)
 	ck_assert_int_eq(store_catalog(st, NULL, 0, &v, &n, &more), REG_OK);
 	list_expect(v, n, more, "a,a/b,a/b/x,b,c", 0);
 	/* Removed (as prune does): gone. */
-	ck_assert_int_eq(stor_remove(st->sd, "repos/c"), REG_OK);
+	ck_assert_int_eq(stor_remove_tree(st->sd, "repos/c"), REG_OK);
 	ck_assert_int_eq(store_catalog(st, "b", 0, &v, &n, &more), REG_OK);
 	list_expect(v, n, more, "", 0);
 	buf_release(&b);

@@ -34,7 +34,7 @@ static void
 setup(void)
 {
 	root = stor_test_mkdtemp();
-	st = store_open("filesystem", root);
+	st = stor_test_store(root);
 	ck_assert_ptr_nonnull(st);
 }
 
@@ -399,17 +399,16 @@ END_TEST
 START_TEST(test_stale_tail)
 {
 	char			 uuid[UUID_LEN + 1];
-	struct stor_writer	*w;
 	struct buf		 path = BUF_INIT;
 	struct digest		 d;
 	uint64_t		 off, size;
 
 	ck_assert_int_eq(store_upload_start(st, REPO, uuid), REG_OK);
 	ck_assert_int_eq(append(st, REPO, uuid, 0, "abc", 3, &off), REG_OK);
+	/* What the fs driver's data file holds then. */
 	layout_upload_data(&path, uuid);
-	ck_assert_int_eq(stor_writer(st->sd, path.buf, 3, &w), REG_OK);
-	ck_assert_int_eq(stor_write(w, "JUNKJUNK", 8), REG_OK);
-	ck_assert_int_eq(stor_commit(w), REG_OK);
+	ck_assert_int_eq(stor_put(st->sd, path.buf, "abcJUNKJUNK", 11, 0),
+	    REG_OK);
 	ck_assert_int_eq(append(st, REPO, uuid, 3, "def", 3, &off), REG_OK);
 	digest_of(DIGEST_SHA256, "abcdef", 6, &d);
 	ck_assert_int_eq(finish(st, uuid, NULL, 0, &d, &size), REG_OK);
@@ -467,7 +466,7 @@ child_append(const char *uuid, uint64_t expect, const char *data)
 	uint64_t	 off;
 	int		 ok;
 
-	if ((s = store_open("filesystem", root)) == NULL)
+	if ((s = stor_test_store(root)) == NULL)
 		_exit(2);
 	ok = append(s, REPO, uuid, expect, data, strlen(data), &off) ==
 	    REG_OK && off == expect + strlen(data);
@@ -520,7 +519,7 @@ child_finish(int go, const char *uuid, const struct digest *d)
 
 	if (read(go, &c, 1) != 0)
 		_exit(3);
-	if ((s = store_open("filesystem", root)) == NULL)
+	if ((s = stor_test_store(root)) == NULL)
 		_exit(2);
 	ok = store_upload_finish(s, REPO, uuid, d, BIG_SIZE, UINT64_MAX, NULL, NULL,
 	    &size, &detail) == REG_OK && size == BIG_SIZE &&
@@ -564,14 +563,14 @@ START_TEST(test_concurrent_finish)
 END_TEST
 
 /*
- * A request that waited for the upload lock while another request
+ * A request that waited for the upload's session while another request
  * finished the upload must find the upload gone.
  */
 START_TEST(test_waiter_sees_removal)
 {
 	char			 uuid[UUID_LEN + 1];
-	struct stor_lock	*lk;
-	struct buf		 path = BUF_INIT;
+	struct stor_stage	*sg;
+	struct buf		 state = BUF_INIT;
 	struct pollfd		 pfd;
 	uint64_t		 off;
 	pid_t			 pid;
@@ -579,9 +578,7 @@ START_TEST(test_waiter_sees_removal)
 	char			 c;
 
 	ck_assert_int_eq(store_upload_start(st, REPO, uuid), REG_OK);
-	layout_upload_lock(&path, uuid);
-	ck_assert_int_eq(stor_lock(st->sd, path.buf, STOR_LOCK_EX, 0, &lk),
-	    REG_OK);
+	ck_assert_int_eq(stor_stage_open(st->sd, uuid, &sg, &state), REG_OK);
 	ck_assert_int_eq(pipe(p), 0);
 	if ((pid = fork()) == 0) {
 		close(p[0]);
@@ -591,15 +588,14 @@ START_TEST(test_waiter_sees_removal)
 	close(p[1]);
 	pfd = (struct pollfd){ p[0], POLLIN, 0 };
 	ck_assert_int_eq(poll(&pfd, 1, 300), 0);	/* it waits */
-	layout_upload_dir(&path, uuid);
-	ck_assert_int_eq(stor_remove(st->sd, path.buf), REG_OK);
-	stor_unlock(st->sd, lk);
+	ck_assert_int_eq(stor_stage_remove(st->sd, uuid, 0), REG_OK);
+	stor_stage_close(sg);
 	ck_assert_int_eq(poll(&pfd, 1, 10000), 1);
 	ck_assert_int_eq(read(p[0], &c, 1), 1);
 	ck_assert_int_eq(c, '0' + REG_E_NOENT);
 	close(p[0]);
 	wait_ok(pid);
-	buf_release(&path);
+	buf_release(&state);
 }
 END_TEST
 

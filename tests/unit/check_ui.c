@@ -154,7 +154,7 @@ static void
 setup_store(void)
 {
 	root = stor_test_mkdtemp();
-	st = store_open("filesystem", root);
+	st = stor_test_store(root);
 	ck_assert_ptr_nonnull(st);
 	conf_init(&conf);
 	ck_assert_int_eq(conf_load_string(&conf, "test", "[registry]\n"

@@ -1,0 +1,867 @@
+/*
+ * storage/swift_driver.c: the swift driver, a shared driver (see
+ * driver.h) over storage/swift.c.  One container holds the store; an
+ * object's path is its name.
+ *
+ * Layout beside the store's own paths:
+ *   uploads/<uuid>/state          the upload's state record
+ *   uploads/<uuid>/p/<offset>     its bytes from <offset> (20 digits),
+ *                                 one part per session, written
+ *                                 create-only
+ *   .liveness/<blob path>         an empty object: its mtime is the
+ *                                 blob's last use()
+ *   .trash/<blob path>            a blob remove_unused() took away; use()
+ *                                 puts it back
+ *   .clock                        rewritten by clock() for its mtime
+ *
+ * A session streams what it appends into one part (a chunked PUT, no
+ * buffer); a commit, a read or a finish completes the part first.  The
+ * first write of a session, at the committed offset, drops the parts
+ * from that offset on (what a dead session left).  A finish forgets
+ * the state, then makes the parts the object: a server-side copy of a
+ * single part, or of an SLO manifest of the parts, which Swift copies
+ * as their concatenation (up to Swift's 5 GiB object limit); then it
+ * checks the size and removes the parts.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/buf.h"
+#include "common/log.h"
+#include "common/util.h"
+#include "common/xmalloc.h"
+#include "storage/driver.h"
+#include "storage/swift.h"
+
+#define SWIFT_PART_DIGITS	20
+
+struct swift_driver {
+	struct stor_driver	 base;
+	struct swift		*s;
+};
+
+struct swift_stage {
+	struct stor_stage	 base;
+	char			*uuid;
+	struct swift_put	*put;		/* the part being written */
+	uint64_t		 part_off;	/* where it starts */
+	uint64_t		 end;		/* the session's end */
+	int			 written;	/* a write happened */
+};
+
+const struct stor_key stor_swift_keys[] = {
+	{ "auth-url", STOR_KEY_REQUIRED },
+	{ "username", 0 },
+	{ "password", STOR_KEY_CREDENTIAL },
+	{ "container", STOR_KEY_REQUIRED },
+	{ "project", 0 },
+	{ "user-domain", 0 },
+	{ "project-domain", 0 },
+	{ "region", 0 },
+	{ "application-credential-id", 0 },
+	{ "application-credential-secret", STOR_KEY_CREDENTIAL },
+	{ NULL, 0 }
+};
+
+static struct swift *
+sw(struct stor_driver *sd)
+{
+	return (((struct swift_driver *)sd)->s);
+}
+
+/* --- Objects ------------------------------------------------------------- */
+
+struct sw_probe {
+	int	found;
+};
+
+static enum reg_err
+sw_probe_fn(const struct swift_entry *e, void *arg)
+{
+	(void)e;
+	((struct sw_probe *)arg)->found = 1;
+	return (REG_E_BUSY);	/* one is enough */
+}
+
+/* Whether anything lies below "dir". */
+static enum reg_err
+sw_dir_exists(struct swift *s, const char *dir)
+{
+	struct sw_probe	 p = { 0 };
+	struct buf	 prefix = BUF_INIT;
+	enum reg_err	 err;
+
+	buf_addf(&prefix, "%s/", dir);
+	err = swift_list(s, prefix.buf, "/", sw_probe_fn, &p);
+	buf_release(&prefix);
+	if (err != REG_OK && err != REG_E_BUSY)
+		return (err);
+	return (p.found ? REG_OK : REG_E_NOENT);
+}
+
+static enum reg_err
+sw_stat(struct stor_driver *sd, const char *path, struct stor_stat *st)
+{
+	struct swift_stat	ss;
+	enum reg_err		err;
+
+	memset(st, 0, sizeof(*st));
+	if ((err = swift_head(sw(sd), path, &ss)) == REG_OK) {
+		st->size = ss.size;
+		st->mtime = ss.mtime;
+		return (REG_OK);
+	}
+	if (err != REG_E_NOENT ||
+	    (err = sw_dir_exists(sw(sd), path)) != REG_OK)
+		return (err);
+	st->is_dir = 1;
+	return (REG_OK);
+}
+
+static enum reg_err
+sw_get(struct stor_driver *sd, const char *path, size_t max, struct buf *out)
+{
+	struct buf	b = BUF_INIT;
+	enum reg_err	err;
+
+	if ((err = swift_get_buf(sw(sd), path, max, &b)) == REG_OK)
+		buf_add(out, b.buf, b.len);
+	buf_release(&b);
+	return (err);
+}
+
+static enum reg_err
+sw_put(struct stor_driver *sd, const char *path, const void *p, size_t len,
+    int flags)
+{
+	return (swift_put(sw(sd), path, p, len,
+	    (flags & STOR_PUT_EXCL) ? SWIFT_EXCL : 0, NULL));
+}
+
+static enum reg_err
+sw_read(struct stor_driver *sd, const char *path, uint64_t off, uint64_t len,
+    stor_sink_fn fn, void *arg)
+{
+	struct swift_stat	ss;
+
+	/* Nothing asked: the object must still be there. */
+	if (len == 0)
+		return (swift_head(sw(sd), path, &ss));
+	return (swift_get(sw(sd), path, off, len, fn, arg));
+}
+
+struct sw_list {
+	size_t		 skip;		/* the prefix's length */
+	stor_list_fn	 fn;
+	void		*arg;
+	int		 any;
+};
+
+static enum reg_err
+sw_list_fn(const struct swift_entry *e, void *arg)
+{
+	struct sw_list		*l = arg;
+	struct stor_stat	 st;
+	char			*name;
+	size_t			 len;
+	enum reg_err		 err;
+
+	l->any = 1;
+	if (strlen(e->name) <= l->skip || e->name[l->skip] == '.')
+		return (REG_OK);
+	len = strlen(e->name + l->skip);
+	if (e->subdir && len > 0)
+		len--;		/* "sub/" */
+	memset(&st, 0, sizeof(st));
+	st.size = e->bytes;
+	st.mtime = e->mtime;
+	st.is_dir = e->subdir;
+	name = xstrndup(e->name + l->skip, len);
+	err = l->fn(name, &st, l->arg);
+	free(name);
+	return (err);
+}
+
+static enum reg_err
+sw_list(struct stor_driver *sd, const char *dir, stor_list_fn fn, void *arg)
+{
+	struct sw_list	 l = { 0, fn, arg, 0 };
+	struct buf	 prefix = BUF_INIT;
+	enum reg_err	 err;
+
+	buf_addf(&prefix, "%s/", dir);
+	l.skip = prefix.len;
+	err = swift_list(sw(sd), prefix.buf, "/", sw_list_fn, &l);
+	buf_release(&prefix);
+	if (err == REG_OK && !l.any)
+		return (REG_E_NOENT);
+	return (err);
+}
+
+static enum reg_err
+sw_remove(struct stor_driver *sd, const char *path)
+{
+	return (swift_delete(sw(sd), path));
+}
+
+static enum reg_err
+sw_delete_fn(const struct swift_entry *e, void *arg)
+{
+	enum reg_err	err;
+
+	if (e->subdir)
+		return (REG_OK);
+	err = swift_delete(arg, e->name);
+	return (err == REG_E_NOENT ? REG_OK : err);
+}
+
+/* Every object whose name starts with "prefix". */
+static enum reg_err
+sw_delete_prefix(struct swift *s, const char *prefix)
+{
+	return (swift_list(s, prefix, NULL, sw_delete_fn, s));
+}
+
+static enum reg_err
+sw_remove_tree(struct stor_driver *sd, const char *dir)
+{
+	struct buf	prefix = BUF_INIT;
+	enum reg_err	err;
+
+	buf_addf(&prefix, "%s/", dir);
+	err = sw_delete_prefix(sw(sd), prefix.buf);
+	buf_release(&prefix);
+	return (err);
+}
+
+static enum reg_err
+sw_copy(struct stor_driver *sd, const char *from, const char *to)
+{
+	return (swift_copy(sw(sd), from, to));
+}
+
+/* A copy onto itself: the same bytes, a new Last-Modified. */
+static enum reg_err
+sw_touch(struct stor_driver *sd, const char *path)
+{
+	return (swift_copy(sw(sd), path, path));
+}
+
+/* --- Upload staging ------------------------------------------------------ */
+
+static void
+sw_upload_path(struct buf *out, const char *uuid, const char *what)
+{
+	buf_addf(out, "uploads/%s/%s", uuid, what);
+}
+
+static enum reg_err
+sw_stage_create(struct stor_driver *sd, const char *uuid, const void *state,
+    size_t len)
+{
+	struct buf	path = BUF_INIT;
+	enum reg_err	err;
+
+	sw_upload_path(&path, uuid, "state");
+	err = swift_put(sw(sd), path.buf, state, len, 0, NULL);
+	buf_release(&path);
+	return (err);
+}
+
+static enum reg_err
+sw_stage_open(struct stor_driver *sd, const char *uuid,
+    struct stor_stage **out, struct buf *state)
+{
+	struct swift_stage	*sg;
+	struct buf		 path = BUF_INIT;
+	enum reg_err		 err;
+
+	*out = NULL;
+	sw_upload_path(&path, uuid, "state");
+	err = sw_get(sd, path.buf, 1024 * 1024, state);
+	buf_release(&path);
+	if (err != REG_OK)
+		return (err);
+	sg = xcalloc(1, sizeof(*sg));
+	sg->base.sd = sd;
+	sg->uuid = xstrdup(uuid);
+	*out = &sg->base;
+	return (REG_OK);
+}
+
+struct sw_part {
+	uint64_t	 off, size;
+	char		*name;
+	char		 etag[72];
+};
+
+struct sw_parts {
+	struct sw_part	*v;
+	size_t		 n;
+	size_t		 skip;
+};
+
+static enum reg_err
+sw_parts_fn(const struct swift_entry *e, void *arg)
+{
+	struct sw_parts	*ps = arg;
+	struct sw_part	*p;
+	uint64_t	 off;
+
+	if (e->subdir || parse_u64(e->name + ps->skip, 0, UINT64_MAX,
+	    &off) == -1)
+		return (REG_OK);
+	ps->v = xreallocarray(ps->v, ps->n + 1, sizeof(*ps->v));
+	p = &ps->v[ps->n++];
+	memset(p, 0, sizeof(*p));
+	p->off = off;
+	p->size = e->bytes;
+	p->name = xstrdup(e->name);
+	return (REG_OK);
+}
+
+static void
+sw_parts_release(struct sw_parts *ps)
+{
+	size_t	i;
+
+	for (i = 0; i < ps->n; i++)
+		free(ps->v[i].name);
+	free(ps->v);
+	memset(ps, 0, sizeof(*ps));
+}
+
+/* The parts of an upload, by offset (the names sort that way). */
+static enum reg_err
+sw_parts(struct swift *s, const char *uuid, struct sw_parts *ps)
+{
+	struct buf	prefix = BUF_INIT;
+	enum reg_err	err;
+
+	memset(ps, 0, sizeof(*ps));
+	sw_upload_path(&prefix, uuid, "p/");
+	ps->skip = prefix.len;
+	err = swift_list(s, prefix.buf, NULL, sw_parts_fn, ps);
+	buf_release(&prefix);
+	if (err != REG_OK)
+		sw_parts_release(ps);
+	return (err);
+}
+
+/* Complete the part being written, if any. */
+static enum reg_err
+sw_stage_flush(struct swift_stage *sg)
+{
+	struct swift_put	*p = sg->put;
+
+	if (p == NULL)
+		return (REG_OK);
+	sg->put = NULL;
+	return (swift_put_close(p, NULL));
+}
+
+/* A session's first write at "off": drop the parts from "off" on. */
+static enum reg_err
+sw_stage_begin(struct swift_stage *sg, uint64_t off)
+{
+	struct swift	*s = sw(sg->base.sd);
+	struct sw_parts	 ps;
+	size_t		 i;
+	enum reg_err	 err;
+
+	if ((err = sw_parts(s, sg->uuid, &ps)) != REG_OK)
+		return (err);
+	for (i = 0; i < ps.n && err == REG_OK; i++)
+		if (ps.v[i].off >= off &&
+		    (err = swift_delete(s, ps.v[i].name)) == REG_E_NOENT)
+			err = REG_OK;
+	sw_parts_release(&ps);
+	return (err);
+}
+
+static enum reg_err
+sw_stage_write(struct stor_stage *base, uint64_t off, const void *p,
+    size_t len)
+{
+	struct swift_stage	*sg = (struct swift_stage *)base;
+	struct buf		 path = BUF_INIT;
+	char			 name[SWIFT_PART_DIGITS + 4];
+	enum reg_err		 err;
+
+	if (!sg->written) {
+		if ((err = sw_stage_begin(sg, off)) != REG_OK)
+			return (err);
+		sg->written = 1;
+		sg->end = off;
+	}
+	if (off != sg->end)
+		return (REG_E_IO);
+	if (sg->put == NULL) {
+		snprintf(name, sizeof(name), "p/%0*llu", SWIFT_PART_DIGITS,
+		    (unsigned long long)off);
+		sw_upload_path(&path, sg->uuid, name);
+		err = swift_put_open(sw(base->sd), path.buf, SWIFT_EXCL,
+		    &sg->put);
+		buf_release(&path);
+		if (err != REG_OK)
+			return (err);
+		sg->part_off = off;
+	}
+	if ((err = swift_put_write(sg->put, p, len)) != REG_OK) {
+		swift_put_abort(sg->put);
+		sg->put = NULL;
+		return (err);
+	}
+	sg->end += len;
+	return (REG_OK);
+}
+
+static enum reg_err
+sw_stage_commit(struct stor_stage *base, const void *state, size_t len)
+{
+	struct swift_stage	*sg = (struct swift_stage *)base;
+	enum reg_err		 err;
+
+	if ((err = sw_stage_flush(sg)) != REG_OK)
+		return (err);
+	return (sw_stage_create(base->sd, sg->uuid, state, len));
+}
+
+struct sw_read {
+	stor_sink_fn	 fn;
+	void		*arg;
+};
+
+static enum reg_err
+sw_stage_read(struct stor_stage *base, uint64_t off, uint64_t len,
+    stor_sink_fn fn, void *arg)
+{
+	struct swift_stage	*sg = (struct swift_stage *)base;
+	struct swift		*s = sw(base->sd);
+	struct sw_parts		 ps;
+	uint64_t		 end, a, b;
+	size_t			 i;
+	enum reg_err		 err;
+
+	if ((err = sw_stage_flush(sg)) != REG_OK ||
+	    (err = sw_parts(s, sg->uuid, &ps)) != REG_OK)
+		return (err);
+	end = len == UINT64_MAX || off + len < off ? UINT64_MAX : off + len;
+	for (i = 0; i < ps.n && err == REG_OK; i++) {
+		a = ps.v[i].off;
+		b = a + ps.v[i].size;
+		if (sg->written && a >= sg->end)
+			break;		/* a dead session's, not ours */
+		if (b <= off || a >= end)
+			continue;
+		err = swift_get(s, ps.v[i].name, off > a ? off - a : 0,
+		    (end < b ? end : b) - (off > a ? off : a), fn, arg);
+	}
+	sw_parts_release(&ps);
+	return (err);
+}
+
+/* The parts [0, size), contiguous: an SLO's segments; -1 if not so. */
+static int
+sw_segments(const struct sw_parts *ps, uint64_t size,
+    struct swift_segment **out, size_t *n)
+{
+	struct swift_segment	*seg;
+	uint64_t		 at = 0;
+	size_t			 i;
+
+	seg = xcalloc(ps->n + 1, sizeof(*seg));
+	for (i = 0; i < ps->n && at < size; i++) {
+		if (ps->v[i].off != at || ps->v[i].size == 0 ||
+		    at + ps->v[i].size > size)
+			break;
+		seg[i].name = ps->v[i].name;
+		seg[i].size = ps->v[i].size;
+		seg[i].etag = ps->v[i].etag;
+		at += ps->v[i].size;
+	}
+	*out = seg;
+	*n = i;
+	return (at == size ? 0 : -1);
+}
+
+/* The segments' ETags, for the manifest. */
+static enum reg_err
+sw_segments_etags(struct swift *s, struct swift_segment *seg, size_t n)
+{
+	struct swift_stat	st;
+	size_t			i;
+	enum reg_err		err;
+
+	for (i = 0; i < n; i++) {
+		if ((err = swift_head(s, seg[i].name, &st)) != REG_OK)
+			return (err);
+		memcpy((char *)seg[i].etag, st.etag, sizeof(st.etag));
+	}
+	return (REG_OK);
+}
+
+/* Make "dest" the concatenation of the parts, server-side. */
+static enum reg_err
+sw_concat(struct swift *s, const char *uuid, struct swift_segment *seg,
+    size_t n, uint64_t size, const char *dest)
+{
+	struct swift_stat	st;
+	struct buf		manifest = BUF_INIT;
+	enum reg_err		err;
+
+	if (n == 1)
+		err = swift_copy(s, seg[0].name, dest);
+	else {
+		sw_upload_path(&manifest, uuid, "manifest");
+		if ((err = sw_segments_etags(s, seg, n)) == REG_OK &&
+		    (err = swift_slo_put(s, manifest.buf, seg, n, 0, NULL)) ==
+		    REG_OK)
+			err = swift_copy_whole(s, manifest.buf, dest);
+		swift_delete(s, manifest.buf);
+	}
+	buf_release(&manifest);
+	if (err == REG_OK && (err = swift_head(s, dest, &st)) == REG_OK &&
+	    st.size != size) {
+		log_warnx("swift: %s: %llu bytes, not %llu", dest,
+		    (unsigned long long)st.size, (unsigned long long)size);
+		err = REG_E_IO;
+	}
+	return (err);
+}
+
+static enum reg_err
+sw_stage_finish(struct stor_stage *base, uint64_t size, const char *dest)
+{
+	struct swift_stage	*sg = (struct swift_stage *)base;
+	struct swift		*s = sw(base->sd);
+	struct swift_segment	*seg = NULL;
+	struct sw_parts		 ps;
+	struct buf		 path = BUF_INIT;
+	size_t			 n;
+	enum reg_err		 err;
+
+	if ((err = sw_stage_flush(sg)) != REG_OK)
+		return (err);
+	sw_upload_path(&path, sg->uuid, "state");
+	err = swift_delete(s, path.buf);
+	buf_release(&path);
+	if (err != REG_OK && err != REG_E_NOENT)
+		return (err);
+	if ((err = sw_parts(s, sg->uuid, &ps)) != REG_OK)
+		return (err);
+	if (size == 0)
+		err = swift_put(s, dest, "", 0, 0, NULL);
+	else if (sw_segments(&ps, size, &seg, &n) == -1) {
+		log_warnx("swift: upload %s holds no bytes [0, %llu)",
+		    sg->uuid, (unsigned long long)size);
+		err = REG_E_IO;
+	} else
+		err = sw_concat(s, sg->uuid, seg, n, size, dest);
+	free(seg);
+	sw_parts_release(&ps);
+	if (err == REG_OK) {
+		buf_addf(&path, "uploads/%s/", sg->uuid);
+		sw_delete_prefix(s, path.buf);
+		buf_release(&path);
+	}
+	return (err);
+}
+
+static void
+sw_stage_close(struct stor_stage *base)
+{
+	struct swift_stage	*sg = (struct swift_stage *)base;
+
+	if (sg == NULL)
+		return;
+	swift_put_abort(sg->put);
+	free(sg->uuid);
+	free(sg);
+}
+
+struct sw_activity {
+	time_t		 mtime;
+	uint64_t	 size;
+	int		 any;
+	size_t		 skip;
+};
+
+static enum reg_err
+sw_activity_fn(const struct swift_entry *e, void *arg)
+{
+	struct sw_activity	*a = arg;
+
+	if (e->subdir)
+		return (REG_OK);
+	a->any = 1;
+	if (e->mtime > a->mtime)
+		a->mtime = e->mtime;
+	if (strncmp(e->name + a->skip, "p/", 2) == 0)
+		a->size += e->bytes;
+	return (REG_OK);
+}
+
+/* An upload's newest activity and the bytes it holds. */
+static enum reg_err
+sw_activity(struct swift *s, const char *uuid, struct sw_activity *a)
+{
+	struct buf	prefix = BUF_INIT;
+	enum reg_err	err;
+
+	memset(a, 0, sizeof(*a));
+	buf_addf(&prefix, "uploads/%s/", uuid);
+	a->skip = prefix.len;
+	err = swift_list(s, prefix.buf, NULL, sw_activity_fn, a);
+	buf_release(&prefix);
+	if (err == REG_OK && !a->any)
+		return (REG_E_NOENT);
+	return (err);
+}
+
+static enum reg_err
+sw_stage_remove(struct stor_driver *sd, const char *uuid, time_t before)
+{
+	struct sw_activity	a;
+	struct buf		prefix = BUF_INIT;
+	enum reg_err		err;
+
+	if ((err = sw_activity(sw(sd), uuid, &a)) != REG_OK)
+		return (err);
+	if (before != 0 && a.mtime >= before)
+		return (REG_E_BUSY);
+	buf_addf(&prefix, "uploads/%s/", uuid);
+	err = sw_delete_prefix(sw(sd), prefix.buf);
+	buf_release(&prefix);
+	return (err);
+}
+
+struct sw_uploads {
+	struct swift	*s;
+	stor_list_fn	 fn;
+	void		*arg;
+};
+
+static enum reg_err
+sw_uploads_fn(const struct swift_entry *e, void *arg)
+{
+	struct sw_uploads	*u = arg;
+	struct sw_activity	 a;
+	struct stor_stat	 st;
+	char			*uuid;
+	enum reg_err		 err;
+
+	if (!e->subdir || strlen(e->name) < 10)
+		return (REG_OK);
+	uuid = xstrndup(e->name + 8, strlen(e->name) - 9);
+	if ((err = sw_activity(u->s, uuid, &a)) == REG_OK) {
+		memset(&st, 0, sizeof(st));
+		st.is_dir = 1;
+		st.size = a.size;
+		st.mtime = a.mtime;
+		err = u->fn(uuid, &st, u->arg);
+	} else if (err == REG_E_NOENT)
+		err = REG_OK;	/* gone meanwhile */
+	free(uuid);
+	return (err);
+}
+
+static enum reg_err
+sw_stage_list(struct stor_driver *sd, enum stor_stage_what what,
+    stor_list_fn fn, void *arg)
+{
+	struct sw_uploads	u = { sw(sd), fn, arg };
+
+	/* A Swift write leaves nothing behind when its writer dies. */
+	if (what == STOR_STAGE_DEBRIS)
+		return (REG_OK);
+	return (swift_list(sw(sd), "uploads/", "/", sw_uploads_fn, &u));
+}
+
+/* --- Coordination -------------------------------------------------------- */
+
+static enum reg_err
+sw_clock(struct stor_driver *sd, time_t *now)
+{
+	struct swift_stat	st;
+	enum reg_err		err;
+
+	if ((err = swift_put(sw(sd), ".clock", "", 0, 0, NULL)) != REG_OK ||
+	    (err = swift_head(sw(sd), ".clock", &st)) != REG_OK)
+		return (err);
+	*now = st.mtime;
+	return (REG_OK);
+}
+
+static void
+sw_side_path(struct buf *out, const char *side, const char *path)
+{
+	buf_addf(out, "%s/%s", side, path);
+}
+
+/* Move "from" to "to": copy, then remove. */
+static enum reg_err
+sw_move(struct swift *s, const char *from, const char *to)
+{
+	enum reg_err	err;
+
+	if ((err = swift_copy(s, from, to)) != REG_OK)
+		return (err);
+	err = swift_delete(s, from);
+	return (err == REG_E_NOENT ? REG_OK : err);
+}
+
+static enum reg_err
+sw_use(struct stor_driver *sd, const char *path, struct stor_stat *st)
+{
+	struct swift	*s = sw(sd);
+	struct buf	 live = BUF_INIT, trash = BUF_INIT;
+	enum reg_err	 err;
+
+	sw_side_path(&live, ".liveness", path);
+	sw_side_path(&trash, ".trash", path);
+	if ((err = swift_put(s, live.buf, "", 0, 0, NULL)) == REG_OK &&
+	    (err = sw_stat(sd, path, st)) == REG_E_NOENT &&
+	    (err = sw_move(s, trash.buf, path)) == REG_OK)
+		err = sw_stat(sd, path, st);
+	if (err == REG_OK && st->is_dir)
+		err = REG_E_NOENT;
+	buf_release(&trash);
+	buf_release(&live);
+	return (err);
+}
+
+/* The blob's last use: its liveness record's mtime, else its own. */
+static enum reg_err
+sw_last_use(struct swift *s, const char *live, time_t blob, time_t *out)
+{
+	struct swift_stat	st;
+	enum reg_err		err;
+
+	if ((err = swift_head(s, live, &st)) == REG_OK)
+		*out = st.mtime > blob ? st.mtime : blob;
+	else if (err == REG_E_NOENT) {
+		*out = blob;
+		err = REG_OK;
+	}
+	return (err);
+}
+
+static enum reg_err
+sw_remove_unused(struct stor_driver *sd, const char *path, time_t cutoff,
+    struct stor_stat *st)
+{
+	struct swift		*s = sw(sd);
+	struct swift_stat	 ss;
+	struct buf		 live = BUF_INIT, trash = BUF_INIT;
+	time_t			 used;
+	enum reg_err		 err;
+
+	memset(st, 0, sizeof(*st));
+	if ((err = swift_head(s, path, &ss)) != REG_OK)
+		return (err);
+	st->size = ss.size;
+	st->mtime = ss.mtime;
+	sw_side_path(&live, ".liveness", path);
+	sw_side_path(&trash, ".trash", path);
+	if ((err = sw_last_use(s, live.buf, ss.mtime, &used)) == REG_OK &&
+	    used >= cutoff)
+		err = REG_E_BUSY;
+	/* To the trash, then a second look at the liveness record. */
+	if (err == REG_OK && (err = sw_move(s, path, trash.buf)) == REG_OK &&
+	    (err = sw_last_use(s, live.buf, ss.mtime, &used)) == REG_OK &&
+	    used >= cutoff && (err = sw_move(s, trash.buf, path)) == REG_OK)
+		err = REG_E_BUSY;
+	buf_release(&trash);
+	buf_release(&live);
+	return (err);
+}
+
+static enum reg_err
+sw_check(struct stor_driver *sd, struct buf *why)
+{
+	(void)sd;
+	(void)why;
+	return (REG_OK);
+}
+
+static void
+sw_close(struct stor_driver *sd)
+{
+	swift_free(sw(sd));
+	free(sd);
+}
+
+static const struct stor_ops swift_ops = {
+	.name = "swift",
+	.caps = STOR_CAP_EXCL,
+	.stat = sw_stat,
+	.get = sw_get,
+	.put = sw_put,
+	.read = sw_read,
+	.list = sw_list,
+	.remove = sw_remove,
+	.remove_tree = sw_remove_tree,
+	.copy = sw_copy,
+	.touch = sw_touch,
+	.stage_create = sw_stage_create,
+	.stage_open = sw_stage_open,
+	.stage_write = sw_stage_write,
+	.stage_commit = sw_stage_commit,
+	.stage_read = sw_stage_read,
+	.stage_finish = sw_stage_finish,
+	.stage_close = sw_stage_close,
+	.stage_remove = sw_stage_remove,
+	.stage_list = sw_stage_list,
+	.clock = sw_clock,
+	.use = sw_use,
+	.remove_unused = sw_remove_unused,
+	.check = sw_check,
+	.close = sw_close,
+};
+
+struct stor_driver *
+stor_swift_open(const struct conf *c)
+{
+	struct swift_driver	*d;
+	struct swift_conf	 sc;
+
+	memset(&sc, 0, sizeof(sc));
+	sc.auth_url = conf_storage_get(c, "auth-url");
+	sc.username = conf_storage_get(c, "username");
+	sc.password = conf_storage_get(c, "password");
+	sc.container = conf_storage_get(c, "container");
+	sc.project = conf_storage_get(c, "project");
+	sc.user_domain = conf_storage_get(c, "user-domain");
+	sc.project_domain = conf_storage_get(c, "project-domain");
+	sc.region = conf_storage_get(c, "region");
+	sc.app_cred_id = conf_storage_get(c, "application-credential-id");
+	sc.app_cred_secret = conf_storage_get(c,
+	    "application-credential-secret");
+	if ((sc.app_cred_id == NULL) != (sc.app_cred_secret == NULL) ||
+	    (sc.app_cred_id == NULL &&
+	    (sc.username == NULL || sc.password == NULL))) {
+		log_warnx("swift: [storage] needs username and password, or "
+		    "application-credential-id and -secret");
+		return (NULL);
+	}
+	d = xcalloc(1, sizeof(*d));
+	d->base.ops = &swift_ops;
+	d->s = swift_new(&sc);
+	/* Authenticate, and make the container if it is missing. */
+	if (swift_connect(d->s) != REG_OK) {
+		sw_close(&d->base);
+		return (NULL);
+	}
+	return (&d->base);
+}
+
+void
+stor_swift_page(struct stor_driver *sd, unsigned int page)
+{
+	swift_page(sw(sd), page);
+}
