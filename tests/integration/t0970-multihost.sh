@@ -5,7 +5,7 @@
 #  1. An upload started on host 1, continued on host 2 and finished on
 #     host 3; the blob and an image made of it pull from every host.
 #  2. 16 clients push the identical 32 MiB blob through the three hosts
-#     at once, SPECREG_ROUNDS rounds (default 20, odd rounds delete the
+#     at once, SPECREG_HOST_ROUNDS rounds (default 20, odd rounds delete the
 #     blob first): every PUT is a 201 and a HEAD right after it, on
 #     another host, sees the full size.
 #  3. Two hosts race PUTs of different manifests to one tag while a
@@ -85,7 +85,7 @@ for h in 1 2 3; do
 	expect_status 200 "$(v2 "$h")/$R/blobs/$dcfg"
 done
 
-ROUNDS=${SPECREG_ROUNDS:-20}
+ROUNDS=${SPECREG_HOST_ROUNDS:-20}
 CLIENTS=16
 SIZE=$((32 * 1024 * 1024))
 note "$CLIENTS clients push one 32 MiB blob through 3 hosts, $ROUNDS rounds"
