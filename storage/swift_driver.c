@@ -489,25 +489,25 @@ sw_segments(const struct sw_parts *ps, uint64_t size,
 	return (at == size ? 0 : -1);
 }
 
-/* The segments' ETags, for the manifest. */
+/* The parts' ETags, for a manifest. */
 static enum reg_err
-sw_segments_etags(struct swift *s, struct swift_segment *seg, size_t n)
+sw_parts_etags(struct swift *s, struct sw_parts *ps)
 {
 	struct swift_stat	st;
 	size_t			i;
 	enum reg_err		err;
 
-	for (i = 0; i < n; i++) {
-		if ((err = swift_head(s, seg[i].name, &st)) != REG_OK)
+	for (i = 0; i < ps->n; i++) {
+		if ((err = swift_head(s, ps->v[i].name, &st)) != REG_OK)
 			return (err);
-		memcpy((char *)seg[i].etag, st.etag, sizeof(st.etag));
+		memcpy(ps->v[i].etag, st.etag, sizeof(st.etag));
 	}
 	return (REG_OK);
 }
 
 /* Make "dest" the concatenation of the parts, server-side. */
 static enum reg_err
-sw_concat(struct swift *s, const char *uuid, struct swift_segment *seg,
+sw_concat(struct swift *s, const char *uuid, const struct swift_segment *seg,
     size_t n, uint64_t size, const char *dest)
 {
 	struct swift_stat	st;
@@ -518,8 +518,7 @@ sw_concat(struct swift *s, const char *uuid, struct swift_segment *seg,
 		err = swift_copy(s, seg[0].name, dest);
 	else {
 		sw_upload_path(&manifest, uuid, "manifest");
-		if ((err = sw_segments_etags(s, seg, n)) == REG_OK &&
-		    (err = swift_slo_put(s, manifest.buf, seg, n, 0, NULL)) ==
+		if ((err = swift_slo_put(s, manifest.buf, seg, n, 0, NULL)) ==
 		    REG_OK)
 			err = swift_copy_whole(s, manifest.buf, dest);
 		swift_delete(s, manifest.buf);
@@ -560,7 +559,7 @@ sw_stage_finish(struct stor_stage *base, uint64_t size, const char *dest)
 		log_warnx("swift: upload %s holds no bytes [0, %llu)",
 		    sg->uuid, (unsigned long long)size);
 		err = REG_E_IO;
-	} else
+	} else if ((err = sw_parts_etags(s, &ps)) == REG_OK)
 		err = sw_concat(s, sg->uuid, seg, n, size, dest);
 	free(seg);
 	sw_parts_release(&ps);

@@ -42,7 +42,8 @@ function host(k) {
 /^;?[a-z][a-z0-9.-]* = / { k = $1; sub(/^;/, "", k); print s "." host(k) }
 ' "$top_srcdir/deploy/specreg.ini" | sort -u >"$T/keys.deploy"
 # common/conf.c: its key table, and the keys of the user and upstream
-# sections, which it checks in code.
+# sections, which it checks in code; the storage drivers' keys, from
+# their tables (storage/driver.h's struct stor_key).
 {
 	sed -n 's/^[[:space:]]*{ "\([a-z]*\)", "\([a-z-]*\)",.*/\1.\2/p' \
 	    "$top_srcdir/common/conf.c"
@@ -53,6 +54,9 @@ function host(k) {
 		s/.*strcmp(dot, "\.\([a-z]*\)").*/upstream.HOST.\1/p
 		s/.*u->url = .*/upstream.HOST/p
 	}' "$top_srcdir/common/conf.c"
+	sed -n '/^const struct stor_key stor_[a-z]*_keys\[\] = {/,/^};/{
+		s/^[[:space:]]*{ "\([a-z-]*\)",.*/storage.\1/p
+	}' "$top_srcdir"/storage/*.c
 } | sort -u >"$T/keys.conf"
 
 for f in man deploy conf; do

@@ -6,7 +6,8 @@
 # memory, an SLO of 3 segments and its server-side copy, a listing over
 # several pages, TempURL GETs with curl.  There is no Keystone here:
 # Keystone v3 (password and application credential) runs against
-# keystone-stub.py, which hands out real Swift tokens.
+# keystone-stub.py, which hands out real Swift tokens.  Retries with
+# back-off run against flaky-swift.py, which answers 503 on purpose.
 # The client is driven by tests/integration/swift-client.
 # front end: any
 # shellcheck source=tests/integration/lib.sh
@@ -183,11 +184,39 @@ expect_status 401 "$(printf %s "$U" | sed "s/$sig/$bad/")"
 expect_status 401 -X PUT --data-binary x "$U"
 expect_status 401 "$("$C" tempurl GET 'a/t u+v' -5)"
 
+echo "# retries: idempotent requests after a 503, not a streamed PUT"
+/usr/bin/python3 "$top_srcdir/tests/integration/flaky-swift.py" \
+    "$T/flaky.port" &
+n=0
+until [ -s "$T/flaky.port" ] || [ $n -ge 300 ]; do sleep 0.1; n=$((n + 1)); done
+[ -s "$T/flaky.port" ] || harness_error "flaky-swift.py did not start"
+FLAKY=http://127.0.0.1:$(cat "$T/flaky.port")/auth/v1.0
+[ "$(SWIFT_AUTH_URL=$FLAKY "$C" get fail2-get)" = ok ] ||
+    fail "a GET after two 503s"
+SWIFT_AUTH_URL=$FLAKY "$C" put fail1-put "$T/small" ||
+    fail "a PUT from memory after a 503"
+SWIFT_AUTH_URL=$FLAKY "$C" head fail9-head 2>"$T/err" &&
+    fail "nine 503s were not a failure"
+grep -q 'status 503' "$T/err" || fail "$(cat "$T/err")"
+printf 'streamed' | SWIFT_AUTH_URL=$FLAKY "$C" stream fail1-stream &&
+    fail "a streamed PUT answered 503 passed"
+# 3 retries at most; the PUT body sent whole each time.
+[ "$(cat "$T/flaky.port.log")" = "GET fail2-get 503 0
+GET fail2-get 503 0
+GET fail2-get 200 0
+PUT fail1-put 503 12
+PUT fail1-put 201 12
+HEAD fail9-head 503 0
+HEAD fail9-head 503 0
+HEAD fail9-head 503 0
+HEAD fail9-head 503 0
+PUT fail1-stream 503 8" ] || fail "flaky Swift saw: $(cat "$T/flaky.port.log")"
+
 echo "# Keystone v3 (a stub): password, application credential, refusal"
 /usr/bin/python3 "$top_srcdir/tests/integration/keystone-stub.py" \
     "$T/ks.port" "$SWIFT_AUTH_URL" &
 n=0
-until [ -s "$T/ks.port" ] || [ $n -ge 100 ]; do sleep 0.1; n=$((n + 1)); done
+until [ -s "$T/ks.port" ] || [ $n -ge 300 ]; do sleep 0.1; n=$((n + 1)); done
 [ -s "$T/ks.port" ] || harness_error "keystone-stub.py did not start"
 KS=http://127.0.0.1:$(cat "$T/ks.port")/v3
 SWIFT_AUTH_URL=$KS SWIFT_USERNAME=alice SWIFT_PASSWORD=wonderland \
