@@ -431,6 +431,43 @@ start_registry() {
 	harness_error "$SPECREG_FRONTEND did not start on a free port"
 }
 
+# --- Several hosts ---------------------------------------------------------
+
+# host_start N: start registry host N on the store of the others: a
+# pool and a front end of its own, with its configuration, sockets and
+# logs in $T/hostN, so that hosts share nothing but [storage] (on
+# Swift, the container).  Sets URL_N, POOL_N (the pool's supervisor)
+# and FRONT_N (the front end's PID); URL and the other start_registry
+# variables are those of the last host started.
+host_start() {
+	if [ "${SPECREG_STORAGE:-filesystem}" = swift ] &&
+	    [ -z "${SPECREG_SWIFT_AUTH:-}" ]; then
+		swift_start
+	fi
+	_hs_top=$T
+	T=$_hs_top/host$1
+	mkdir -p "$T/tmp" "$T/www" || harness_error "cannot create $T"
+	chmod 755 "$T"
+	start_registry
+	T=$_hs_top
+	eval "URL_$1=\$URL POOL_$1=\$SPECREG_PID FRONT_$1=\$FRONT_PID"
+	HOSTS="${HOSTS:-} $1"
+	# lib_cleanup stops the hosts; start_registry's next call must not
+	# stop this one.
+	SPECREG_PID=
+	FRONT_PID=
+}
+
+# hosts_stop: stop every host that host_start started.
+hosts_stop() {
+	for _ht_n in ${HOSTS:-}; do
+		eval "FRONT_PID=\$FRONT_$_ht_n SPECREG_PID=\$POOL_$_ht_n"
+		stop_frontend
+		stop_pool
+	done
+	HOSTS=
+}
+
 # --- lighttpd --------------------------------------------------------------
 
 setup_frontend_lighttpd() {
@@ -880,7 +917,7 @@ fcgi_request() {
 # --- Setup and cleanup -----------------------------------------------------
 
 lib_dump_logs() {
-	for _dl_f in "$T/specreg.log" $FRONT_LOGS; do
+	for _dl_f in "$T/specreg.log" $FRONT_LOGS "$T"/host*/specreg.log; do
 		[ -s "$_dl_f" ] || continue
 		echo "--- tail -50 ${_dl_f#"$T"/}"
 		tail -n 50 "$_dl_f"
@@ -932,6 +969,7 @@ lib_cleanup() {
 	[ -s "$T/.abort" ] && _lc_rc=$(cat "$T/.abort")
 	stop_frontend
 	stop_pool
+	hosts_stop
 	if [ -n "$SWIFT_DIR" ]; then
 		"$top_srcdir/tests/swift/saio.sh" stop "$SWIFT_DIR" >/dev/null 2>&1
 	fi
