@@ -625,6 +625,17 @@ swift_connect(struct swift *s)
 	return (err);
 }
 
+enum reg_err
+swift_ping(struct swift *s)
+{
+	struct swift_req	r;
+
+	memset(&r, 0, sizeof(r));
+	r.method = "HEAD";
+	s->retries = 0;
+	return (swift_do_free(s, &r));
+}
+
 /* --- Objects ------------------------------------------------------------- */
 
 static void

@@ -89,6 +89,8 @@ struct swift	*swift_new(const struct swift_conf *);
 void		 swift_free(struct swift *);
 /* Authenticate and create the container if it is missing. */
 enum reg_err	 swift_connect(struct swift *);
+/* Whether the container answers a HEAD (readiness); no retries. */
+enum reg_err	 swift_ping(struct swift *);
 
 enum reg_err	 swift_head(struct swift *, const char *name,
 		    struct swift_stat *);

@@ -42,6 +42,8 @@
 struct swift_driver {
 	struct stor_driver	 base;
 	struct swift		*s;
+	/* The readiness probe's own client: it runs in a thread. */
+	struct swift		*probe;
 };
 
 struct swift_stage {
@@ -783,14 +785,18 @@ sw_remove_unused(struct stor_driver *sd, const char *path, time_t cutoff,
 static enum reg_err
 sw_check(struct stor_driver *sd, struct buf *why)
 {
-	(void)sd;
-	(void)why;
-	return (REG_OK);
+	struct swift_driver	*d = (struct swift_driver *)sd;
+	enum reg_err		 err;
+
+	if ((err = swift_ping(d->probe)) != REG_OK)
+		buf_addstr(why, "the Swift container does not answer");
+	return (err);
 }
 
 static void
 sw_close(struct stor_driver *sd)
 {
+	swift_free(((struct swift_driver *)sd)->probe);
 	swift_free(sw(sd));
 	free(sd);
 }
@@ -851,6 +857,7 @@ stor_swift_open(const struct conf *c)
 	d = xcalloc(1, sizeof(*d));
 	d->base.ops = &swift_ops;
 	d->s = swift_new(&sc);
+	d->probe = swift_new(&sc);
 	/* Authenticate, and make the container if it is missing. */
 	if (swift_connect(d->s) != REG_OK) {
 		sw_close(&d->base);

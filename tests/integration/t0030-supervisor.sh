@@ -4,6 +4,7 @@
 # SIGKILL is replaced while requests keep succeeding, all killed at once
 # are replaced too, and SIGTERM on the supervisor lets an in-flight
 # request finish and leaves no process behind.
+# storage: filesystem
 # shellcheck source=tests/integration/lib.sh
 . "${top_srcdir:?}/tests/integration/lib.sh"
 SPECREG_LISTEN=tcp

@@ -16,6 +16,7 @@
 #     after it sees the full size.  Odd rounds delete the blob first, so
 #     the uploads race to create it; even rounds race to finish uploads
 #     of a blob that already exists.  A round takes about 20 s here.
+# storage: filesystem
 . "$top_srcdir/tests/integration/lib.sh"
 . "$top_srcdir/tests/integration/oci.sh"
 

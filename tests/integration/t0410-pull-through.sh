@@ -14,6 +14,7 @@
 # clean 404s for what nobody has, a clean 503 when the upstream is down
 # or refuses us (never its 401), skopeo copy through specreg, and no
 # wrong byte kept from a lying upstream.
+# storage: filesystem
 . "$top_srcdir/tests/integration/lib.sh"
 . "$top_srcdir/tests/integration/oci.sh"
 

@@ -23,6 +23,7 @@
 # Runs in private mount and PID namespaces (clients.sh).
 . "$top_srcdir/tests/integration/clients.sh"
 clients_reexec "$@"
+# storage: filesystem
 . "$top_srcdir/tests/integration/lib.sh"
 . "$top_srcdir/tests/integration/oci.sh"
 

@@ -19,6 +19,7 @@ lighttpd|apache-fcgid|apache-shared)	;;
 	    "$SPECREG_FRONTEND"
 	exit 0 ;;
 esac
+# storage: filesystem
 # shellcheck source=tests/integration/lib.sh
 . "${top_srcdir:?}/tests/integration/lib.sh"
 # shellcheck source=tests/integration/oci.sh

@@ -24,6 +24,7 @@
 # Part 3: a supervisor with [storage] prune-interval = 1 on a relative
 # storage root prunes by itself: an old unreferenced blob and a stale
 # upload go within seconds.
+# storage: filesystem
 . "$top_srcdir/tests/integration/lib.sh"
 . "$top_srcdir/tests/integration/oci.sh"
 # shellcheck source=tests/integration/pushpull.sh

@@ -3,6 +3,7 @@
 # pointing nowhere and a bad upload state are reported (exit 1), stale
 # debris is reported but not a problem; --repair removes it all and the
 # next fsck is clean; what was broken then answers 404, the rest pulls.
+# storage: filesystem
 . "$top_srcdir/tests/integration/lib.sh"
 . "$top_srcdir/tests/integration/oci.sh"
 

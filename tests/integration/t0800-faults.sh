@@ -16,6 +16,7 @@
 #
 # 40 kills by default; SPECREG_LONG=1 makes it 200, SPECREG_KILLS=N
 # anything.  The numbers are printed (and kept in $T/faults.json).
+# storage: filesystem
 # shellcheck source=tests/integration/lib.sh
 . "${top_srcdir:?}/tests/integration/lib.sh"
 

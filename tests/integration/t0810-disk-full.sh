@@ -9,6 +9,7 @@
 # the upload keeps its old offset, every file under blobs/ hashes to
 # its name); once space is freed the same uploads and the manifest go
 # through, and fsck finds nothing wrong.
+# storage: filesystem
 # shellcheck source=tests/integration/lib.sh
 . "${top_srcdir:?}/tests/integration/lib.sh"
 # shellcheck source=tests/integration/oci.sh

@@ -14,6 +14,7 @@
 # records (small, padded, among another request's, split across reads)
 # is taken whole, one aborted by FCGI_ABORT_REQUEST is not.  The upload's
 # data file never keeps the bytes of an aborted body.
+# storage: filesystem
 # shellcheck source=tests/integration/lib.sh
 . "${top_srcdir:?}/tests/integration/lib.sh"
 # shellcheck source=tests/integration/oci.sh

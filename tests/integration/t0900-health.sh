@@ -4,6 +4,7 @@
 # a one-line reason once the storage root is gone or replaced; neither
 # needs credentials, in restricted mode either, and every front end
 # forwards both.
+# storage: filesystem
 # shellcheck source=tests/integration/lib.sh
 . "${top_srcdir:?}/tests/integration/lib.sh"
 # Restricted mode: a read user exists, so pulls need credentials too.

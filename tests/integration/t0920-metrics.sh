@@ -8,6 +8,7 @@
 # 127.0.0.1 scrapes it.  Behind lighttpd specreg's supervisor shares
 # the counters; behind apache-fcgid (or lighttpd-spawn) the workers the
 # web server spawns share a file under the storage root.
+# storage: filesystem
 # shellcheck source=tests/integration/lib.sh
 . "${top_srcdir:?}/tests/integration/lib.sh"
 need_cmd jq

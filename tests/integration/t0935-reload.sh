@@ -6,6 +6,7 @@
 # workers replace the old ones, an upload in flight across a reload
 # finishes, and the metrics go on counting.  An invalid file is logged on
 # one line (FILE:LINE reason) and the old configuration keeps serving.
+# storage: filesystem
 # shellcheck source=tests/integration/lib.sh
 . "${top_srcdir:?}/tests/integration/lib.sh"
 need_cmd jq flock

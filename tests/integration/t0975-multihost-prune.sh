@@ -14,8 +14,8 @@
 #     blob is whole on every host.
 #  3. Swift stopped and started again in the middle of such a PATCH to
 #     host 1: the PATCH fails cleanly (an error status or a dropped
-#     connection, never a 2xx), the client's retry succeeds, the blob is
-#     whole.
+#     connection, never a 2xx), /readyz answers 503 meanwhile, the
+#     client's retry succeeds, the blob is whole.
 # The store is a Swift of the test's own (part 3 restarts it).
 # front end: any
 # shellcheck source=tests/integration/lib.sh
@@ -215,8 +215,10 @@ paused_patch 1
 "$top_srcdir/tests/swift/saio.sh" stop "$SWIFT_DIR" >/dev/null 2>&1 ||
     fail "saio.sh stop failed"
 patch_failed "Swift stopped"
+expect_status 503 "$URL_2/readyz"
 "$top_srcdir/tests/swift/saio.sh" start "$SWIFT_DIR" >"$T/saio2.log" 2>&1 ||
     harness_error "Swift did not start again: $(tail "$T/saio2.log")"
+expect_status 200 "$URL_2/readyz"
 resume_finish 1 "$T/fault"
 for h in 1 2 3; do
 	expect_status 200 "$(v2 "$h")/fault/img/blobs/$(digest_of "$T/fault")"
