@@ -73,8 +73,15 @@ for fe; do
 done
 exit $rc
 EOF
+# tests/swift/saio.sh: Swift starts unless STUB_FAIL=swift.
+mkdir -p "$tree/tests/swift" || harness_error "cannot create $tree/tests/swift"
+cat >"$tree/tests/swift/saio.sh" <<'EOF'
+#!/bin/sh
+case " $STUB_FAIL " in *" swift "*) [ "$1" != start ] ;; esac
+EOF
 chmod +x "$tree/configure" "$tree/bin/make" "$tree/tests/run-valgrind" \
-    "$tree/tests/run-frontends" || harness_error "cannot chmod the stubs"
+    "$tree/tests/run-frontends" "$tree/tests/swift/saio.sh" ||
+    harness_error "cannot chmod the stubs"
 
 # run_all STATUS LAST-LINE [STUB_FAIL]: run-all exits with STATUS and
 # its last line is LAST-LINE.
@@ -91,17 +98,20 @@ run_all() {
 	fi
 }
 
-# 2 make check + 2 valgrind + 2 ASan + 3 x 2 front ends + 1 x 2 spawn.
+# 2 make check + 2 valgrind + 2 ASan + 3 x 2 front ends + 1 x 2 spawn
+# + 2 x 2 on Swift.
 echo "# everything passes"
-run_all 0 "14 passed, 0 failed"
+run_all 0 "18 passed, 0 failed"
 echo "# a test of make check fails (in the tree and under ASan)"
-run_all 1 "12 passed, 2 failed" check
-echo "# a front end test fails (in each of the four runs)"
-run_all 1 "10 passed, 4 failed" fe
+run_all 1 "16 passed, 2 failed" check
+echo "# a front end test fails (in each of the six runs)"
+run_all 1 "12 passed, 6 failed" fe
 echo "# valgrind fails with no test failing: one failure"
-run_all 1 "13 passed, 1 failed" valgrind
+run_all 1 "17 passed, 1 failed" valgrind
 echo "# the ASan build fails: one failure, its tests do not run"
-run_all 1 "12 passed, 1 failed" asan-build
+run_all 1 "16 passed, 1 failed" asan-build
+echo "# Swift does not start: one failure, its tests do not run"
+run_all 1 "14 passed, 1 failed" swift
 echo "# the build fails: nothing else runs"
 run_all 1 "0 passed, 1 failed" build
 grep -q '^run-all: FAILED: build$' "$T/out" ||
