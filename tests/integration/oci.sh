@@ -19,6 +19,7 @@
 #   add_query URL K=V         append a query parameter
 #   upload_start REPO         POST an upload, set $UPLOAD (absolute URL)
 #   blob_push REPO FILE       POST + PUT ?digest=, print "sha256:<hex>"
+#   blob_race URL             rounds of clients racing to push one blob
 #   randfile FILE BYTES       BYTES random bytes
 #   digest_of FILE            "sha256:<hex>" of FILE
 #   blob_desc MT FILE         an OCI descriptor for FILE as compact JSON
@@ -181,6 +182,49 @@ blob_push()
 	    "$(add_query "$UPLOAD" "digest=$_bp_d")"
 	hdr_is Docker-Content-Digest "$_bp_d"
 	echo "$_bp_d"
+}
+
+# blob_race URL: $ROUNDS rounds of $CLIENTS "pusher ID" jobs at once
+# (the caller's function: one whole upload of the same blob, writing
+# "post patch put head length" to $C/ID); odd rounds DELETE the blob at
+# URL first, so that the uploads race to create it.  Fails unless every
+# client got "202 202 201 200 $SIZE".
+blob_race()
+{
+	_br_start=$(date +%s)
+	_br_round=1
+	while [ "$_br_round" -le "$ROUNDS" ]; do
+		if [ $((_br_round % 2)) = 1 ]; then
+			call -X DELETE "$1"
+			case $STATUS in
+			202|404) ;;
+			*)	fail "round $_br_round: DELETE gave $STATUS" ;;
+			esac
+		fi
+		rm -f "$C"/*
+		_br_i=1
+		_br_pids=
+		while [ "$_br_i" -le "$CLIENTS" ]; do
+			pusher "$_br_i" &
+			_br_pids="$_br_pids $!"
+			_br_i=$((_br_i + 1))
+		done
+		for _br_p in $_br_pids; do
+			wait "$_br_p"
+		done
+		_br_i=1
+		while [ "$_br_i" -le "$CLIENTS" ]; do
+			[ -s "$C/$_br_i" ] ||
+			    fail "round $_br_round client $_br_i left no result"
+			_br_r=$(cat "$C/$_br_i")
+			[ "$_br_r" = "202 202 201 200 $SIZE" ] ||
+			    fail "round $_br_round client $_br_i:" \
+			    "POST PATCH PUT HEAD length = $_br_r"
+			_br_i=$((_br_i + 1))
+		done
+		_br_round=$((_br_round + 1))
+	done
+	note "$ROUNDS rounds in $(($(date +%s) - _br_start)) s"
 }
 
 randfile()

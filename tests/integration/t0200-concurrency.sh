@@ -192,38 +192,7 @@ note "$CLIENTS clients push one 32 MiB blob at once, $ROUNDS rounds"
 BLOB=$T/blob32
 randfile "$BLOB" "$SIZE"
 DBLOB=$(digest_of "$BLOB")
-start=$(date +%s)
-round=1
-while [ "$round" -le "$ROUNDS" ]; do
-	if [ $((round % 2)) = 1 ]; then
-		call -X DELETE "$V2/$R/blobs/$DBLOB"
-		case $STATUS in
-		202|404) ;;
-		*)	fail "round $round: DELETE gave $STATUS" ;;
-		esac
-	fi
-	rm -f "$C"/*
-	i=1
-	pids=
-	while [ "$i" -le "$CLIENTS" ]; do
-		pusher "$i" &
-		pids="$pids $!"
-		i=$((i + 1))
-	done
-	for p in $pids; do
-		wait "$p"
-	done
-	i=1
-	while [ "$i" -le "$CLIENTS" ]; do
-		[ -s "$C/$i" ] || fail "round $round client $i left no result"
-		r=$(cat "$C/$i")
-		[ "$r" = "202 202 201 200 $SIZE" ] ||
-		    fail "round $round client $i: POST PATCH PUT HEAD length = $r"
-		i=$((i + 1))
-	done
-	round=$((round + 1))
-done
-note "$ROUNDS rounds in $(($(date +%s) - start)) s"
+blob_race "$V2/$R/blobs/$DBLOB"
 expect_status 200 "$V2/$R/blobs/$DBLOB"
 body_is_file "$BLOB"
 expect_status 200 -I "$V2/$R/blobs/$DBLOB"
