@@ -29,6 +29,13 @@
 
 #define SWIFT_AUTH_MAX		(1024 * 1024)	/* a Keystone catalog */
 #define SWIFT_LIST_MAX		(16 * 1024 * 1024)
+/*
+ * What a request whose answer has no use for its body may still get:
+ * Swift answers a PUT that lost to a newer write of the same object
+ * (two hosts refreshing one liveness record at once) 202 with a short
+ * HTML page.
+ */
+#define SWIFT_DROP_MAX		4096
 #define SWIFT_TIMEOUT		30
 #define SWIFT_RETRIES		3
 
@@ -520,7 +527,8 @@ swift_req_new(struct swift *s, const struct swift_req *r)
 		httpc_body_push(c, -1);
 	else if (r->has_body)
 		httpc_body_mem(c, r->body, r->len);
-	httpc_recv(c, r->max, r->pull);
+	httpc_recv(c, r->max > 0 || r->pull ? r->max : SWIFT_DROP_MAX,
+	    r->pull);
 	return (c);
 }
 
