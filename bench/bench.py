@@ -49,7 +49,21 @@ QUICK = dict(rounds=1, blob_n=4, blob_size=16 * MiB, push_conc=4,
 WORKLOADS = ["push_mono", "push_chunked", "pull", "push_small",
              "manifest_put", "manifest_get", "tags_list", "blob_head",
              "race_same", "race_repos", "skopeo_push", "skopeo_pull",
-             "pull_nosendfile", "catalog_first", "catalog_mid"]
+             "pull_nosendfile", "catalog_first", "catalog_mid",
+             "proxy_manifest_get"]
+# Pull-through (issue 15): an upstream distribution holds PROXY_REPO;
+# specreg reaches it as PROXY_HOST/PROXY_REPO ([upstream] PROXY_HOST =
+# its URL, so no other workload's misses go upstream), distribution
+# through a second instance in proxy mode (proxy.remoteurl).
+PROXY_WORKLOADS = ("proxy_manifest_get",)
+PROXY_HOST = "upstream.bench"
+PROXY_REPO = "bench/proxied"
+PROXY_TAG = "v1"
+# What podman and skopeo send when they pull by tag.
+PULL_ACCEPT = ("application/vnd.oci.image.manifest.v1+json, "
+               "application/vnd.oci.image.index.v1+json, "
+               "application/vnd.docker.distribution.manifest.v2+json, "
+               "application/vnd.docker.distribution.manifest.list.v2+json")
 DEFAULT_SENDFILE = {"lighttpd": "x-sendfile", "nginx": "x-accel-redirect",
                     "apache-fcgid": "x-sendfile",
                     "apache-proxy": "x-sendfile"}
@@ -355,7 +369,7 @@ log:
   level: warn
   formatter: text
   accesslog:
-    disabled: true
+    disabled: %(noaccess)s
 storage:
   filesystem:
     rootdirectory: %(data)s
@@ -372,11 +386,15 @@ http:
 
 
 class Distribution(Target):
-    """docker-registry (CNCF distribution) with its own config."""
+    """docker-registry (CNCF distribution) with its own config;
+    remoteurl: in proxy mode, pulling through from there; accesslog:
+    its access log (stdout) in the log file, to count requests."""
     kind = "distribution"
     name = "distribution"
+    proxy = None            # the proxy-mode instance of this target
 
-    def __init__(self, rundir, logdir):
+    def __init__(self, rundir, logdir, remoteurl=None, accesslog=False,
+                 logname="distribution.log"):
         self.dir = rundir
         os.makedirs(os.path.join(rundir, "data"))
         for _ in range(5):
@@ -384,8 +402,12 @@ class Distribution(Target):
             cfg = os.path.join(rundir, "config.yml")
             with open(cfg, "w") as f:
                 f.write(DIST_CONFIG % {"data": os.path.join(rundir, "data"),
-                                       "port": port})
-            self.logf = open(os.path.join(logdir, "distribution.log"), "a")
+                                       "port": port,
+                                       "noaccess": "false" if accesslog
+                                       else "true"})
+                if remoteurl:
+                    f.write("proxy:\n  remoteurl: %s\n" % remoteurl)
+            self.logf = open(os.path.join(logdir, logname), "a")
             self.p = subprocess.Popen(["docker-registry", "serve", cfg],
                                       stdin=subprocess.DEVNULL,
                                       stdout=self.logf, stderr=self.logf)
@@ -403,6 +425,9 @@ class Distribution(Target):
         return "worker"
 
     def stop(self):
+        if self.proxy is not None:
+            self.proxy.stop()
+            self.proxy = None
         if self.p.poll() is None:
             self.p.terminate()
             try:
@@ -685,6 +710,7 @@ class Bench:
         shutil.rmtree(self.rundir, ignore_errors=True)
         os.makedirs(self.rundir)
         self.templates = self.make_templates()
+        self.upstream = None
         self.data = Data(self.work, cfg)
         self.static = Static(self.data)
         self.oci = make_oci(self.work, cfg) \
@@ -746,14 +772,55 @@ class Bench:
                    SPECREG_SENDFILE=DEFAULT_SENDFILE.get(
                        VARIANTS.get(frontend, (frontend,))[0], ""))
         env.pop("SPECREG_NO_SKIP", None)
-        if frontend in VARIANT_INI:
-            env["SPECREG_INI_EXTRA"] = VARIANT_INI[frontend]
+        ini = [VARIANT_INI[frontend]] if frontend in VARIANT_INI else []
+        if self.upstream is not None and frontend not in VARIANTS:
+            # A day: the run measures serving from the cache.
+            ini.append("[upstream]\n%s = %s\ntag-ttl = 86400" %
+                       (PROXY_HOST, self.upstream.url))
+        if ini:
+            env["SPECREG_INI_EXTRA"] = "\n".join(ini)
         else:
             env.pop("SPECREG_INI_EXTRA", None)
         return env
 
+    def start_upstream(self, rnd):
+        """The upstream of the proxy workloads, holding PROXY_REPO."""
+        self.upstream = None
+        if not any(self.wants(w) for w in PROXY_WORKLOADS):
+            return
+        try:
+            up = Distribution(os.path.join(self.rundir, "up-%d" % rnd),
+                              self.logdir, accesslog=True,
+                              logname="upstream-%d.log" % rnd)
+        except TargetError as e:
+            log("round %d: upstream: %s" % (rnd, e))
+            return
+        try:
+            cfg, layer = load.manifest_setup(up.url, PROXY_REPO)
+            conn = load.Conn(up.url)
+            st, _, b = conn.request(
+                "PUT", "/v2/%s/manifests/%s" % (PROXY_REPO, PROXY_TAG),
+                load.manifest_for(cfg, layer, 0),
+                {"Content-Type": load.OCI_MANIFEST})
+            conn.close()
+        except (RuntimeError, OSError) as e:
+            st, b = 0, repr(e)
+        if st != 201:
+            up.stop()
+            log("round %d: upstream: seeding: %d %s" % (rnd, st, b))
+            return
+        self.upstream = up
+        self.upstream.blobs = [cfg[0], layer[0]]
+
+    def upstream_requests(self):
+        """Requests the upstream has logged so far (its access log)."""
+        with open(self.upstream.logf.name, errors="replace") as f:
+            return sum(1 for line in f if '"GET /v2/' in line or
+                       '"HEAD /v2/' in line)
+
     def start_targets(self, rnd):
         targets = []
+        self.start_upstream(rnd)
         for fe in self.args.frontends:
             try:
                 t = Specreg(fe, self.serve_env(fe), self.logdir)
@@ -768,6 +835,11 @@ class Bench:
                 targets.append(Distribution(
                     os.path.join(self.rundir, "dist-%d" % rnd),
                     self.logdir))
+                if self.upstream is not None:
+                    targets[-1].proxy = Distribution(
+                        os.path.join(self.rundir, "distproxy-%d" % rnd),
+                        self.logdir, remoteurl=self.upstream.url,
+                        logname="distribution-proxy.log")
             except TargetError as e:
                 log("round %d: %s" % (rnd, e))
         return targets
@@ -847,6 +919,9 @@ class Bench:
     def workload(self, rnd, t, w):
         cfg, data = self.cfg, self.data
         self.quiesce()
+        if w in PROXY_WORKLOADS:
+            self.record(rnd, t.name, w, "req", *self.proxy_workload(t, w))
+            return
         m = Meter(t)
         unit = "B"
         if w in ("push_mono", "push_chunked"):
@@ -909,6 +984,34 @@ class Bench:
             raise ValueError(w)
         self.record(rnd, t.name, w, unit, res, m)
 
+    def proxy_workload(self, t, w):
+        """A pull by tag of what the upstream holds, served from the
+        cache: specreg with [upstream], distribution in proxy mode.  One
+        pull (the manifest with a client's Accept, then its blobs)
+        warms it; then the manifest GET at the rate of manifest_get.
+        The upstream's requests during the run are counted."""
+        pt, path = t, "/v2/%s/%s" % (PROXY_HOST, PROXY_REPO)
+        if t.kind == "distribution":
+            pt, path = t.proxy, "/v2/%s" % PROXY_REPO
+        m = Meter(pt) if pt is not None else None
+        if pt is None or self.upstream is None:
+            return {"errors": ["no upstream or no proxy"], "amount": 0,
+                    "seconds": 0}, m
+        url = pt.url + path + "/manifests/" + PROXY_TAG
+        res = self.check_then(pt, path + "/manifests/" + PROXY_TAG,
+                              {"Accept": PULL_ACCEPT}, 200)
+        for d in self.upstream.blobs:
+            if not res["errors"]:
+                res = self.check_then(pt, path + "/blobs/" + d, {}, 200)
+        if res["errors"]:
+            return res, m
+        n0 = self.upstream_requests()
+        res = load.wrk(url, m, 2, self.cfg["req_conns"],
+                       self.cfg["req_secs"], ["Accept: " + PULL_ACCEPT])
+        time.sleep(0.5)         # the access log is written after the answer
+        res["upstream_requests"] = self.upstream_requests() - n0
+        return res, m
+
     @staticmethod
     def check_then(t, path, headers, want, method="GET", tags=None):
         """One request by hand before the load tool hammers it."""
@@ -953,6 +1056,9 @@ class Bench:
             for t in targets:
                 t.stop()
                 log("round %d: stopped %s" % (rnd, t.name))
+            if self.upstream is not None:
+                self.upstream.stop()
+                self.upstream = None
 
     def main(self):
         for rnd in range(1, self.cfg["rounds"] + 1):

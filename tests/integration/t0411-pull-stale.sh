@@ -3,7 +3,9 @@
 # tag-ttl, stale-limit).  The upstream is CNCF distribution behind
 # t0411-flaky.py, which is made to answer 500, 429 with Retry-After, to
 # answer too slowly, and then is stopped.  Checked, with curl and with
-# skopeo pulling by tag and by digest through specreg in each state:
+# skopeo pulling by tag and by digest through specreg in each state
+# (and podman as well with the upstream healthy, answering 429 and
+# stopped):
 #   - a tag is served from the cache within tag-ttl without a request
 #     upstream; after it, a HEAD confirms it and a GET follows only when
 #     the digest changed;
@@ -115,6 +117,16 @@ pull_ok() {
 	    fail "skopeo pulled another manifest for $1"
 }
 
+# podman_ok REF DIGEST: podman pulls test/REF through specreg into an
+# empty store, and the image's manifest is DIGEST.
+podman_ok() {
+	cl_ok podman rmi -a -f
+	cl_ok podman pull --tls-verify=false "$HOSTPORT/test/$1"
+	cl_ok podman image inspect --format '{{.Digest}}' "$HOSTPORT/test/$1"
+	[ "$(cat "$CL/out")" = "$2" ] ||
+	    fail "podman pulled $(cat "$CL/out") for $1, not $2"
+}
+
 note "seed the upstream: an image and a two-platform index"
 da=$($MK oci "$T/a" v1 2 amd64 a) || fail "mkimage a"
 db=$($MK oci "$T/b" v1 2 amd64 b) || fail "mkimage b"
@@ -137,6 +149,8 @@ expect_status 200 -I "$V2/test/img/manifests/v1"
     fail "a fresh tag was checked upstream"
 pull_ok img:v1 "$da"
 pull_ok "img@$da" "$da"
+podman_ok img:v1 "$da"
+podman_ok "img@$da" "$da"
 cl_ok $SKOPEO copy $FROM --override-arch arm64 "$REG/test/multi:multi" \
     "dir:$T/arm64"
 [ "$(digest_of "$T/arm64/manifest.json")" = "$darm" ] ||
@@ -244,6 +258,8 @@ randfile "$T/nobody" 99
 expect_err 503 UNAVAILABLE "$V2/test/img/blobs/$(digest_of "$T/nobody")"
 tag_is img/manifests/v1 "$db"
 pull_ok img:v1 "$db"
+podman_ok img:v1 "$db"
+podman_ok "img@$db" "$db"
 [ "$(wc -l <"$T/flaky.log")" = "$n" ] ||
     fail "the upstream was asked during Retry-After: $(tail -n 3 "$T/flaky.log")"
 mode pass
@@ -267,6 +283,8 @@ FLAKY=
 expire
 pull_ok img:v1 "$db"
 pull_ok "img@$da" "$da"
+podman_ok img:v1 "$db"
+podman_ok "img@$da" "$da"
 cl_ok $SKOPEO copy $FROM --override-arch arm64 "$REG/test/multi:multi" \
     "dir:$T/arm64b"
 [ "$(digest_of "$T/arm64b/manifest.json")" = "$darm" ] ||
