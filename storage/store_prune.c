@@ -94,6 +94,9 @@
  * (phase 7, debris), so every entry this run or a recent one made is
  * there for the sweep to move back and for a push to rescue; a push
  * that comes later finds neither and fails, as after a removal here.
+ * (fsck --repair empties entries older than STORE_TMP_MIN_AGE: only
+ * the sweep's own move back relies on an entry, for far less time, and
+ * a push relies on a blob only once its use() found it in place.)
  * Phase 7 also removes the liveness records older than the grace whose
  * blob is neither in place nor in the trash when it lists them.  A
  * push's use() of such a blob fails, so no section relies on the
