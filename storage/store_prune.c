@@ -48,9 +48,9 @@
  *     shared one, after making sure it exists.  Links do not keep a
  *     blob: an unreferenced blob goes after the grace, held or not.
  *  7. Temporary files older than the grace (and STORE_TMP_MIN_AGE) are
- *     removed (what the driver's stage_list() names as debris; on a
- *     shared driver also the trash and the liveness records of blobs
- *     that are gone, see below).
+ *     removed (what the driver's stage_list() names as debris), and
+ *     so is, on a shared driver, its trash (the trash and the
+ *     liveness records of blobs that are gone, see below).
  *
  * Why a blob in use survives.  Whatever makes a blob referenced does so
  * inside a shared-lock section that checks the blob exists and marks it
@@ -91,12 +91,10 @@
  * the trash and the push rescues the blob.  Either way the blob is in
  * place when the reference is written, provided a section takes less
  * than the grace: the trash is emptied only of entries older than it
- * (phase 7, debris), so every entry this run or a recent one made is
- * there for the sweep to move back and for a push to rescue; a push
- * that comes later finds neither and fails, as after a removal here.
- * (fsck --repair empties entries older than STORE_TMP_MIN_AGE: only
- * the sweep's own move back relies on an entry, for far less time, and
- * a push relies on a blob only once its use() found it in place.)
+ * (phase 7, STOR_STAGE_TRASH; fsck leaves the trash alone), so every
+ * entry this run or a recent one made is there for the sweep to move
+ * back and for a push to rescue; a push that comes later finds
+ * neither and fails, as after a removal here.
  * Phase 7 also removes the liveness records older than the grace whose
  * blob is neither in place nor in the trash when it lists them.  A
  * push's use() of such a blob fails, so no section relies on the
@@ -1231,8 +1229,13 @@ store_prune(struct store *st, const struct prune_opts *opts,
 	    (rc = prune_empty_repos(&p)) == REG_OK) {
 		tmp_age = opts->grace > STORE_TMP_MIN_AGE ? opts->grace :
 		    STORE_TMP_MIN_AGE;
-		rc = store_tmp_sweep(st, p.epoch - (time_t)tmp_age,
-		    opts->dry_run, &stats->tmp, &stats->bytes);
+		rc = store_tmp_sweep(st, STOR_STAGE_DEBRIS,
+		    p.epoch - (time_t)tmp_age, opts->dry_run, &stats->tmp,
+		    &stats->bytes);
+		if (rc == REG_OK)
+			rc = store_tmp_sweep(st, STOR_STAGE_TRASH,
+			    p.epoch - (time_t)tmp_age, opts->dry_run,
+			    &stats->tmp, &stats->bytes);
 	}
 	prune_summary(&p, rc);
 	if (!opts->dry_run)

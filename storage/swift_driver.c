@@ -14,12 +14,11 @@
  *                                 puts it back
  *   .clock                        rewritten by clock() for its mtime
  *
- * stage_list(STOR_STAGE_DEBRIS) names the trash entries and the
+ * stage_list(STOR_STAGE_TRASH) names the trash entries and the
  * liveness records whose blob is neither in place nor in the trash:
- * prune removes those older than its grace (see store_prune.c), fsck
- * --repair those older than STORE_TMP_MIN_AGE.  An upload whose state
- * is gone (a finish that died) is listed as an upload: its parts go
- * after upload-expiration.
+ * prune removes those older than its grace (see store_prune.c).  An
+ * upload whose state is gone (a finish that died) is listed as an
+ * upload: its parts go after upload-expiration.
  *
  * A session streams what it appends into one part (a chunked PUT, no
  * buffer); a commit, a read or a finish completes the part first.  The
@@ -724,10 +723,9 @@ sw_stage_list(struct stor_driver *sd, enum stor_stage_what what,
 	if (what == STOR_STAGE_UPLOADS)
 		return (swift_list(sw(sd), "uploads/", "/", sw_uploads_fn,
 		    &u));
-	/*
-	 * A Swift write leaves nothing behind when its writer dies; the
-	 * debris is what remove_unused() and use() leave.
-	 */
+	/* A Swift write leaves nothing behind when its writer dies. */
+	if (what == STOR_STAGE_DEBRIS)
+		return (REG_OK);
 	if ((err = swift_list(sw(sd), ".trash/", NULL, sw_debris_fn, &u)) !=
 	    REG_OK)
 		return (err);
