@@ -89,7 +89,9 @@ enum stor_lock_mode {
 /* stage_list(): what to list. */
 enum stor_stage_what {
 	STOR_STAGE_UPLOADS,	/* by uuid: newest activity, bytes held */
-	STOR_STAGE_DEBRIS	/* by path: what killed writers left */
+	STOR_STAGE_DEBRIS,	/* by path: what killed writers left */
+	STOR_STAGE_TRASH	/* by path: what use() and remove_unused()
+				   left that prune may drop after its grace */
 };
 
 struct stor_ops {

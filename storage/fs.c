@@ -1021,6 +1021,8 @@ fs_stage_list(struct stor_driver *sd, enum stor_stage_what what,
 		rc = fs_list_uploads(fs, fn, arg);
 		return (rc == REG_E_NOENT ? REG_OK : rc);
 	}
+	if (what == STOR_STAGE_TRASH)
+		return (REG_OK);	/* a removal is final */
 	for (i = 0; i < nitems(fs_debris_roots) && rc == REG_OK; i++)
 		rc = fs_list_debris(fs, fs_debris_roots[i], fn, arg);
 	return (rc);

@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "common/errors.h"
+#include "storage/driver.h"
 #include "storage/store.h"
 
 /* Temporary files younger than this are left alone whatever the grace. */
@@ -81,11 +82,13 @@ enum reg_err	store_walk_links(struct store *, const char *name,
 /* Every blob link of every repository, nested ones included. */
 enum reg_err	store_walk_blob_links(struct store *, store_walk_fn, void *);
 /*
- * Remove (or with dry_run, count) the drivers' temporary files older
- * than "before" anywhere in the store, logging each one.
+ * Remove (or with dry_run, count) what the driver's stage_list() names
+ * as "what" (STOR_STAGE_DEBRIS: temporary files; STOR_STAGE_TRASH)
+ * older than "before" anywhere in the store, logging each one.
  */
-enum reg_err	store_tmp_sweep(struct store *, time_t before, int dry_run,
-		    uint64_t *count, uint64_t *bytes);
+enum reg_err	store_tmp_sweep(struct store *, enum stor_stage_what what,
+		    time_t before, int dry_run, uint64_t *count,
+		    uint64_t *bytes);
 
 /*
  * Problems store_fsck() reports, one line each through the callback:

@@ -570,8 +570,8 @@ fsck_tmp(struct fsck *f)
 	uint64_t	count = 0, bytes = 0;
 	enum reg_err	rc;
 
-	rc = store_tmp_sweep(f->st, f->stale_before, !f->repair, &count,
-	    &bytes);
+	rc = store_tmp_sweep(f->st, STOR_STAGE_DEBRIS, f->stale_before,
+	    !f->repair, &count, &bytes);
 	if (rc == REG_OK && count > 0) {
 		say(f, NULL, "stale: %llu temporary files, %llu bytes%s",
 		    (unsigned long long)count, (unsigned long long)bytes,

@@ -48,7 +48,9 @@
  *     shared one, after making sure it exists.  Links do not keep a
  *     blob: an unreferenced blob goes after the grace, held or not.
  *  7. Temporary files older than the grace (and STORE_TMP_MIN_AGE) are
- *     removed (what the driver's stage_list() names as debris).
+ *     removed (what the driver's stage_list() names as debris), and
+ *     so is, on a shared driver, its trash (the trash and the
+ *     liveness records of blobs that are gone, see below).
  *
  * Why a blob in use survives.  Whatever makes a blob referenced does so
  * inside a shared-lock section that checks the blob exists and marks it
@@ -88,7 +90,18 @@
  * puts the blob back; if after, the push's stat comes after the move to
  * the trash and the push rescues the blob.  Either way the blob is in
  * place when the reference is written, provided a section takes less
- * than the grace: the trash is emptied only of entries older than it.
+ * than the grace: the trash is emptied only of entries older than it
+ * (phase 7, STOR_STAGE_TRASH; fsck leaves the trash alone), so every
+ * entry this run or a recent one made is there for the sweep to move
+ * back and for a push to rescue; a push that comes later finds
+ * neither and fails, as after a removal here.
+ * Phase 7 also removes the liveness records older than the grace whose
+ * blob is neither in place nor in the trash when it lists them.  A
+ * push's use() of such a blob fails, so no section relies on the
+ * record; and a blob that appears meanwhile (an upload's finish) has
+ * its own mtime, as fresh as the record, which the sweep's second look
+ * reads when the record is gone.  Uploads whose state is gone (a
+ * finish that died) are listed as uploads: their parts go with phase 2.
  * The mark lists tags and links after the epoch; it needs the store's
  * listings to show every object written before the listing started.
  */
@@ -1216,8 +1229,13 @@ store_prune(struct store *st, const struct prune_opts *opts,
 	    (rc = prune_empty_repos(&p)) == REG_OK) {
 		tmp_age = opts->grace > STORE_TMP_MIN_AGE ? opts->grace :
 		    STORE_TMP_MIN_AGE;
-		rc = store_tmp_sweep(st, p.epoch - (time_t)tmp_age,
-		    opts->dry_run, &stats->tmp, &stats->bytes);
+		rc = store_tmp_sweep(st, STOR_STAGE_DEBRIS,
+		    p.epoch - (time_t)tmp_age, opts->dry_run, &stats->tmp,
+		    &stats->bytes);
+		if (rc == REG_OK)
+			rc = store_tmp_sweep(st, STOR_STAGE_TRASH,
+			    p.epoch - (time_t)tmp_age, opts->dry_run,
+			    &stats->tmp, &stats->bytes);
 	}
 	prune_summary(&p, rc);
 	if (!opts->dry_run)

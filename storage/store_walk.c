@@ -239,6 +239,7 @@ struct tmp_sweep {
 	struct store	*st;
 	time_t		 before;
 	int		 dry_run;
+	const char	*what;
 	uint64_t	*count;
 	uint64_t	*bytes;
 };
@@ -253,8 +254,8 @@ tmp_sweep_one(struct tmp_sweep *ts, const struct ent *e)
 	if (!ts->dry_run && (rc = stor_remove(ts->st->sd, e->name)) !=
 	    REG_OK)
 		return (rc == REG_E_NOENT ? REG_OK : rc);
-	log_info("store: %s temporary file %s (%llu bytes)",
-	    ts->dry_run ? "stale" : "removed stale", e->name,
+	log_info("store: %s %s %s (%llu bytes)",
+	    ts->dry_run ? "stale" : "removed stale", ts->what, e->name,
 	    (unsigned long long)e->ss.size);
 	(*ts->count)++;
 	*ts->bytes += e->ss.size;
@@ -262,16 +263,18 @@ tmp_sweep_one(struct tmp_sweep *ts, const struct ent *e)
 }
 
 enum reg_err
-store_tmp_sweep(struct store *st, time_t before, int dry_run,
-    uint64_t *count, uint64_t *bytes)
+store_tmp_sweep(struct store *st, enum stor_stage_what what, time_t before,
+    int dry_run, uint64_t *count, uint64_t *bytes)
 {
-	struct tmp_sweep	 ts = { st, before, dry_run, count, bytes };
+	struct tmp_sweep	 ts = { st, before, dry_run,
+	    what == STOR_STAGE_TRASH ? "trash" : "temporary file", count,
+	    bytes };
 	struct ents		 es;
 	size_t			 i;
 	enum reg_err		 rc;
 
 	memset(&es, 0, sizeof(es));
-	rc = stor_stage_list(st->sd, STOR_STAGE_DEBRIS, ents_add, &es);
+	rc = stor_stage_list(st->sd, what, ents_add, &es);
 	for (i = 0; i < es.n && rc == REG_OK; i++)
 		rc = tmp_sweep_one(&ts, &es.v[i]);
 	ents_free(&es);

@@ -14,6 +14,12 @@
  *                                 puts it back
  *   .clock                        rewritten by clock() for its mtime
  *
+ * stage_list(STOR_STAGE_TRASH) names the trash entries and the
+ * liveness records whose blob is neither in place nor in the trash:
+ * prune removes those older than its grace (see store_prune.c).  An
+ * upload whose state is gone (a finish that died) is listed as an
+ * upload: its parts go after upload-expiration.
+ *
  * A session streams what it appends into one part (a chunked PUT, no
  * buffer); a commit, a read or a finish completes the part first.  The
  * first write of a session, at the committed offset, drops the parts
@@ -251,6 +257,13 @@ static enum reg_err
 sw_touch(struct stor_driver *sd, const char *path)
 {
 	return (swift_copy(sw(sd), path, path));
+}
+
+/* ".liveness/<path>" or ".trash/<path>". */
+static void
+sw_side_path(struct buf *out, const char *side, const char *path)
+{
+	buf_addf(out, "%s/%s", side, path);
 }
 
 /* --- Upload staging ------------------------------------------------------ */
@@ -671,16 +684,52 @@ sw_uploads_fn(const struct swift_entry *e, void *arg)
 	return (err);
 }
 
+/* A trash entry, or a liveness record of a blob in neither place. */
+static enum reg_err
+sw_debris_fn(const struct swift_entry *e, void *arg)
+{
+	struct sw_uploads	*u = arg;
+	struct swift_stat	 ss;
+	struct stor_stat	 st;
+	struct buf		 trash = BUF_INIT;
+	enum reg_err		 err = REG_E_NOENT;
+
+	if (e->subdir)
+		return (REG_OK);
+	if (strncmp(e->name, ".liveness/", 10) == 0) {
+		sw_side_path(&trash, ".trash", e->name + 10);
+		if ((err = swift_head(u->s, e->name + 10, &ss)) ==
+		    REG_E_NOENT)
+			err = swift_head(u->s, trash.buf, &ss);
+		buf_release(&trash);
+	}
+	if (err == REG_OK)
+		return (REG_OK);	/* the record of a blob */
+	if (err != REG_E_NOENT)
+		return (err);
+	memset(&st, 0, sizeof(st));
+	st.size = e->bytes;
+	st.mtime = e->mtime;
+	return (u->fn(e->name, &st, u->arg));
+}
+
 static enum reg_err
 sw_stage_list(struct stor_driver *sd, enum stor_stage_what what,
     stor_list_fn fn, void *arg)
 {
 	struct sw_uploads	u = { sw(sd), fn, arg };
+	enum reg_err		err;
 
+	if (what == STOR_STAGE_UPLOADS)
+		return (swift_list(sw(sd), "uploads/", "/", sw_uploads_fn,
+		    &u));
 	/* A Swift write leaves nothing behind when its writer dies. */
 	if (what == STOR_STAGE_DEBRIS)
 		return (REG_OK);
-	return (swift_list(sw(sd), "uploads/", "/", sw_uploads_fn, &u));
+	if ((err = swift_list(sw(sd), ".trash/", NULL, sw_debris_fn, &u)) !=
+	    REG_OK)
+		return (err);
+	return (swift_list(sw(sd), ".liveness/", NULL, sw_debris_fn, &u));
 }
 
 /* --- Coordination -------------------------------------------------------- */
@@ -696,12 +745,6 @@ sw_clock(struct stor_driver *sd, time_t *now)
 		return (err);
 	*now = st.mtime;
 	return (REG_OK);
-}
-
-static void
-sw_side_path(struct buf *out, const char *side, const char *path)
-{
-	buf_addf(out, "%s/%s", side, path);
 }
 
 /* Move "from" to "to": copy, then remove. */

@@ -6,7 +6,6 @@
 # workers replace the old ones, an upload in flight across a reload
 # finishes, and the metrics go on counting.  An invalid file is logged on
 # one line (FILE:LINE reason) and the old configuration keeps serving.
-# storage: filesystem
 # shellcheck source=tests/integration/lib.sh
 . "${top_srcdir:?}/tests/integration/lib.sh"
 need_cmd jq flock
@@ -88,14 +87,18 @@ pull_loop 2 &
 puller2=$!
 
 # An upload whose final PUT waits for its lock across the reload to
-# read-only: it began writable, so it finishes with 201.
+# read-only: it began writable, so it finishes with 201.  (On Swift no
+# lock holds it: the PUT finishes before the reload, with 201 too.)
 expect_status 202 -X POST -H 'Content-Length: 0' "$URL/v2/$R/blobs/uploads/"
 loc=$(header Location)
 case $loc in http://*|https://*) ;; *) loc=$URL$loc ;; esac
 case $loc in *\?*) sep='&' ;; *) sep='?' ;; esac
 echo 'in flight' >"$T/slow"
-hold_upload_lock "$(header Docker-Upload-UUID)" 3
-holder=$HOLDER_PID
+holder=
+if [ "${SPECREG_STORAGE:-filesystem}" = filesystem ]; then
+	hold_upload_lock "$(header Docker-Upload-UUID)" 3
+	holder=$HOLDER_PID
+fi
 curl -s -m 60 -o "$T/slow.body" -w '%{http_code}' -T "$T/slow" \
     "$loc${sep}digest=sha256:$(sha256_of "$T/slow")" >"$T/slow.code" &
 slow=$!
@@ -108,7 +111,7 @@ case $last in
 *)	fail "the first reload logged: $last" ;;
 esac
 refused
-wait "$holder"
+[ -z "$holder" ] || wait "$holder"
 wait "$slow"
 [ "$(cat "$T/slow.code")" = 201 ] ||
     fail "the upload in flight got $(cat "$T/slow.code"): $(cat "$T/slow.body")"

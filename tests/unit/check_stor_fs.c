@@ -258,6 +258,10 @@ START_TEST(test_debris)
 	ck_assert_str_eq(seen.buf, "blobs/sha256/ab/.tmp-1-00\n"
 	    "uploads/u/.tmp-2-00\nrepos/a/b/_tags/.tmp-3-00\n");
 	buf_release(&seen);
+	ck_assert_int_eq(stor_stage_list(sd, STOR_STAGE_TRASH, debris_seen,
+	    &seen), REG_OK);
+	ck_assert_uint_eq(seen.len, 0);
+	buf_release(&seen);
 	fs_factory_close(sd);
 }
 END_TEST

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/buf.h"
@@ -78,10 +79,61 @@ static const struct stor_factory swift_factory = {
 	3 * SWIFT_TEST_PAGE + 2
 };
 
+static enum reg_err
+debris_seen(const char *path, const struct stor_stat *st, void *arg)
+{
+	(void)st;
+	buf_addf(arg, "%s\n", path);
+	return (REG_OK);
+}
+
+/* What stage_list(STOR_STAGE_TRASH) names, one path a line. */
+static void
+debris_is(struct stor_driver *sd, const char *want)
+{
+	struct buf	seen = BUF_INIT;
+
+	ck_assert_int_eq(stor_stage_list(sd, STOR_STAGE_DEBRIS, debris_seen,
+	    &seen), REG_OK);
+	ck_assert_uint_eq(seen.len, 0);		/* fsck's: none on Swift */
+	ck_assert_int_eq(stor_stage_list(sd, STOR_STAGE_TRASH, debris_seen,
+	    &seen), REG_OK);
+	buf_addch(&seen, '\0');
+	ck_assert_str_eq(seen.buf, want);
+	buf_release(&seen);
+}
+
+/* The trash, and the liveness records of blobs in neither place. */
+START_TEST(test_debris)
+{
+	struct stor_driver	*sd;
+	struct stor_stat	 st;
+
+	sd = swift_factory_open();
+	ck_assert_int_eq(stor_put(sd, "blobs/a", "a", 1, 0), REG_OK);
+	ck_assert_int_eq(stor_put(sd, "blobs/b", "b", 1, 0), REG_OK);
+	ck_assert_int_eq(stor_use(sd, "blobs/a", NULL), REG_OK);
+	ck_assert_int_eq(stor_use(sd, "blobs/b", NULL), REG_OK);
+	debris_is(sd, "");
+	ck_assert_int_eq(stor_remove_unused(sd, "blobs/a", time(NULL) + 100,
+	    &st), REG_OK);
+	debris_is(sd, ".trash/blobs/a\n");
+	ck_assert_int_eq(stor_remove(sd, ".trash/blobs/a"), REG_OK);
+	debris_is(sd, ".liveness/blobs/a\n");
+	ck_assert_int_eq(stor_use(sd, "blobs/a", &st), REG_E_NOENT);
+	debris_is(sd, ".liveness/blobs/a\n");
+	ck_assert_int_eq(stor_remove(sd, ".liveness/blobs/a"), REG_OK);
+	debris_is(sd, "");
+	ck_assert_int_eq(stor_stat(sd, "blobs/b", &st), REG_OK);
+	swift_factory_close(sd);
+}
+END_TEST
+
 int
 main(void)
 {
 	Suite	*s;
+	TCase	*tc;
 
 	if (getenv("SPECREG_SWIFT_AUTH") == NULL) {
 		fprintf(stderr, "check_stor_swift: SPECREG_SWIFT_AUTH is not "
@@ -91,5 +143,9 @@ main(void)
 	httpc_init();
 	s = suite_create("stor_swift");
 	suite_add_tcase(s, stor_conformance_tcase(&swift_factory));
+	tc = tcase_create("swift");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_debris);
+	suite_add_tcase(s, tc);
 	return (check_run(s));
 }

@@ -1,0 +1,182 @@
+#!/bin/sh
+# tests/integration/t0980-swift-prune.sh: prune and fsck on Swift, the
+# container looked at through the Swift API (auth v1.0, test:tester).
+#  1. An image pushed, an unreferenced blob, an abandoned upload and an
+#     upload whose state is gone (a finish that died: parts only) leave
+#     their objects and the blobs' .liveness/ records.  Prune with the
+#     defaults (grace and upload-expiration 3600 s) removes nothing.
+#  2. After upload-expiration (2 s) both uploads go, with their parts;
+#     after the grace (2 s) the unreferenced blob goes to .trash/, its
+#     record stays.  The blobs of the image never go.
+#  3. A trash entry younger than the grace stays (prune-grace 3600),
+#     older than it (and STORE_TMP_MIN_AGE, 60 s) it goes; then the
+#     record of the blob, which is in neither place, likewise.  The
+#     image's records stay.
+#  4. fsck is clean; a layer deleted through the Swift API is reported
+#     (exit 1), fsck --repair drops the manifest that names it, and the
+#     next fsck is clean.
+# The store is a Swift of the test's own.
+# front end: any
+# shellcheck source=tests/integration/lib.sh
+. "${top_srcdir:?}/tests/integration/lib.sh"
+# shellcheck source=tests/integration/oci.sh
+. "$top_srcdir/tests/integration/oci.sh"
+
+SPECREG_STORAGE=swift
+SPECREG_SWIFT_AUTH=
+SPECREG_INI_EXTRA=
+start_registry
+oci_init
+R=test/swiftprune
+
+note "a token from auth v1.0"
+curl -sS -f -o /dev/null -D "$T/auth.h" -H 'X-Auth-User: test:tester' \
+    -H 'X-Auth-Key: testing' "$SPECREG_SWIFT_AUTH" ||
+    fail "auth v1.0 at $SPECREG_SWIFT_AUTH failed"
+SURL=$(sed -n 's/^[Xx]-[Ss]torage-[Uu]rl: *//p' "$T/auth.h" | tr -d '\r')
+TOKEN=$(sed -n 's/^[Xx]-[Aa]uth-[Tt]oken: *//p' "$T/auth.h" | tr -d '\r')
+[ -n "$SURL" ] || fail "no storage URL"
+[ -n "$TOKEN" ] || fail "no token"
+C=$SURL/$SWIFT_CONTAINER
+
+# listing NAME: the container's object names in $T/list.NAME.
+listing() {
+	curl -sS -f -H "X-Auth-Token: $TOKEN" "$C?limit=10000" \
+	    >"$T/list.$1" || fail "listing the container failed"
+}
+
+# has NAME PATTERN...: each grep pattern matches a name in listing NAME.
+has() {
+	_h=$1
+	shift
+	for _p; do
+		grep -q "$_p" "$T/list.$_h" ||
+		    fail "$_h: no object matches $_p: $(cat "$T/list.$_h")"
+	done
+}
+
+# lacks NAME PATTERN...: no name in listing NAME matches a pattern.
+lacks() {
+	_l=$1
+	shift
+	for _p; do
+		! grep "$_p" "$T/list.$_l" ||
+		    fail "$_l: an object matches $_p"
+	done
+}
+
+# prune GRACE UPLOAD_EXPIRATION: specreg prune with those settings.
+prune() {
+	{
+		cat "$T/specreg.ini"
+		echo "prune-grace = $1"
+		echo "upload-expiration = $2"
+	} >"$T/prune.ini"
+	echo "--- prune $*" >>"$T/prune.log"
+	"$SPECREG_BIN" -c "$T/prune.ini" prune 2>>"$T/prune.log" ||
+	    fail "prune $* failed: $(tail -5 "$T/prune.log")"
+}
+
+# fsck [ARGS...]: run it, stdout in $T/fsck.out; sets $RC.
+fsck() {
+	RC=0
+	"$SPECREG_BIN" -c "$T/specreg.ini" fsck "$@" >"$T/fsck.out" \
+	    2>"$T/fsck.err" || RC=$?
+}
+
+# clean WHAT: the last fsck exited 0 and said nothing.
+clean() {
+	if [ "$RC" != 0 ] || [ -s "$T/fsck.out" ]; then
+		fail "$1 (exit $RC): $(head -20 "$T/fsck.out")" \
+		    "$(tail -3 "$T/fsck.err")"
+	fi
+}
+
+# hex FILE: the sha256 of FILE.
+hex() {
+	sha256sum "$1" | cut -d' ' -f1
+}
+
+note "part 1: an image, a lone blob, an abandoned upload, a dead finish"
+oci_image img 1
+manifest_put "$R" latest "$OCI" "$T/img.json"
+LAYER=$(hex "$T/img.l1")
+CFG=$(hex "$T/img.cfg")
+randfile "$T/lone" 5000
+blob_push "$R" "$T/lone" >/dev/null
+LONE=$(hex "$T/lone")
+randfile "$T/part" 3000
+upload_start "$R"
+expect_status 202 -X PATCH -H 'Content-Type: application/octet-stream' \
+    --data-binary "@$T/part" "$UPLOAD"
+ABANDONED=$UUID
+upload_start "$R"
+expect_status 202 -X PATCH -H 'Content-Type: application/octet-stream' \
+    --data-binary "@$T/part" "$UPLOAD"
+DEAD=$UUID
+curl -sS -f -X DELETE -H "X-Auth-Token: $TOKEN" \
+    "$C/uploads/$DEAD/state" || fail "could not delete the state"
+listing before
+has before "^blobs/sha256/../$LAYER\$" "^blobs/sha256/../$LONE\$" \
+    "^\.liveness/blobs/sha256/../$LAYER\$" \
+    "^\.liveness/blobs/sha256/../$LONE\$" \
+    "^uploads/$ABANDONED/state\$" "^uploads/$ABANDONED/p/" \
+    "^uploads/$DEAD/p/"
+lacks before "^uploads/$DEAD/state" "^\.trash/"
+prune 3600 3600
+listing defaults
+# Prune's own: its clock and the record of its run.
+grep -v -e '^\.clock$' -e '^prune\.last$' "$T/list.defaults" >"$T/list.d"
+cmp -s "$T/list.before" "$T/list.d" ||
+    fail "prune with the defaults changed the store:" \
+    "$(diff "$T/list.before" "$T/list.d")"
+
+note "part 2: after upload-expiration and the grace"
+sleep 3
+prune 2 2
+listing expired
+lacks expired "^uploads/" "^blobs/sha256/../$LONE\$"
+has expired "^\.trash/blobs/sha256/../$LONE\$" \
+    "^\.liveness/blobs/sha256/../$LONE\$" \
+    "^blobs/sha256/../$LAYER\$" "^blobs/sha256/../$CFG\$"
+
+note "part 3: the trash and the records, kept before the grace"
+sleep 61
+prune 3600 3600
+listing young
+has young "^\.trash/blobs/sha256/../$LONE\$" \
+    "^\.liveness/blobs/sha256/../$LONE\$"
+prune 2 2
+listing trash
+lacks trash "^\.trash/"
+has trash "^\.liveness/blobs/sha256/../$LONE\$"
+prune 3600 3600
+listing record
+has record "^\.liveness/blobs/sha256/../$LONE\$"
+prune 2 2
+listing after
+lacks after "^\.trash/" "^\.liveness/blobs/sha256/../$LONE\$" "^uploads/"
+has after "^blobs/sha256/../$LAYER\$" "^blobs/sha256/../$CFG\$" \
+    "^\.liveness/blobs/sha256/../$LAYER\$"
+expect_status 200 "$V2/$R/blobs/sha256:$LAYER"
+body_is_file "$T/img.l1"
+expect_status 404 "$V2/$R/blobs/sha256:$LONE"
+
+note "part 4: fsck"
+fsck
+clean "fsck of a healthy store"
+curl -sS -f -X DELETE -H "X-Auth-Token: $TOKEN" \
+    "$C/blobs/sha256/$(printf '%.2s' "$LAYER")/$LAYER" ||
+    fail "could not delete the layer"
+fsck
+[ "$RC" = 1 ] || fail "fsck of a missing layer: exit $RC"
+grep -q "$LAYER" "$T/fsck.out" ||
+    fail "fsck did not name the layer: $(head -20 "$T/fsck.out")"
+fsck --repair
+grep -q "$LAYER" "$T/fsck.out" ||
+    fail "fsck --repair did not name the layer: $(head -20 "$T/fsck.out")"
+fsck
+clean "fsck after --repair"
+expect_status 404 "$V2/$R/manifests/latest"
+note "$(tail -1 "$T/fsck.err" | sed 's/.*fsck: //')"
+exit 0
