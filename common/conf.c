@@ -48,6 +48,8 @@ static const struct conf_key {
 	    offsetof(struct conf, sendfile), 0, 0 },
 	{ "registry", "x-accel-prefix", CT_STR,
 	    offsetof(struct conf, x_accel_prefix), 0, 0 },
+	{ "registry", "redirect", CT_BOOL,
+	    offsetof(struct conf, redirect), 0, 0 },
 	{ "registry", "read-only", CT_BOOL,
 	    offsetof(struct conf, read_only), 0, 0 },
 	{ "registry", "log-format", CT_LOG_FORMAT,

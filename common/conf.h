@@ -73,6 +73,7 @@ struct conf {
 	uint64_t		 token_lifetime;
 	enum conf_sendfile	 sendfile;
 	char			*x_accel_prefix;
+	int			 redirect;	/* blob GETs: 307 to the store */
 	int			 read_only;	/* refuse every write */
 	enum conf_log_format	 log_format;
 

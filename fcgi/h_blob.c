@@ -5,6 +5,8 @@
  * other answers BLOB_UNKNOWN, as if nobody had pushed it.  A DELETE
  * takes the blob from this repository only, and is refused (405
  * UNSUPPORTED) while a manifest of the repository references it.
+ * With [registry] redirect, a GET that passed those checks is sent to
+ * the store (blob_redirect), a HEAD never: it is answered here.
  */
 #include "config.h"
 
@@ -62,6 +64,29 @@ blob_sendfile(struct request *req, const struct digest *d)
 	return (err);
 }
 
+/*
+ * Send the client to the store for the bytes: 307 to a URL the driver
+ * signs (REG_E_NOENT if it has none: the caller serves the blob).  A
+ * Range goes along, and the store serves it by its own rules (Swift:
+ * 206, or 416 when unsatisfiable).
+ */
+static enum reg_err
+blob_redirect(struct request *req, const struct digest *d)
+{
+	struct buf	url = BUF_INIT;
+	enum reg_err	err;
+
+	if ((err = store_blob_url(req->store, d, &url)) == REG_OK) {
+		resp_status(req, 307);
+		resp_header(req, "Location", url.buf);
+		resp_header(req, "Docker-Content-Digest", d->str);
+		resp_length(req, 0);
+		err = resp_end(req);
+	}
+	buf_release(&url);
+	return (err);
+}
+
 enum reg_err
 h_blob_get(struct request *req)
 {
@@ -82,6 +107,9 @@ h_blob_get(struct request *req)
 		err = store_blob_stat(req->store, req->name, &d, &size);
 	}
 	if (err != REG_OK)
+		return (err);
+	if (req->method == M_GET && req->conf->redirect &&
+	    (err = blob_redirect(req, &d)) != REG_E_NOENT)
 		return (err);
 	/* Range applies to GET only (RFC 9110 14.2): HEAD ignores it. */
 	len = size;

@@ -7,7 +7,8 @@
  * Each stor_*() wrapper refuses a path that storage/layout.c could not
  * have built (logged; REG_E_IO, since it is our bug and not the
  * client's) and calls the driver op.  A missing optional op is REG_E_IO,
- * except local_path, where it means "no local file": REG_E_NOENT, and
+ * except local_path and url, where it means "no local file" or "no
+ * URL": REG_E_NOENT, and
  * the locks, which a shared driver has none of: a null lock.
  */
 #include "config.h"
@@ -392,6 +393,17 @@ stor_local_path(struct stor_driver *sd, const char *path, struct buf *out)
 	if (sd->ops->local_path == NULL)
 		return (REG_E_NOENT);
 	return (sd->ops->local_path(sd, path, out));
+}
+
+enum reg_err
+stor_url(struct stor_driver *sd, const char *path, time_t ttl,
+    struct buf *out)
+{
+	if (!path_check("url", path))
+		return (REG_E_IO);
+	if (sd->ops->url == NULL)
+		return (REG_E_NOENT);
+	return (sd->ops->url(sd, path, ttl, out));
 }
 
 enum reg_err

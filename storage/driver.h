@@ -201,6 +201,13 @@ struct stor_ops {
 	enum reg_err	(*local_path)(struct stor_driver *, const char *,
 			    struct buf *);
 	/*
+	 * Append a URL by which anyone may GET the object, without other
+	 * credentials, for "ttl" seconds from now (Swift: a TempURL).
+	 * A signed URL cannot be taken back: it is valid until it expires.
+	 */
+	enum reg_err	(*url)(struct stor_driver *, const char *, time_t,
+			    struct buf *);
+	/*
 	 * Whether the store answers (readiness): REG_OK, or REG_E_IO with
 	 * a one-line reason appended to "why".  Thread-safe, no logging.
 	 */
@@ -286,6 +293,9 @@ enum reg_err	stor_remove_unused(struct stor_driver *, const char *, time_t,
 
 /* REG_E_NOENT for a driver without local files. */
 enum reg_err	stor_local_path(struct stor_driver *, const char *,
+		    struct buf *);
+/* REG_E_NOENT for a driver without URLs. */
+enum reg_err	stor_url(struct stor_driver *, const char *, time_t ttl,
 		    struct buf *);
 /* REG_OK for a driver without a check. */
 enum reg_err	stor_check(struct stor_driver *, struct buf *);

@@ -82,6 +82,13 @@ enum reg_err	store_blob_read(struct store *, const struct digest *,
 /* Absolute file name for X-Sendfile; REG_E_NOENT if the driver has none. */
 enum reg_err	store_blob_local_path(struct store *, const struct digest *,
 		    struct buf *);
+/*
+ * A URL that serves the blob for STORE_URL_TTL seconds (a redirect);
+ * REG_E_NOENT if the driver has none.
+ */
+#define STORE_URL_TTL	300
+enum reg_err	store_blob_url(struct store *, const struct digest *,
+		    struct buf *);
 /* Path under the root for X-Accel-Redirect; REG_E_NOENT as above. */
 enum reg_err	store_blob_relpath(struct store *, const struct digest *,
 		    struct buf *);

@@ -147,6 +147,18 @@ store_blob_local_path(struct store *st, const struct digest *d,
 	return (rc);
 }
 
+enum reg_err
+store_blob_url(struct store *st, const struct digest *d, struct buf *out)
+{
+	struct buf	path = BUF_INIT;
+	enum reg_err	rc;
+
+	layout_blob(&path, d);
+	rc = stor_url(st->sd, path.buf, STORE_URL_TTL, out);
+	buf_release(&path);
+	return (rc);
+}
+
 /*
  * The blob's path under the storage root (X-Accel-Redirect), only when
  * the driver keeps local files: REG_E_NOENT otherwise.

@@ -38,6 +38,8 @@
 #define SWIFT_DROP_MAX		4096
 #define SWIFT_TIMEOUT		30
 #define SWIFT_RETRIES		3
+/* Where the hosts agree on the account's TempURL key. */
+#define SWIFT_TEMPURL_OBJ	".temp-url-key"
 
 struct swift {
 	char		*auth_url;
@@ -56,8 +58,7 @@ struct swift {
 	/* From the auth service; "" until then. */
 	struct buf	 token;		/* "X-Auth-Token: ..." */
 	struct buf	 storage_url;	/* no trailing '/' */
-	struct buf	 tempurl_key;
-	int		 tempurl_known;
+	struct buf	 tempurl_key;	/* "" until read or set */
 };
 
 struct swift_put {
@@ -1166,27 +1167,93 @@ swift_list(struct swift *s, const char *prefix, const char *delimiter,
 
 /* --- TempURL ------------------------------------------------------------- */
 
-/* The account's TempURL key, read once. */
+/*
+ * The account's X-Account-Meta-Temp-URL-Key, "" if it has none.
+ */
 static enum reg_err
-swift_tempurl_key(struct swift *s)
+swift_tempurl_read(struct swift *s, struct buf *key)
 {
 	struct swift_req	 r;
 	struct httpc		*c;
 	const char		*v;
 	enum reg_err		 err;
 
-	if (s->tempurl_known)
-		return (s->tempurl_key.len > 0 ? REG_OK : REG_E_NOENT);
 	memset(&r, 0, sizeof(r));
 	r.method = "HEAD";
 	r.name = "";
 	if ((err = swift_do(s, &r, &c)) != REG_OK)
 		return (err);
+	buf_reset(key);
 	if ((v = httpc_get(c, "X-Account-Meta-Temp-URL-Key")) != NULL)
-		buf_addstr(&s->tempurl_key, v);
-	s->tempurl_known = 1;
+		buf_addstr(key, v);
 	httpc_free(c);
-	return (s->tempurl_key.len > 0 ? REG_OK : REG_E_NOENT);
+	return (REG_OK);
+}
+
+/*
+ * Give the account a TempURL key.  Several hosts (or workers) may find
+ * none at the same moment; if each set a key of its own, the last POST
+ * would win and the others would sign with a key Swift no longer
+ * holds.  So the key is first agreed in the container: each proposes a
+ * random one with a create-only PUT of SWIFT_TEMPURL_OBJ, exactly one
+ * PUT wins, and everyone reads the winner back and sets that one.  All
+ * the POSTs carry the same value, so their order does not matter, and
+ * the key is read back once more from the account: an operator's key
+ * set meanwhile wins over ours.
+ */
+static enum reg_err
+swift_tempurl_set(struct swift *s, struct buf *key)
+{
+	struct swift_req	 r;
+	struct buf		 hdr = BUF_INIT;
+	unsigned char		 raw[32];
+	char			 hex[2 * sizeof(raw) + 1];
+	enum reg_err		 err;
+	size_t			 i;
+
+	random_bytes(raw, sizeof(raw));
+	for (i = 0; i < sizeof(raw); i++)
+		snprintf(hex + 2 * i, 3, "%02x", raw[i]);
+	err = swift_put(s, SWIFT_TEMPURL_OBJ, hex, strlen(hex), SWIFT_EXCL,
+	    NULL);
+	if (err != REG_OK && err != REG_E_EXISTS)
+		return (err);
+	buf_reset(key);
+	if ((err = swift_get_buf(s, SWIFT_TEMPURL_OBJ, 256, key)) != REG_OK)
+		return (err);
+	if (key->len == 0 || memchr(key->buf, '\n', key->len) != NULL) {
+		log_warnx("swift: %s is not a key", SWIFT_TEMPURL_OBJ);
+		return (REG_E_IO);
+	}
+	buf_addf(&hdr, "X-Account-Meta-Temp-URL-Key: %s", key->buf);
+	memset(&r, 0, sizeof(r));
+	r.method = "POST";
+	r.name = "";
+	r.hdrs[0] = hdr.buf;
+	r.has_body = 1;
+	err = swift_do_free(s, &r);
+	buf_release(&hdr);
+	if (err == REG_OK)
+		log_info("swift: set the account's TempURL key");
+	return (err);
+}
+
+/* The account's TempURL key, read (or set) once per process. */
+static enum reg_err
+swift_tempurl_key(struct swift *s)
+{
+	enum reg_err	err;
+
+	if (s->tempurl_key.len > 0)
+		return (REG_OK);
+	if ((err = swift_tempurl_read(s, &s->tempurl_key)) != REG_OK)
+		return (err);
+	if (s->tempurl_key.len > 0)
+		return (REG_OK);
+	if ((err = swift_tempurl_set(s, &s->tempurl_key)) != REG_OK ||
+	    (err = swift_tempurl_read(s, &s->tempurl_key)) != REG_OK)
+		return (err);
+	return (s->tempurl_key.len > 0 ? REG_OK : REG_E_IO);
 }
 
 /* The path part of the storage URL: "/v1/AUTH_test". */

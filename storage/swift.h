@@ -136,8 +136,9 @@ void		 swift_page(struct swift *, unsigned int);
 enum reg_err	 swift_list(struct swift *, const char *prefix,
 		    const char *delimiter, swift_list_fn, void *);
 /*
- * A TempURL of "name" for "method" until "expires", signed with the
- * account's X-Account-Meta-Temp-URL-Key (REG_E_NOENT if it has none).
+ * A TempURL of "name" for "method" until "expires", signed with
+ * HMAC-SHA256 under the account's X-Account-Meta-Temp-URL-Key, which
+ * is set (the same for every host: swift.c) if the account has none.
  */
 enum reg_err	 swift_tempurl(struct swift *, const char *method,
 		    const char *name, time_t expires, struct buf *url);

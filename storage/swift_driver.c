@@ -825,6 +825,16 @@ sw_remove_unused(struct stor_driver *sd, const char *path, time_t cutoff,
 	return (err);
 }
 
+/*
+ * A TempURL for GET, until "ttl" seconds from now on this host's clock
+ * (Swift checks it against its own: keep the clocks in step).
+ */
+static enum reg_err
+sw_url(struct stor_driver *sd, const char *path, time_t ttl, struct buf *out)
+{
+	return (swift_tempurl(sw(sd), "GET", path, time(NULL) + ttl, out));
+}
+
 static enum reg_err
 sw_check(struct stor_driver *sd, struct buf *why)
 {
@@ -868,6 +878,7 @@ static const struct stor_ops swift_ops = {
 	.clock = sw_clock,
 	.use = sw_use,
 	.remove_unused = sw_remove_unused,
+	.url = sw_url,
 	.check = sw_check,
 	.close = sw_close,
 };

@@ -87,6 +87,7 @@ static const struct {
 	{ ROOT "[registry]\n[storage]\n[serve]\n", -1 },
 	{ ROOT "[registry]\nread-only = yes\n", -1 },
 	{ ROOT "[registry]\nread-only = no\n", -1 },
+	{ ROOT "[registry]\nredirect = yes\n", -1 },
 	{ ROOT "[registry]\nlog-format = text\n", -1 },
 	{ ROOT "[registry]\nlog-format = json\n", -1 },
 	{ ROOT "[metrics]\nusername = m\npassword = p\n", -1 },
@@ -114,6 +115,7 @@ static const struct {
 	/* Enumerations. */
 	{ ROOT "[registry]\nsendfile = on\n", 4 },
 	{ ROOT "[registry]\nread-only = true\n", 4 },
+	{ ROOT "[registry]\nredirect = 307\n", 4 },
 	{ ROOT "[registry]\nlog-format = JSON\n", 4 },
 	{ ROOT "[registry]\nlog-format =\n", 4 },
 	{ ROOT "[metrics]\nbogus = 1\n", 4 },
@@ -186,6 +188,7 @@ START_TEST(test_conf_defaults)
 	ck_assert_uint_eq(c.nusers, 0);
 	ck_assert_int_eq(c.restricted, 0);
 	ck_assert_int_eq(c.read_only, 0);
+	ck_assert_int_eq(c.redirect, 0);
 	ck_assert_int_eq(c.log_format, LOG_FORMAT_TEXT);
 	ck_assert_ptr_null(c.metrics_username);
 	ck_assert_ptr_null(c.metrics_password);

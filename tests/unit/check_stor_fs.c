@@ -104,6 +104,11 @@ START_TEST(test_local_path)
 	ck_assert_int_eq(stor_local_path(sd, "blobs/sha256/ab/abcd", &b),
 	    REG_OK);
 	ck_assert_str_eq(b.buf, want);
+	/* No URLs on a filesystem: the registry serves the bytes. */
+	buf_reset(&b);
+	ck_assert_int_eq(stor_url(sd, "blobs/sha256/ab/abcd", 300, &b),
+	    REG_E_NOENT);
+	ck_assert_uint_eq(b.len, 0);
 	free(want);
 	free(real);
 	buf_release(&b);

@@ -745,6 +745,7 @@ START_TEST(test_invalid_path)
 	ck_assert_int_eq(stor_lock(sd, bad, STOR_LOCK_EX, 1, &lk), REG_E_IO);
 	ck_assert_ptr_null(lk);
 	ck_assert_int_eq(stor_local_path(sd, bad, &b), REG_E_IO);
+	ck_assert_int_eq(stor_url(sd, bad, 300, &b), REG_E_IO);
 	/* Upload ids are uuids, and nothing else. */
 	ck_assert_int_eq(stor_stage_create(sd, bad, "s", 1), REG_E_IO);
 	ck_assert_int_eq(stor_stage_open(sd, bad, &sg, &b), REG_E_IO);

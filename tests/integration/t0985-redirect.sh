@@ -1,0 +1,149 @@
+#!/bin/sh
+# tests/integration/t0985-redirect.sh: [registry] redirect = yes on
+# Swift.  Two hosts on one fresh Swift account, which has no TempURL
+# key yet: the first blob GETs on both hosts race to set it, and every
+# URL either hands out works.
+#  1. A blob GET answers 307, Location a TempURL on the Swift proxy
+#     (HMAC-SHA256 under the account's key, about 300 s ahead) and
+#     Docker-Content-Digest; curl -L gets the exact bytes, a Range too.
+#  2. Swift refuses a tampered signature and an expired URL.
+#  3. A blob the repository does not hold is a 404, not a redirect; HEAD
+#     stays a 200 with Content-Length.
+#  4. skopeo pushes an image and pulls it back through the redirects.
+# Runs in private mount and PID namespaces (clients.sh), for skopeo.
+# front end: any
+# shellcheck source=tests/integration/clients.sh
+. "${top_srcdir:?}/tests/integration/clients.sh"
+clients_reexec "$@"
+# shellcheck source=tests/integration/lib.sh
+. "$top_srcdir/tests/integration/lib.sh"
+# shellcheck source=tests/integration/oci.sh
+. "$top_srcdir/tests/integration/oci.sh"
+
+need_cmd openssl
+# shellcheck disable=SC2034 # read by lib.sh
+SPECREG_STORAGE=swift
+# shellcheck disable=SC2034
+SPECREG_INI_EXTRA='[registry]
+redirect = yes'
+host_start 1
+host_start 2
+oci_init
+SWIFT=${SPECREG_SWIFT_AUTH%/auth/v1.0}
+ACCOUNT=/v1/AUTH_test
+
+# account_key: the account's TempURL key ("" if none).
+account_key() {
+	_ak_tok=$(curl -sS -D - -o /dev/null -H 'X-Auth-User: test:tester' \
+	    -H 'X-Auth-Key: testing' "$SPECREG_SWIFT_AUTH" | tr -d '\r' |
+	    sed -n 's/^[Xx]-[Aa]uth-[Tt]oken: //p')
+	curl -sS -I -H "X-Auth-Token: $_ak_tok" "$SWIFT$ACCOUNT" |
+	    tr -d '\r' | sed -n 's/^[Xx]-[Aa]ccount-[Mm]eta-[Tt]emp-[Uu]rl-[Kk]ey: //p'
+}
+
+# v2 N: host N's /v2 base URL.
+v2() {
+	eval "printf '%s/v2\n' \"\$URL_$1\""
+}
+
+# qparam URL NAME: a query parameter's value.
+qparam() {
+	printf '%s\n' "$1" | sed -n "s/.*[?&]$2=\([^&]*\).*/\1/p"
+}
+
+[ -z "$(account_key)" ] || harness_error "the fresh account has a key"
+randfile "$T/a" $((3 * 1024 * 1024 + 17))
+randfile "$T/b" 4099
+URL=$URL_1
+V2=$URL/v2
+da=$(blob_push r/a "$T/a")
+db=$(blob_push r/b "$T/b")
+
+note "the first GETs on both hosts race to set the key"
+pids=
+for h in 1 2; do
+	for i in 1 2 3 4; do
+		curl -s -o /dev/null -D "$T/race.$h.$i" \
+		    "$(v2 "$h")/r/a/blobs/$da" &
+		pids="$pids $!"
+	done
+done
+for p in $pids; do
+	wait "$p"
+done
+key=$(account_key)
+[ -n "$key" ] || fail "no TempURL key was set"
+for f in "$T"/race.*; do
+	loc=$(tr -d '\r' <"$f" | sed -n 's/^[Ll]ocation: //p')
+	[ -n "$loc" ] || fail "no Location: $(cat "$f")"
+	expect_status 200 "$loc"
+	cmp -s "$T/body" "$T/a" || fail "bytes from $f's URL differ"
+done
+
+note "a blob GET answers 307 with a TempURL"
+for h in 1 2; do
+	expect_status 307 "$(v2 "$h")/r/a/blobs/$da"
+	hdr_is Docker-Content-Digest "$da"
+	loc=$(header Location)
+	case $loc in
+	"$SWIFT$ACCOUNT/"*"/blobs/sha256/"*"?temp_url_sig="*) ;;
+	*) fail "Location is not a TempURL on Swift: $loc" ;;
+	esac
+	sig=$(qparam "$loc" temp_url_sig)
+	exp=$(qparam "$loc" temp_url_expires)
+	now=$(date +%s)
+	if [ "$exp" -le $((now + 240)) ] || [ "$exp" -gt $((now + 300)) ]; then
+		fail "expires $exp is not about 300 s after $now"
+	fi
+	path=${loc#"$SWIFT"}
+	path=${path%%\?*}
+	want=$(printf 'GET\n%s\n%s' "$exp" "$path" |
+	    openssl dgst -sha256 -hmac "$key" -r | cut -d' ' -f1)
+	[ "$sig" = "$want" ] || fail "not HMAC-SHA256 under the key: $sig"
+done
+curl -s -L -o "$T/got" "$V2/r/a/blobs/$da" || fail "curl -L"
+cmp -s "$T/got" "$T/a" || fail "curl -L: the bytes differ"
+note "a Range goes along to Swift"
+expect_status 206 -L -H 'Range: bytes=1000-1999' "$V2/r/a/blobs/$da"
+tail -c +1001 "$T/a" | head -c 1000 | cmp -s - "$T/body" ||
+    fail "the range's bytes differ"
+
+note "Swift refuses a tampered or expired URL"
+bad=$(printf %s "$sig" | tr 0-9a-f 1-9a-f0)
+expect_status 401 "$(printf %s "$loc" | sed "s/$sig/$bad/")"
+old=$((now - 10))
+oldsig=$(printf 'GET\n%s\n%s' "$old" "$path" |
+    openssl dgst -sha256 -hmac "$key" -r | cut -d' ' -f1)
+expect_status 401 "$SWIFT$path?temp_url_sig=$oldsig&temp_url_expires=$old"
+expect_status 401 -X PUT --data-binary x "$loc"
+
+note "another repository's blob is a 404; HEAD is a 200"
+expect_err 404 BLOB_UNKNOWN "$V2/r/a/blobs/$db"
+hdr_absent Location
+expect_err 404 BLOB_UNKNOWN "$V2/nothere/blobs/$da"
+hdr_absent Location
+expect_status 307 "$V2/r/b/blobs/$db"
+expect_status 200 -I "$V2/r/a/blobs/$da"
+hdr_is Content-Length "$(size_of "$T/a")"
+hdr_is Docker-Content-Digest "$da"
+hdr_absent Location
+
+note "skopeo through the redirects"
+URL=$URL_2
+clients_setup
+MK="sh $top_srcdir/tests/integration/mkimage.sh"
+REG=docker://$HOSTPORT
+dm=$($MK oci "$T/oci" v1 3 amd64 redirect) || fail "mkimage oci"
+cl_ok skopeo copy --dest-tls-verify=false "oci:$T/oci:v1" "$REG/r/img:v1"
+n=$(wc -l <"$T/host2/specreg.log")
+cl_ok skopeo copy --src-tls-verify=false "$REG/r/img:v1" "oci:$T/back:v1"
+[ "$(jq -r '.manifests[0].digest' "$T/back/index.json")" = "$dm" ] ||
+    fail "pulled manifest digest: $(cat "$T/back/index.json")"
+for b in "$T"/oci/blobs/sha256/*; do
+	cmp -s "$b" "$T/back/blobs/sha256/${b##*/}" ||
+	    fail "blob ${b##*/} differs after the pull"
+done
+tail -n +$((n + 1)) "$T/host2/specreg.log" >"$T/new.log"
+[ "$(grep -c 'GET /v2/r/img/blobs/sha256:[0-9a-f]* 307 ' "$T/new.log")" \
+    -eq 4 ] || fail "not 4 redirected blob GETs: $(cat "$T/new.log")"
+exit 0
