@@ -812,6 +812,14 @@ swift_etag_check(const char *name, const struct httpc *c, const char *md5)
 {
 	char	etag[72];
 
+	/*
+	 * 202: a newer write of the same object won (SWIFT_DROP_MAX), and
+	 * ours is not stored: there is nothing of ours to check.
+	 */
+	if (httpc_status(c) == 202) {
+		log_debug("swift: PUT %s: a newer write won", name);
+		return (REG_OK);
+	}
 	swift_unquote(httpc_get(c, "ETag"), etag, sizeof(etag));
 	if (strcasecmp(etag, md5) == 0)
 		return (REG_OK);
@@ -970,8 +978,15 @@ swift_put_close(struct swift_put *p, struct swift_stat *st)
 		log_warnx("swift: PUT %s: %s", p->name, httpc_error(p->c));
 		err = REG_E_IO;
 	} else if ((err = swift_status(p->s, &r, p->c)) == REG_OK &&
-	    (err = swift_etag_check(p->name, p->c, md5)) == REG_OK)
-		err = swift_size_check(p->s, p->name, p->size, st);
+	    (err = swift_etag_check(p->name, p->c, md5)) == REG_OK) {
+		if (httpc_status(p->c) != 202)
+			err = swift_size_check(p->s, p->name, p->size, st);
+		else if (st != NULL) {
+			memset(st, 0, sizeof(*st));
+			st->size = p->size;
+			memcpy(st->etag, md5, sizeof(md5));
+		}
+	}
 	swift_put_abort(p);
 	return (err);
 }

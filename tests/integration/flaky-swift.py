@@ -6,7 +6,9 @@ t0960-swift-client.sh's retry checks.
 GET /auth/v1.0 gives a token and a storage URL on this server.  An
 object named "failN-..." answers 503 to its first N requests of each
 method, then: GET "ok\\n", HEAD its headers, PUT 201 with the MD5 of the
-body it read as ETag (chunked bodies too).  It listens on a free
+body it read as ETag (chunked bodies too).  A PUT of an object named
+"lost-..." answers as Swift does when a newer write of the object won:
+202 with a short HTML page and no ETag.  It listens on a free
 127.0.0.1 port, written to PORTFILE, and appends "METHOD NAME STATUS
 BYTES" per request to PORTFILE.log.
 """
@@ -60,6 +62,10 @@ class Handler(BaseHTTPRequestHandler):
         seen[key] = seen.get(key, 0) + 1
         if m and seen[key] <= int(m.group(1)):
             status, headers, out = 503, [], b""
+        elif self.command == "PUT" and name.startswith("lost-"):
+            status, headers = 202, [("Content-Type", "text/html")]
+            out = (b"<html><h1>Accepted</h1><p>The request is accepted "
+                   b"for processing.</p></html>")
         elif self.command == "PUT":
             etag = hashlib.md5(data).hexdigest()
             status, headers, out = 201, [("ETag", etag)], b""

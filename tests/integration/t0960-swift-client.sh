@@ -211,6 +211,13 @@ HEAD fail9-head 503 0
 HEAD fail9-head 503 0
 HEAD fail9-head 503 0
 PUT fail1-stream 503 8" ] || fail "flaky Swift saw: $(cat "$T/flaky.port.log")"
+# A PUT that a newer write of the object beat (two hosts refreshing one
+# liveness record) is answered 202 with a page and no ETag: not a
+# failure, from memory or streamed.
+SWIFT_AUTH_URL=$FLAKY "$C" put lost-put "$T/small" 2>"$T/err" ||
+    fail "a PUT answered 202 failed: $(cat "$T/err")"
+printf 'streamed' | SWIFT_AUTH_URL=$FLAKY "$C" stream lost-stream \
+    2>"$T/err" || fail "a streamed PUT answered 202 failed: $(cat "$T/err")"
 
 echo "# Keystone v3 (a stub): password, application credential, refusal"
 /usr/bin/python3 "$top_srcdir/tests/integration/keystone-stub.py" \
