@@ -187,6 +187,19 @@ quickstart_run() {
 	done
 }
 
+# as_store_owner CMD...: run CMD as the owner of $DATA, as the workers
+# run (a front end that spawns specreg runs it as its own user): files
+# the CLI writes there (prefetch, prune) stay theirs to touch.
+as_store_owner() {
+	_ao_u=$(stat -c %u "$DATA")
+	if [ "$(id -u)" = 0 ] && [ "$_ao_u" != 0 ]; then
+		setpriv --reuid="$_ao_u" --regid="$(stat -c %g "$DATA")" \
+		    --clear-groups "$@"
+	else
+		"$@"
+	fi
+}
+
 # --- Processes and ports ---------------------------------------------------
 
 # pid_alive PID: true while PID runs (a zombie counts as gone).
