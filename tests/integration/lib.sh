@@ -355,7 +355,7 @@ swift_start() {
 			SPECREG_SWIFT_AUTH=http://127.0.0.1:$_ss_port/auth/v1.0
 			return 0
 		fi
-		grep -q 'in use' "$T/saio.log" || break
+		grep -Eq 'in use|Could not bind' "$T/saio.log" || break
 	done
 	SWIFT_DIR=
 	harness_error "Swift did not start: $(tail -n 20 "$T/saio.log")"
