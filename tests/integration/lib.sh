@@ -81,8 +81,11 @@ FRONT_SPAWNS=0
 FRONT_BIN=$SPECREG_BIN
 LIB_PID=$$
 SWIFT_DIR=
-# A container per test, so that tests can share one Swift.
-SWIFT_CONTAINER=specreg-$(basename "$0" .sh)-$$
+# A container per test, so that tests can share one Swift.  Not named
+# by $$: client tests run as PID 1 of their own PID namespace, and the
+# same test behind two front ends at once would share a container.
+SWIFT_CONTAINER=specreg-$(basename "$0" .sh)-$(od -An -N6 -tx1 /dev/urandom |
+    tr -d ' \n')
 ZUUL_SWIFT_PASSWORD=testing
 export ZUUL_SWIFT_PASSWORD
 

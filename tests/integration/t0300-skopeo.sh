@@ -5,10 +5,6 @@
 # delete, login.  Runs in private mount and PID namespaces (clients.sh).
 . "$top_srcdir/tests/integration/clients.sh"
 clients_reexec "$@"
-# storage: filesystem
-# (Out of the Swift pass until a failure seen once there is understood: the
-# digest served for quay.io/org/copied:v1 after a skopeo copy inside the
-# registry was not the copied manifest's.)
 . "$top_srcdir/tests/integration/lib.sh"
 . "$top_srcdir/tests/integration/oci.sh"
 
