@@ -77,8 +77,8 @@ main_prune(const struct conf *conf, int dry_run, int untagged)
 		return (EXIT_FAILURE);
 	/* Count it in a spawned pool's metrics, if there is one. */
 	if (conf->metrics_enabled) {
-		metrics_file_path(conf, &path);
-		(void)metrics_open_file(path.buf, 0);
+		if (metrics_file_path(conf, &path) == 0)
+			(void)metrics_open_file(path.buf, 0);
 		buf_release(&path);
 	}
 	prune_opts_init(&opts);

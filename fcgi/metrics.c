@@ -157,15 +157,25 @@ metrics_open_file(const char *path, int create)
 	return (0);
 }
 
-void
+/*
+ * The file spawned workers share their counters in: [metrics] file, or
+ * one under the storage root.  -1 when there is neither (a store
+ * without a local root, such as Swift, and no file configured).
+ */
+int
 metrics_file_path(const struct conf *conf, struct buf *out)
 {
+	const char	*root;
+
 	buf_reset(out);
-	if (conf->metrics_file != NULL)
+	if (conf->metrics_file != NULL) {
 		buf_addstr(out, conf->metrics_file);
-	else
-		buf_addf(out, "%s/.specreg-metrics",
-		    conf_storage_get(conf, "root"));
+		return (0);
+	}
+	if ((root = conf_storage_get(conf, "root")) == NULL)
+		return (-1);
+	buf_addf(out, "%s/.specreg-metrics", root);
+	return (0);
 }
 
 void

@@ -45,7 +45,7 @@ int		metrics_open_shared(void);
  */
 int		metrics_open_file(const char *path, int create);
 /* The file of a pool that a web server spawns: [metrics] file or default. */
-void		metrics_file_path(const struct conf *, struct buf *);
+int		metrics_file_path(const struct conf *, struct buf *);
 void		metrics_add(enum metrics_counter, uint64_t);
 /* One answered request: route id, M_* method, status, bytes, duration. */
 void		metrics_request(unsigned route, unsigned method, int status,

@@ -744,8 +744,11 @@ serve_metrics(const struct conf *conf)
 			fatalx("cannot map the metrics");
 		return;
 	}
-	metrics_file_path(conf, &path);
-	if (metrics_open_file(path.buf, 1) == -1 && metrics_open_shared() == -1)
+	if (metrics_file_path(conf, &path) == -1)
+		log_warnx("metrics: each worker counts alone: set [metrics] "
+		    "file to share the counters");
+	if ((path.len == 0 || metrics_open_file(path.buf, 1) == -1) &&
+	    metrics_open_shared() == -1)
 		fatalx("cannot map the metrics");
 	buf_release(&path);
 }

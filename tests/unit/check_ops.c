@@ -6,7 +6,8 @@
  * response is collected from the I/O seam.  A hung check must give a
  * 503 within about a second, and a second probe while it still hangs
  * must not start another check.  [metrics] enabled = no: GET /metrics
- * is 404 and nothing is counted.
+ * is 404 and nothing is counted.  The metrics file is [metrics] file,
+ * else under the storage root; a store without a root has none.
  */
 #include "config.h"
 
@@ -19,6 +20,7 @@
 #include "common/buf.h"
 #include "common/conf.h"
 #include "fcgi/exchange.h"
+#include "fcgi/metrics.h"
 #include "fcgi/request.h"
 #include "storage/driver.h"
 #include "storage/store.h"
@@ -172,6 +174,37 @@ START_TEST(test_metrics_off)
 }
 END_TEST
 
+/* path_of TEXT: metrics_file_path() for a configuration, or "-". */
+static const char *
+path_of(const char *text, struct buf *out)
+{
+	struct conf	conf;
+
+	conf_init(&conf);
+	ck_assert_int_eq(conf_load_string(&conf, "t.ini", text), 0);
+	if (metrics_file_path(&conf, out) == -1) {
+		ck_assert_uint_eq(out->len, 0);
+		buf_addstr(out, "-");
+	}
+	conf_release(&conf);
+	return (out->buf);
+}
+
+START_TEST(test_metrics_path)
+{
+	struct buf	out = BUF_INIT;
+
+	ck_assert_str_eq(path_of("[storage]\nroot = /srv/r\n", &out),
+	    "/srv/r/.specreg-metrics");
+	ck_assert_str_eq(path_of("[storage]\nroot = /srv/r\n"
+	    "[metrics]\nfile = /run/m\n", &out), "/run/m");
+	ck_assert_str_eq(path_of("[storage]\ndriver = swift\n"
+	    "auth-url = http://127.0.0.1:1/auth/v1.0\nusername = a:b\n"
+	    "password = c\ncontainer = d\n", &out), "-");
+	buf_release(&out);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -185,6 +218,7 @@ main(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("metrics");
 	tcase_add_test(tc, test_metrics_off);
+	tcase_add_test(tc, test_metrics_path);
 	suite_add_tcase(s, tc);
 	return (check_run(s));
 }
