@@ -203,6 +203,12 @@ as_store_owner() {
 	fi
 }
 
+# specreg_cli ARGS...: the specreg CLI on the test's configuration, as
+# the owner of the store.
+specreg_cli() {
+	as_store_owner "$SPECREG_BIN" -c "$T/specreg.ini" "$@"
+}
+
 # --- Processes and ports ---------------------------------------------------
 
 # pid_alive PID: true while PID runs (a zombie counts as gone).

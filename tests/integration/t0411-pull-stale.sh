@@ -205,13 +205,13 @@ done
     fail "pull locks left: $(find "$DATA/pulls" -type f)"
 
 note "specreg prefetch pulls an index's every platform into the cache"
-as_store_owner "$SPECREG_BIN" -c "$T/specreg.ini" prefetch test/multi:multi \
+specreg_cli prefetch test/multi:multi \
     >"$T/prefetch.out" 2>&1 || fail "prefetch: $(cat "$T/prefetch.out")"
 for dg in $(jq -r '.manifests[].digest' "$T/m/blobs/sha256/${dm#sha256:}"); do
 	[ "$(up GET "/v2/test/multi/manifests/$dg")" = 1 ] ||
 	    fail "prefetch did not get $dg once"
 done
-as_store_owner "$SPECREG_BIN" -c "$T/specreg.ini" prefetch test/none:v1 \
+specreg_cli prefetch test/none:v1 \
     >"$T/prefetch.out" 2>&1 && fail "prefetch of nothing succeeded"
 grep -q 'prefetch: GET /v2/test/none/manifests/v1: 404' "$T/prefetch.out" ||
     fail "prefetch: $(cat "$T/prefetch.out")"
@@ -300,7 +300,7 @@ expect_err 503 UNAVAILABLE "$V2/test/img/blobs/$(digest_of "$T/nobody")"
 
 note "prune keeps what the cache references"
 printf '[storage]\nprune-grace = 0\n' >>"$T/specreg.ini"
-as_store_owner "$SPECREG_BIN" -c "$T/specreg.ini" prune >"$T/prune.out" 2>&1 ||
+specreg_cli prune >"$T/prune.out" 2>&1 ||
     fail "prune: $(cat "$T/prune.out")"
 pull_ok img:v1 "$db"
 pull_ok "img@$da" "$da"

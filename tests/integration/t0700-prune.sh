@@ -44,18 +44,6 @@ need_cmd jq
 
 POOL=8
 
-# specreg ARGS...: the CLI on the registry's configuration, as the owner
-# of the store (a front end that spawns specreg may run it as www-data).
-specreg() {
-	_owner=$(stat -c %u "$DATA")
-	if [ "$(id -u)" = 0 ] && [ "$_owner" != 0 ]; then
-		setpriv --reuid="$_owner" --regid="$(stat -c %g "$DATA")" \
-		    --clear-groups "$SPECREG_BIN" -c "$T/specreg.ini" "$@"
-	else
-		"$SPECREG_BIN" -c "$T/specreg.ini" "$@"
-	fi
-}
-
 # age PATH...: make files two hours old.
 age() {
 	find "$@" -type f ! -name '.*' -exec touch -d '2 hours ago' {} + \
@@ -85,7 +73,7 @@ pruner() {
 		set --
 		[ $((i % 2)) = 0 ] && set -- --untagged
 		t0=$(date +%s%N)
-		specreg prune "$@" 2>>"$T/prune.log" ||
+		specreg_cli prune "$@" 2>>"$T/prune.log" ||
 		    error "prune $* failed: $(tail -3 "$T/prune.log")"
 		echo $((($(date +%s%N) - t0) / 1000000)) >>"$T/prune.ms"
 	done
@@ -175,7 +163,7 @@ cp "$T/specreg.ini" "$T/specreg.ini.orig"
 printf 'expiration = 3600\n' >>"$T/specreg.ini"
 sed -i 's/^prune-grace = 60$/prune-grace = 0/' "$T/specreg.ini"
 find "$DATA" -type f | sort >"$T/before"
-specreg prune --dry-run 2>"$T/dry.log" || fail "prune --dry-run failed"
+specreg_cli prune --dry-run 2>"$T/dry.log" || fail "prune --dry-run failed"
 find "$DATA" -type f | sort >"$T/after"
 cmp -s "$T/before" "$T/after" || fail "prune --dry-run changed the store"
 # Manifests: the three, and children that a client pushed for an index
@@ -190,7 +178,7 @@ for n in 1 2 3; do
 done
 expect_status 200 -H "Accept: $M_OCI" "$V2/test/prune/expire/manifests/e1"
 
-specreg prune 2>"$T/exp.log" || fail "prune with expiration failed"
+specreg_cli prune 2>"$T/exp.log" || fail "prune with expiration failed"
 grep -q 'prune: removed [0-9]* uploads, 3 tags, [0-9]* manifests, 1 repositories' \
     "$T/exp.log" || fail "expiration summary: $(tail -1 "$T/exp.log")"
 mv "$T/specreg.ini.orig" "$T/specreg.ini"
@@ -217,7 +205,7 @@ while read -r repo tag mt d; do
 done <"$T/all"
 
 note "fsck is clean"
-specreg fsck >"$T/fsck.out" 2>"$T/fsck.err" ||
+specreg_cli fsck >"$T/fsck.out" 2>"$T/fsck.err" ||
     fail "fsck: $(head -20 "$T/fsck.out")"
 [ ! -s "$T/fsck.out" ] || fail "fsck said: $(head -20 "$T/fsck.out")"
 note "$(tail -1 "$T/fsck.err" | sed 's/.*fsck: //')"
