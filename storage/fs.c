@@ -373,15 +373,46 @@ fs_tmp_install(struct fs_driver *fs, const char *tmp, const char *path,
 	return (REG_OK);
 }
 
+/*
+ * An empty object that is not there yet (a link) is created in place: a
+ * reader can see it whole or not at all, so it needs no temporary file,
+ * no fdatasync() and no rename.  REG_E_NOENT: it is there already, take
+ * the general way (which replaces it, with a new mtime).
+ */
 static enum reg_err
-fs_put(struct stor_driver *sd, const char *path, const void *data,
-    size_t len, int flags)
+fs_put_empty(struct fs_driver *fs, const char *path, int flags)
 {
-	struct fs_driver	*fs = fs_of(sd);
+	int	fd;
+
+	if ((fd = fs_openat(fs, path, O_WRONLY | O_CREAT | O_EXCL,
+	    NULL)) == -1) {
+		if (errno != EEXIST)
+			return (fs_errno("create", path));
+		return ((flags & STOR_PUT_EXCL) ? REG_E_EXISTS : REG_E_NOENT);
+	}
+	if (close(fd) == -1) {
+		(void)unlinkat(fs->dirfd, path, 0);
+		return (fs_errno("close", path));
+	}
+	return (fs_syncdir(fs, path));
+}
+
+/*
+ * Write "path" through a temporary file renamed (or, create-only,
+ * linked) into place.  With "sync" the bytes and the name are durable
+ * when it returns.
+ */
+static enum reg_err
+fs_put_file(struct fs_driver *fs, const char *path, const void *data,
+    size_t len, int flags, int sync)
+{
 	struct buf		 tmp = BUF_INIT;
 	int			 fd;
 	enum reg_err		 rc;
 
+	if (len == 0 && sync &&
+	    (rc = fs_put_empty(fs, path, flags)) != REG_E_NOENT)
+		return (rc);
 	fs_tmpname(path, &tmp);
 	if ((fd = fs_openat(fs, tmp.buf, O_WRONLY | O_CREAT | O_EXCL,
 	    NULL)) == -1) {
@@ -389,7 +420,7 @@ fs_put(struct stor_driver *sd, const char *path, const void *data,
 		goto out;
 	}
 	rc = fs_write_all(fd, data, len, tmp.buf);
-	if (rc == REG_OK && fdatasync(fd) == -1)
+	if (rc == REG_OK && sync && fdatasync(fd) == -1)
 		rc = fs_errno("fdatasync", tmp.buf);
 	if (close(fd) == -1 && rc == REG_OK)
 		rc = fs_errno("close", tmp.buf);
@@ -397,11 +428,18 @@ fs_put(struct stor_driver *sd, const char *path, const void *data,
 		rc = fs_tmp_install(fs, tmp.buf, path, flags & STOR_PUT_EXCL);
 	if (rc != REG_OK)
 		(void)unlinkat(fs->dirfd, tmp.buf, 0);
-	else
+	else if (sync)
 		rc = fs_syncdir(fs, path);
 out:
 	buf_release(&tmp);
 	return (rc);
+}
+
+static enum reg_err
+fs_put(struct stor_driver *sd, const char *path, const void *data,
+    size_t len, int flags)
+{
+	return (fs_put_file(fs_of(sd), path, data, len, flags, 1));
 }
 
 /* A second name for the file, renamed over the target: atomic there. */
@@ -635,10 +673,13 @@ fs_upload_path(struct buf *out, const char *uuid, const char *part)
 }
 
 /*
- * The lock and the empty data file, then the first state: putting the
- * state syncs the upload directory, which makes the data file's name
- * durable too, so that the append or finish that fills it needs no
- * directory sync of its own.  One fsync less per blob.
+ * The lock, the empty data file and the first state, none of it synced:
+ * an upload that holds no byte yet is not worth two syncs (a
+ * monolithic push finishes in the same request).  After a crash it may
+ * be gone or have an empty state, which reads as an unknown upload;
+ * prune removes what is left.  The first commit syncs the upload
+ * directory, data file and state together; a finish syncs the data and
+ * the blob's directory.
  */
 static enum reg_err
 fs_stage_create(struct stor_driver *sd, const char *uuid, const void *state,
@@ -660,7 +701,7 @@ fs_stage_create(struct stor_driver *sd, const char *uuid, const void *state,
 		close(fd);
 	fs_upload_path(&path, uuid, "state");
 	if (rc == REG_OK)
-		rc = fs_put(sd, path.buf, state, len, 0);
+		rc = fs_put_file(fs, path.buf, state, len, 0, 0);
 	if (rc != REG_OK) {
 		fs_upload_path(&path, uuid, NULL);
 		(void)fs_remove_tree(sd, path.buf);

@@ -59,8 +59,12 @@ upload_open(struct store *st, const char *name, const char *uuid,
 	u->st = st;
 	u->uuid = uuid;
 	rc = stor_stage_open(st->sd, uuid, &u->stage, &state);
-	if (rc == REG_OK && codec_upload_decode(state.buf, state.len, &owner,
-	    &u->offset, &u->hasher) == -1) {
+	/* A crash right after the start may leave it empty (fs.c). */
+	if (rc == REG_OK && state.len == 0) {
+		log_warnx("upload %s: empty state: unknown", uuid);
+		rc = REG_E_NOENT;
+	} else if (rc == REG_OK && codec_upload_decode(state.buf, state.len,
+	    &owner, &u->offset, &u->hasher) == -1) {
 		log_warnx("upload %s: corrupt state", uuid);
 		rc = REG_E_IO;
 	}

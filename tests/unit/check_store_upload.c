@@ -9,6 +9,7 @@
 
 #include <check.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -458,6 +459,26 @@ START_TEST(test_unknown_and_cancel)
 }
 END_TEST
 
+/* What a crash right after the start may leave: an empty state. */
+START_TEST(test_empty_state)
+{
+	char		uuid[UUID_LEN + 1];
+	struct buf	path = BUF_INIT;
+	uint64_t	off;
+	FILE		*f;
+
+	ck_assert_int_eq(store_upload_start(st, REPO, uuid), REG_OK);
+	buf_addf(&path, "%s/uploads/%s/state", root, uuid);
+	ck_assert_ptr_nonnull(f = fopen(path.buf, "w"));
+	fclose(f);
+	ck_assert_int_eq(store_upload_status(st, REPO, uuid, &off),
+	    REG_E_NOENT);
+	ck_assert_int_eq(append(st, REPO, uuid, 0, "abc", 3, &off),
+	    REG_E_NOENT);
+	buf_release(&path);
+}
+END_TEST
+
 /* Child: append one chunk as a separate worker with its own store. */
 static void
 child_append(const char *uuid, uint64_t expect, const char *data)
@@ -691,6 +712,7 @@ main(void)
 	tcase_add_test(tc, test_abort_truncates);
 	tcase_add_test(tc, test_other_repo);
 	tcase_add_test(tc, test_unknown_and_cancel);
+	tcase_add_test(tc, test_empty_state);
 	tcase_add_test(tc, test_across_processes);
 	tcase_add_test(tc, test_concurrent_finish);
 	tcase_add_test(tc, test_waiter_sees_removal);

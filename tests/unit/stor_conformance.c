@@ -204,6 +204,29 @@ START_TEST(test_put_excl)
 }
 END_TEST
 
+/* Empty objects (links): created, kept by EXCL, replacing and replaced. */
+START_TEST(test_put_empty)
+{
+	struct stor_stat	st;
+	enum reg_err		rc;
+
+	ck_assert_int_eq(stor_put(sd, "e/a/link", "", 0, 0), REG_OK);
+	ck_assert_int_eq(stor_stat(sd, "e/a/link", &st), REG_OK);
+	ck_assert_uint_eq(st.size, 0);
+	ck_assert_int_eq(stor_put(sd, "e/a/link", "", 0, 0), REG_OK);
+	rc = stor_put(sd, "e/a/link", "", 0, STOR_PUT_EXCL);
+	ck_assert_int_eq(rc, (sd->ops->caps & STOR_CAP_EXCL) ?
+	    REG_E_EXISTS : REG_OK);
+	put_str("e/full", "bytes");
+	ck_assert_int_eq(stor_put(sd, "e/full", "", 0, 0), REG_OK);
+	assert_content("e/full", "");
+	ck_assert_int_eq(stor_put(sd, "e/a/link", "now", 3, 0), REG_OK);
+	assert_content("e/a/link", "now");
+	ck_assert_int_eq(stor_put(sd, "e/new", "", 0, STOR_PUT_EXCL), REG_OK);
+	assert_content("e/new", "");
+}
+END_TEST
+
 START_TEST(test_copy)
 {
 	struct stor_stat	st;
@@ -941,6 +964,7 @@ stor_conformance_tcase(const struct stor_factory *f)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_put_get);
 	tcase_add_test(tc, test_put_excl);
+	tcase_add_test(tc, test_put_empty);
 	tcase_add_loop_test(tc, test_read_range, 0, nitems(ranges));
 	tcase_add_test(tc, test_read_sink_stops);
 	tcase_add_test(tc, test_copy);
