@@ -358,7 +358,7 @@ swift_start() {
 		if SAIO_PROXY_PORT=$_ss_port SAIO_OBJECT_PORT=$(free_port) \
 		    SAIO_CONTAINER_PORT=$(free_port) \
 		    SAIO_ACCOUNT_PORT=$(free_port) \
-		    SAIO_MEMCACHED_PORT=$(free_port) \
+		    SAIO_MEMCACHED_PORT=$(free_port) SAIO_START_TIMEOUT=240 \
 		    "$top_srcdir/tests/swift/saio.sh" start "$SWIFT_DIR" \
 		    >"$T/saio.log" 2>&1; then
 			SPECREG_SWIFT_AUTH=http://127.0.0.1:$_ss_port/auth/v1.0
