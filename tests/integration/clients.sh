@@ -51,6 +51,8 @@ clients_reexec()
 {
 	[ "${SPECREG_CLIENTS_NS:-}" = 1 ] && return 0
 	[ "$(id -u)" = 0 ] || clients_skip "client tests need root"
+	# dockerd is in /usr/sbin (lib.sh, sourced later, adds it too).
+	PATH=$PATH:/usr/sbin:/sbin
 	for _c in unshare mount jq ${CLIENTS_NEED:-podman buildah skopeo}; do
 		command -v "$_c" >/dev/null 2>&1 ||
 		    clients_skip "$_c is not installed"
