@@ -33,7 +33,8 @@
 #
 # containerd_start: containerd with its root in $T/containerd, its
 # state and socket in /run/specreg-containerd, its "opt" directory in
-# $T/containerd/opt and the CRI plugin off; sets CTR ("ctr -a SOCKET").
+# $T/containerd/opt and the CRI plugin off.  From then on the shell
+# function ctr runs ctr against it ("ctr -a SOCKET").
 #
 # The daemons are stopped (SIGTERM, then SIGKILL) before lib.sh cleans
 # up, however the test ends; being in the test's PID namespace, they
@@ -189,13 +190,18 @@ EOF
 	containerd --config "$CT/config.toml" \
 	    </dev/null >>"$CT/containerd.log" 2>&1 &
 	CONTAINERD_PID=$!
-	CTR="ctr -a $_cs_run/containerd.sock"
-	# shellcheck disable=SC2086
+	CONTAINERD_SOCK=$_cs_run/containerd.sock
 	CONTAINERD_SECONDS=$(daemon_wait "$CONTAINERD_PID" containerd \
-	    $CTR version)
+	    ctr version)
 	note "containerd answered in $CONTAINERD_SECONDS s"
-	# shellcheck disable=SC2086
-	cl_ok $CTR version
+	cl_ok ctr version
 	note "ctr and containerd:$(awk '$1 == "Version:" { printf " %s", $2 }' \
 	    "$CL/out")"
+}
+
+# ctr ARGS...: ctr talking to the test's containerd (never the host's).
+ctr()
+{
+	[ -n "${CONTAINERD_SOCK:-}" ] || harness_error "ctr before containerd_start"
+	command ctr -a "$CONTAINERD_SOCK" "$@"
 }

@@ -37,26 +37,13 @@ MK="sh $top_srcdir/tests/integration/mkimage.sh"
 HTTP=--plain-http
 nonce=$(od -An -N6 -tx1 /dev/urandom | tr -d ' ')
 
-# ctr ARGS...: $CTR ARGS... (cl_run's checks and log).
-ctr_ok()
-{
-	# shellcheck disable=SC2086
-	cl_ok $CTR "$@"
-}
-
-ctr_fail()
-{
-	# shellcheck disable=SC2086
-	cl_fail $CTR "$@"
-}
-
 # import DIR NAME: import the OCI layout DIR (tagged v1 by mkimage.sh),
 # every platform, as NAME:v1.
 import()
 {
 	tar -C "$1" -cf "$1.tar" . || fail "tar $1"
-	ctr_ok images import --all-platforms --base-name "$2" "$1.tar"
-	ctr_ok images ls -q
+	cl_ok ctr images import --all-platforms --base-name "$2" "$1.tar"
+	cl_ok ctr images ls -q
 	grep -qx "$2:v1" "$CL/out" || fail "imported: $(cat "$CL/out")"
 }
 
@@ -64,15 +51,15 @@ import()
 # index).
 image_digest()
 {
-	ctr_ok images ls "name==$1"
+	cl_ok ctr images ls "name==$1"
 	awk -v r="$1" '$1 == r { print $3 }' "$CL/out"
 }
 
 # forget REF...: remove the images and, synchronously, their content.
 forget()
 {
-	ctr_ok images rm --sync "$@"
-	ctr_ok content ls -q
+	cl_ok ctr images rm --sync "$@"
+	cl_ok ctr content ls -q
 	[ ! -s "$CL/out" ] || fail "content left: $(cat "$CL/out")"
 }
 
@@ -83,7 +70,7 @@ have_blobs()
 	_d=$1
 	shift
 	for _b; do
-		ctr_ok content get "$_b"
+		cl_ok ctr content get "$_b"
 		cmp -s "$CL/out" "$_d/blobs/sha256/${_b#sha256:}" ||
 		    fail "blob $_b differs from mkimage's"
 	done
@@ -106,7 +93,7 @@ note "ctr images import of an OCI image, push"
 dm=$($MK oci "$T/oci" v1 3 amd64 "ctr-$nonce") || fail "mkimage oci"
 import "$T/oci" specreg.test/img
 n=$(wc -l <"$T/specreg.log")
-ctr_ok images push $HTTP "$HOSTPORT/test/ctr:v1" specreg.test/img:v1
+cl_ok ctr images push $HTTP "$HOSTPORT/test/ctr:v1" specreg.test/img:v1
 manifest_is test/ctr v1 "$dm" "$OCI"
 cmp -s "$T/body" "$T/oci/blobs/sha256/${dm#sha256:}" ||
     fail "pushed manifest bytes differ"
@@ -120,7 +107,7 @@ fi
 
 note "ctr images rm, then pull by tag: the same manifest and blobs"
 forget specreg.test/img:v1
-ctr_ok images pull $HTTP "$HOSTPORT/test/ctr:v1"
+cl_ok ctr images pull $HTTP "$HOSTPORT/test/ctr:v1"
 [ "$(image_digest "$HOSTPORT/test/ctr:v1")" = "$dm" ] ||
     fail "pulled $(image_digest "$HOSTPORT/test/ctr:v1"), pushed $dm"
 # shellcheck disable=SC2046
@@ -128,7 +115,7 @@ have_blobs "$T/oci" "$dm" $(blobs_of "$T/oci" "$dm")
 
 note "ctr pull by digest"
 forget "$HOSTPORT/test/ctr:v1"
-ctr_ok images pull $HTTP "$HOSTPORT/test/ctr@$dm"
+cl_ok ctr images pull $HTTP "$HOSTPORT/test/ctr@$dm"
 [ "$(image_digest "$HOSTPORT/test/ctr@$dm")" = "$dm" ] ||
     fail "by-digest pull: $(cat "$CL/out")"
 # shellcheck disable=SC2046
@@ -143,7 +130,7 @@ amd=$(jq -r '.manifests[] | select(.platform.architecture == "amd64") |
 arm=$(jq -r '.manifests[] | select(.platform.architecture == "arm64") |
     .digest' "$idx")
 import "$T/multi" specreg.test/multi
-ctr_ok images push $HTTP "$HOSTPORT/test/multi:v1" specreg.test/multi:v1
+cl_ok ctr images push $HTTP "$HOSTPORT/test/multi:v1" specreg.test/multi:v1
 manifest_is test/multi v1 "$di" "$OCI_INDEX"
 cmp -s "$T/body" "$idx" || fail "pushed index bytes differ"
 manifest_is test/multi "$amd" "$amd" "$OCI"
@@ -151,7 +138,7 @@ manifest_is test/multi "$arm" "$arm" "$OCI"
 forget specreg.test/multi:v1
 
 note "ctr pull --all-platforms: every manifest and blob"
-ctr_ok images pull $HTTP --all-platforms "$HOSTPORT/test/multi:v1"
+cl_ok ctr images pull $HTTP --all-platforms "$HOSTPORT/test/multi:v1"
 [ "$(image_digest "$HOSTPORT/test/multi:v1")" = "$di" ] ||
     fail "pulled $(image_digest "$HOSTPORT/test/multi:v1")"
 # shellcheck disable=SC2046
@@ -161,29 +148,29 @@ forget "$HOSTPORT/test/multi:v1"
 
 note "ctr pull --platform linux/arm64: that platform's blobs only"
 n=$(wc -l <"$T/specreg.log")
-ctr_ok images pull $HTTP --platform linux/arm64 "$HOSTPORT/test/multi:v1"
+cl_ok ctr images pull $HTTP --platform linux/arm64 "$HOSTPORT/test/multi:v1"
 [ "$(image_digest "$HOSTPORT/test/multi:v1")" = "$di" ] ||
     fail "pulled $(image_digest "$HOSTPORT/test/multi:v1")"
 # shellcheck disable=SC2046
 have_blobs "$T/multi" "$di" "$arm" $(blobs_of "$T/multi" "$arm")
 log_since "$n"
 for b in $(jq -r '.layers[].digest' "$T/multi/blobs/sha256/${amd#sha256:}"); do
-	ctr_fail content get "$b"
+	cl_fail ctr content get "$b"
 	if grep "/blobs/$b " "$T/new.log" >&2; then
 		fail "the amd64 layer $b was fetched"
 	fi
 done
 
 note "ctr push --platform linux/arm64: that manifest alone"
-ctr_ok images push $HTTP --platform linux/arm64 "$HOSTPORT/test/multi:arm" \
+cl_ok ctr images push $HTTP --platform linux/arm64 "$HOSTPORT/test/multi:arm" \
     "$HOSTPORT/test/multi:v1"
 manifest_is test/multi arm "$arm" "$OCI"
 forget "$HOSTPORT/test/multi:v1"
 
 note "a missing tag or repository is a clean \"not found\""
-ctr_fail images pull $HTTP "$HOSTPORT/test/ctr:nope"
+cl_fail ctr images pull $HTTP "$HOSTPORT/test/ctr:nope"
 grep -q 'not found' "$CL/err" || fail "missing tag: $(cat "$CL/err")"
-ctr_fail images pull $HTTP "$HOSTPORT/test/no-such-repo:v1"
+cl_fail ctr images pull $HTTP "$HOSTPORT/test/no-such-repo:v1"
 grep -q 'not found' "$CL/err" || fail "missing repository: $(cat "$CL/err")"
 log_has_no_status '5[0-9][0-9]'
 
@@ -196,7 +183,7 @@ seed()
 	_dir=$T/seed-$2
 	$MK oci "$_dir" v1 1 amd64 "$2" >"$T/seed.digest" || fail "mkimage"
 	import "$_dir" specreg.test/seed
-	ctr_ok images push $HTTP "$1" specreg.test/seed:v1
+	cl_ok ctr images push $HTTP "$1" specreg.test/seed:v1
 	forget specreg.test/seed:v1
 	cat "$T/seed.digest"
 }
@@ -227,7 +214,7 @@ EOF
 # mirror_pull REF: pull REF through the mirrors; print its digest.
 mirror_pull()
 {
-	ctr_ok images pull --hosts-dir "$CT/hosts" "$1"
+	cl_ok ctr images pull --hosts-dir "$CT/hosts" "$1"
 	image_digest "$1"
 	forget "$1"
 }
@@ -259,7 +246,7 @@ for reg in quay.io docker.io; do
 	    fail "the upstream was asked for test/both"
 
 	note "$reg: what neither has is a clean \"not found\""
-	ctr_fail images pull --hosts-dir "$CT/hosts" "$reg/test/none:latest"
+	cl_fail ctr images pull --hosts-dir "$CT/hosts" "$reg/test/none:latest"
 	grep -q 'not found' "$CL/err" || fail "$reg/test/none: $(cat "$CL/err")"
 	[ "$(up_asked test/none/manifests/latest)" -ge 1 ] ||
 	    fail "the upstream was not asked for test/none"
