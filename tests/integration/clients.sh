@@ -1,5 +1,6 @@
-# tests/integration/clients.sh: run podman, buildah and skopeo against
-# specreg without touching the host.
+# tests/integration/clients.sh: run podman, buildah and skopeo (and,
+# with daemons.sh, docker and containerd) against specreg without
+# touching the host.
 # shellcheck shell=sh disable=SC2034
 #
 # A client test starts like this (clients_reexec must come before lib.sh,
@@ -14,7 +15,9 @@
 # clients_reexec runs the whole test again as PID 1 of new mount and
 # PID namespaces (unshare --mount --propagation private --pid --fork
 # --mount-proc), so every mount dies with the test and so does every
-# process it leaves behind.  clients_setup then, inside the namespace:
+# process it leaves behind.  It skips the test unless the commands in
+# CLIENTS_NEED (default: podman buildah skopeo) are installed.
+# clients_confine then, inside the namespace:
 #   - bind-mounts private directories over /run and /var/lib/containers
 #     (or an overlay over /var/lib when that directory does not exist),
 #     which the clients write to whatever their configuration says;
@@ -22,11 +25,14 @@
 #     index.docker.io, auth.docker.io, production.cloudflare.docker.com,
 #     quay.io and cdn*.quay.io to 127.0.0.1, and checks it works, so
 #     nothing can fall through to the internet;
+#   - exports TMPDIR=$CL/tmp;
+# and clients_setup, which calls clients_confine, for podman, buildah
+# and skopeo:
 #   - writes containers.conf (host network, cgroupfs, file events),
 #     registries.conf (specreg's $HOSTPORT insecure), storage.conf (vfs
 #     under $CL) and an empty auth.json, and exports CONTAINERS_CONF,
-#     CONTAINERS_REGISTRIES_CONF, CONTAINERS_STORAGE_CONF,
-#     REGISTRY_AUTH_FILE and TMPDIR;
+#     CONTAINERS_REGISTRIES_CONF, CONTAINERS_STORAGE_CONF and
+#     REGISTRY_AUTH_FILE;
 #   - sets PODMAN, BUILDAH and SKOPEO (skopeo needs --registries-conf).
 # Helpers: cl_run (run, log, return the status), cl_ok (must succeed),
 # cl_fail (must fail), cl_label IMAGE KEY (a label of a local image).
@@ -45,7 +51,9 @@ clients_reexec()
 {
 	[ "${SPECREG_CLIENTS_NS:-}" = 1 ] && return 0
 	[ "$(id -u)" = 0 ] || clients_skip "client tests need root"
-	for _c in unshare mount podman buildah skopeo jq; do
+	# dockerd is in /usr/sbin (lib.sh, sourced later, adds it too).
+	PATH=$PATH:/usr/sbin:/sbin
+	for _c in unshare mount jq ${CLIENTS_NEED:-podman buildah skopeo}; do
 		command -v "$_c" >/dev/null 2>&1 ||
 		    clients_skip "$_c is not installed"
 	done
@@ -102,14 +110,50 @@ clients_registries()
 	} >"$_f"
 }
 
-clients_setup()
+# clients_overlay DIR: an overlay over DIR whose upper layer is in
+# $CL/ns, so that what a client writes there stays in the test.
+clients_overlay()
+{
+	_o=$CL/ns/overlay$(printf '%s' "$1" | tr / _)
+	mkdir -p "$_o/up" "$_o/work" || fail "mkdir $_o"
+	mount -t overlay overlay -o "lowerdir=$1" \
+	    -o "upperdir=$_o/up,workdir=$_o/work" "$1" ||
+	    fail "overlay on $1"
+}
+
+# clients_no_dns: a resolv.conf naming only 127.0.0.1, where no name
+# server listens, so that a name the hosts file does not know fails at
+# once instead of being looked up outside (for daemons that resolve
+# names of their own, such as dockerd).
+clients_no_dns()
+{
+	if [ -L /etc/resolv.conf ]; then
+		# A link into /run (systemd-resolved) leads nowhere now.
+		[ -e /etc/resolv.conf ] || return 0
+		fail "/etc/resolv.conf is a link out of the namespace's reach"
+	fi
+	echo 'nameserver 127.0.0.1' >"$CL/ns/resolv.conf" &&
+	    mount --bind "$CL/ns/resolv.conf" /etc/resolv.conf ||
+	    fail "bind /etc/resolv.conf"
+}
+
+# clients_confine: $CL and the private mounts (above).
+clients_confine()
 {
 	[ "${SPECREG_CLIENTS_NS:-}" = 1 ] ||
 	    fail "clients_reexec was not called"
 	CL=$T/cl
-	mkdir -p "$CL/conf" "$CL/tmp" "$CL/storage" "$CL/run/networks" \
-	    "$CL/run/events" "$CL/run/libpod-tmp" || fail "mkdir $CL"
+	mkdir -p "$CL/tmp" || fail "mkdir $CL"
 	clients_mounts
+	TMPDIR=$CL/tmp
+	export TMPDIR
+}
+
+clients_setup()
+{
+	clients_confine
+	mkdir -p "$CL/conf" "$CL/storage" "$CL/run/networks" \
+	    "$CL/run/events" "$CL/run/libpod-tmp" || fail "mkdir $CL"
 	cat >"$CL/conf/containers.conf" <<EOF
 [containers]
 netns = "host"
@@ -135,9 +179,8 @@ EOF
 	CONTAINERS_REGISTRIES_CONF=$CL/conf/registries.conf
 	CONTAINERS_STORAGE_CONF=$CL/conf/storage.conf
 	REGISTRY_AUTH_FILE=$CL/conf/auth.json
-	TMPDIR=$CL/tmp
 	export CONTAINERS_CONF CONTAINERS_REGISTRIES_CONF \
-	    CONTAINERS_STORAGE_CONF REGISTRY_AUTH_FILE TMPDIR
+	    CONTAINERS_STORAGE_CONF REGISTRY_AUTH_FILE
 	PODMAN=podman
 	BUILDAH=buildah
 	SKOPEO="skopeo --registries-conf $CONTAINERS_REGISTRIES_CONF"

@@ -10,6 +10,10 @@
 #	them, the index tagged TAG.
 #   mkimage.sh dir DIR LAYERS [LABEL]
 #	Write a Docker schema 2 image as a containers/image "dir:" layout.
+#   mkimage.sh docker-archive FILE NAME:TAG LAYERS [LABEL]
+#	Write an image as "docker save" does (docker load reads it): a
+#	tar with manifest.json, the config and each layer uncompressed.
+#	Prints the digest of the config, which docker calls the image ID.
 #
 # Layers are real tarballs (a few random files under /data, owner 0,
 # mtime 0, gzip -n), the config has the right diff_ids, and the label
@@ -168,6 +172,30 @@ dir)
 	rm "$dir/${h#sha256:}"
 	cp "$WORK/last-manifest.json" "$dir/manifest.json"
 	printf 'Directory Transport Version: 1.1\n' >"$dir/version"
+	;;
+docker-archive)
+	[ $# -ge 2 ] ||
+	    die "usage: mkimage.sh docker-archive FILE NAME:TAG LAYERS [LABEL]"
+	[ $# -lt 3 ] || LABEL=$3
+	STORE=$WORK/blobs
+	mkdir -p "$STORE" "$WORK/archive"
+	image "$2" amd64 "$D2_MANIFEST" "$D2_CONFIG" "$D2_LAYER"
+	c=$(jq -r .config.digest "$WORK/last-manifest.json")
+	c=${c#sha256:}
+	cp "$STORE/$c" "$WORK/archive/$c.json"
+	layers=
+	for l in $(jq -r '.layers[].digest' "$WORK/last-manifest.json"); do
+		l=${l#sha256:}
+		mkdir "$WORK/archive/$l"
+		gzip -dc "$STORE/$l" >"$WORK/archive/$l/layer.tar"
+		layers="$layers${layers:+,}\"$l/layer.tar\""
+	done
+	printf '[{"Config":"%s.json","RepoTags":["%s"],"Layers":[%s]}]\n' \
+	    "$c" "$1" "$layers" >"$WORK/archive/manifest.json"
+	tar --owner=0 --group=0 --numeric-owner -C "$WORK/archive" \
+	    -cf "$dir" .
+	echo "sha256:$c"
+	exit 0
 	;;
 *)
 	die "unknown command $cmd"

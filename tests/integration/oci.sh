@@ -24,6 +24,7 @@
 #   digest_of FILE            "sha256:<hex>" of FILE
 #   blob_desc MT FILE         an OCI descriptor for FILE as compact JSON
 #   manifest_put REPO REF MT FILE   PUT, expect 201, check the digest
+#   manifest_is REPO REF DIGEST MT  GET REF: 200, that digest and type
 #   oci_image NAME N, docker_image NAME N   blobs pushed to $R, manifest
 #                             written to $T/NAME.json
 
@@ -259,6 +260,16 @@ manifest_put()
 	*"/v2/$1/manifests/"*) ;;
 	*)	fail "manifest PUT Location: '$(header Location)'" ;;
 	esac
+}
+
+# manifest_is REPO REF DIGEST MT: specreg serves REF as DIGEST, of type
+# MT, with exactly the bytes that digest names.
+manifest_is()
+{
+	expect_status 200 -H "Accept: $4" "$V2/$1/manifests/$2"
+	hdr_is Docker-Content-Digest "$3"
+	hdr_is Content-Type "$4"
+	[ "$(digest_of "$T/body")" = "$3" ] || fail "$1:$2 body digest"
 }
 
 # Fail unless the last body has exactly the bytes of FILE.

@@ -25,16 +25,6 @@ same_blobs()
 	done
 }
 
-# manifest_is REPO REF DIGEST MT: specreg serves REF as DIGEST, of type
-# MT, with exactly the bytes that digest names.
-manifest_is()
-{
-	expect_status 200 -H "Accept: $4" "$V2/$1/manifests/$2"
-	hdr_is Docker-Content-Digest "$3"
-	hdr_is Content-Type "$4"
-	[ "$(digest_of "$T/body")" = "$3" ] || fail "$1:$2 body digest"
-}
-
 note "a 3-layer OCI image: oci: -> specreg -> oci:"
 dm=$($MK oci "$T/oci" v1 3 amd64 oci-label) || fail "mkimage oci"
 cl_ok skopeo copy $TO "oci:$T/oci:v1" "$REG/test/oci-img:v1"
