@@ -23,6 +23,12 @@
 /* A 429 without Retry-After is remembered this long; any, at most this. */
 #define PULL_RETRY_DEFAULT	60
 #define PULL_RETRY_MAX		(24 * 3600)
+/*
+ * A blob's pull lease lasts this many upstream timeouts: renewed after
+ * each chunk once a third of it passed, it outlives a read that stalls
+ * for a whole timeout.
+ */
+#define PULL_LEASE_TIMEOUTS	3
 
 /* What pull_ask() asks the upstream for. */
 enum pull_trip {
@@ -35,6 +41,7 @@ enum pull_trip {
 struct pull_tee {
 	struct request		*req;
 	struct upstream_blob	*ub;
+	struct store_lease	*ls;		/* renewed as bytes come */
 	struct buf		 held;		/* the last chunk read */
 	int			 client_gone;
 };
@@ -377,6 +384,7 @@ pull_tee_read(void *buf, size_t len, void *arg)
 
 	if ((n = upstream_blob_read(buf, len, t->ub)) <= 0)
 		return (n < 0 ? -1 : 0);
+	store_pull_lease_renew(t->req->store, t->ls);
 	pull_tee_flush(t);
 	buf_add(&t->held, buf, (size_t)n);
 	return (n);
@@ -389,7 +397,7 @@ pull_tee_read(void *buf, size_t len, void *arg)
  */
 static enum reg_err
 pull_blob_stream(struct request *req, const struct digest *d,
-    struct upstream_blob *ub, uint64_t size)
+    struct upstream_blob *ub, uint64_t size, struct store_lease *ls)
 {
 	struct pull_tee	 t;
 	char		 uuid[UUID_LEN + 1];
@@ -399,6 +407,7 @@ pull_blob_stream(struct request *req, const struct digest *d,
 	memset(&t, 0, sizeof(t));
 	t.req = req;
 	t.ub = ub;
+	t.ls = ls;
 	buf_init(&t.held);
 	if ((err = store_upload_start(req->store, req->name, uuid)) != REG_OK)
 		return (err);
@@ -464,7 +473,7 @@ pull_blob_pass(struct request *req, const struct digest *d,
 /* Fetch blob "d" from the upstream and answer with it. */
 static enum reg_err
 pull_blob_fetch(struct request *req, const struct upstream_ref *r,
-    const struct digest *d)
+    const struct digest *d, struct store_lease *ls)
 {
 	struct upstream_blob	*ub;
 	uint64_t		 size;
@@ -494,7 +503,7 @@ pull_blob_fetch(struct request *req, const struct upstream_ref *r,
 	else if (req->conf->read_only)
 		err = pull_blob_pass(req, d, ub);
 	else
-		err = pull_blob_stream(req, d, ub, size);
+		err = pull_blob_stream(req, d, ub, size, ls);
 	upstream_blob_close(ub);
 	return (err);
 }
@@ -503,7 +512,7 @@ enum reg_err
 pull_blob(struct request *req, const struct digest *d, int *arrived)
 {
 	struct upstream_ref	 r;
-	struct stor_lock	*lk = NULL;
+	struct store_lease	*ls = NULL;
 	uint64_t		 size;
 	enum reg_err		 err;
 
@@ -515,17 +524,28 @@ pull_blob(struct request *req, const struct digest *d, int *arrived)
 		return (req_fail(req, REG_E_UNAVAILABLE, "upstream %s: rate "
 		    "limited", r.up->host));
 	}
-	/* One GET at a time; the others wait, then serve what it kept. */
-	if (req->method == M_GET && !req->conf->read_only &&
-	    store_pull_lock(req->store, d, &lk) == REG_OK &&
-	    store_blob_stat(req->store, req->name, d, &size) == REG_OK) {
-		store_pull_unlock(req->store, d, lk);
-		*arrived = 1;
-		return (REG_OK);
+	/*
+	 * One GET at a time; the others wait, then serve what it kept.
+	 * A store that fails to coordinate costs a second fetch at worst.
+	 */
+	if (req->method == M_GET && !req->conf->read_only) {
+		err = store_pull_lease(req->store, req->name, d,
+		    PULL_LEASE_TIMEOUTS * (time_t)req->conf->upstream_timeout,
+		    &ls);
+		if (err == REG_E_BUSY)
+			return (req_fail(req, REG_E_UNAVAILABLE, "upstream "
+			    "blob %s: another fetch of it is still going on",
+			    d->str));
+		if ((err == REG_OK || err == REG_E_EXISTS) &&
+		    store_blob_stat(req->store, req->name, d, &size) ==
+		    REG_OK) {
+			store_pull_lease_end(req->store, ls);
+			*arrived = 1;
+			return (REG_OK);
+		}
 	}
-	err = pull_blob_fetch(req, &r, d);
-	if (lk != NULL)
-		store_pull_unlock(req->store, d, lk);
+	err = pull_blob_fetch(req, &r, d, ls);
+	store_pull_lease_end(req->store, ls);
 	return (err);
 }
 
