@@ -29,6 +29,8 @@
  * for a whole timeout.
  */
 #define PULL_LEASE_TIMEOUTS	3
+/* Pages of an upstream tags list followed at most (Link: rel="next"). */
+#define PULL_TAGS_PAGES		100
 
 /* What pull_ask() asks the upstream for. */
 enum pull_trip {
@@ -173,7 +175,8 @@ pull_retry_note(struct request *req, const struct upstream_ref *r,
 }
 
 /*
- * One trip upstream ("ref" for a manifest), unless it asked us to wait.
+ * One trip upstream ("ref": a manifest's, or a tags list page, NULL for
+ * the first), unless it asked us to wait.
  * "*outage" says whether trouble may be answered from the cache.
  */
 static enum reg_err
@@ -196,7 +199,7 @@ pull_ask(struct request *req, const struct upstream_ref *r, const char *ref,
 	else if (trip == TRIP_GET)
 		err = upstream_manifest_get(r, ref, req->accept, m);
 	else
-		err = upstream_tags_get(r, m);
+		err = upstream_tags_get(r, ref, m);
 	*outage = err == REG_E_UNAVAILABLE && upstream_manifest_outage(m);
 	if (err == REG_E_UNAVAILABLE && m->status == 429)
 		pull_retry_note(req, r, m);
@@ -549,7 +552,7 @@ pull_blob(struct request *req, const struct digest *d, int *arrived)
 	return (err);
 }
 
-/* The valid tags of an upstream tags list; -1 if it is not one. */
+/* Add the valid tags of an upstream tags list; -1 if it is not one. */
 static int
 pull_tags_parse(const struct buf *body, char ***out, size_t *nout)
 {
@@ -557,8 +560,6 @@ pull_tags_parse(const struct buf *body, char ***out, size_t *nout)
 	const char		*t;
 	size_t			 i, n;
 
-	*out = NULL;
-	*nout = 0;
 	if ((root = json_tokener_parse(body->buf)) == NULL)
 		return (-1);
 	if (!json_object_object_get_ex(root, "tags", &arr) ||
@@ -567,7 +568,7 @@ pull_tags_parse(const struct buf *body, char ***out, size_t *nout)
 		return (arr == NULL ? 0 : -1);	/* "tags": null is none */
 	}
 	n = json_object_array_length(arr);
-	*out = xcalloc(n == 0 ? 1 : n, sizeof(**out));
+	*out = xreallocarray(*out, *nout + n + 1, sizeof(**out));
 	for (i = 0; i < n; i++) {
 		v = json_object_array_get_idx(arr, i);
 		t = json_object_get_string(v);
@@ -579,25 +580,60 @@ pull_tags_parse(const struct buf *body, char ***out, size_t *nout)
 	return (0);
 }
 
-/* Fetch the upstream's tags list into "*out" and keep it, or fail. */
+/*
+ * One page of the upstream's tags list ("page" NULL: the first) added
+ * to "*out"; the next one into "page" ("" after the last).
+ */
 static enum reg_err
-pull_tags_fetch(struct request *req, const struct upstream_ref *r,
-    char ***out, size_t *nout, int *outage)
+pull_tags_page(struct request *req, const struct upstream_ref *r,
+    char page[UPSTREAM_NEXT_MAX], char ***out, size_t *nout, int *outage)
 {
 	struct upstream_manifest	m;
 	enum reg_err			err;
 
-	err = pull_ask(req, r, NULL, TRIP_TAGS, &m, outage);
+	err = pull_ask(req, r, page[0] == '\0' ? NULL : page, TRIP_TAGS, &m,
+	    outage);
 	if (err == REG_OK && pull_tags_parse(&m.body, out, nout) == -1) {
 		log_warnx("upstream %s: %s: not a tags list", r->up->host,
 		    req->name);
 		err = REG_E_UNAVAILABLE;
 	}
+	page[0] = '\0';
+	if (err == REG_OK)
+		memcpy(page, m.next, sizeof(m.next));
 	upstream_manifest_release(&m);
-	if (err == REG_OK && !req->conf->read_only)
+	return (err);
+}
+
+/*
+ * Fetch the upstream's tags list, following its pages (PULL_TAGS_PAGES
+ * at most), into "*out" and keep it, or fail.
+ */
+static enum reg_err
+pull_tags_fetch(struct request *req, const struct upstream_ref *r,
+    char ***out, size_t *nout, int *outage)
+{
+	char		page[UPSTREAM_NEXT_MAX] = "";
+	enum reg_err	err;
+	int		n = 0;
+
+	do
+		err = pull_tags_page(req, r, page, out, nout, outage);
+	while (err == REG_OK && page[0] != '\0' && ++n < PULL_TAGS_PAGES);
+	if (err == REG_OK && page[0] != '\0')
+		log_warnx("upstream %s: %s: tags list longer than %d pages; "
+		    "the rest left out", r->up->host, req->name,
+		    PULL_TAGS_PAGES);
+	if (err != REG_OK) {
+		store_strv_free(*out, *nout);
+		*out = NULL;
+		*nout = 0;
+		return (err);
+	}
+	if (!req->conf->read_only)
 		store_cache_tags_put(req->store, req->name, *out, *nout,
 		    time(NULL));
-	return (err);
+	return (REG_OK);
 }
 
 enum reg_err
