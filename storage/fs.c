@@ -476,9 +476,19 @@ out:
 static enum reg_err
 fs_touch(struct stor_driver *sd, const char *path)
 {
-	if (utimensat(fs_of(sd)->dirfd, path, NULL, 0) == -1)
+	struct fs_driver	*fs = fs_of(sd);
+	struct stat		 st;
+
+	if (utimensat(fs->dirfd, path, NULL, 0) == 0)
+		return (REG_OK);
+	if ((errno != EACCES && errno != EPERM) ||
+	    fstatat(fs->dirfd, path, &st, AT_SYMLINK_NOFOLLOW) == -1)
 		return (fs_errno("touch", path));
-	return (REG_OK);
+	/* Say what to do: e.g. a CLI run as root wrote it. */
+	log_warnx("fs: cannot mark %s/%s used: it belongs to uid %ld, not to "
+	    "uid %ld that runs here: run specreg commands as the store's "
+	    "owner", fs->root, path, (long)st.st_uid, (long)geteuid());
+	return (REG_E_IO);
 }
 
 /* An object, not a directory: that is remove_tree()'s. */
