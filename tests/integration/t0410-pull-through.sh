@@ -15,8 +15,9 @@
 # fetched by digest kept, the upstream's tags listed (every page, 100
 # pages at most, on the upstream's host only), a local push winning,
 # clean 404s for what nobody has, a clean 503 when the upstream is down
-# or refuses us (never its 401), skopeo copy through specreg, and no
-# wrong byte kept from a lying upstream.
+# or refuses us (never its 401), skopeo copy through specreg, no
+# wrong byte kept from a lying upstream, and specreg prefetch in
+# restricted mode.
 # storage: filesystem
 . "$top_srcdir/tests/integration/lib.sh"
 . "$top_srcdir/tests/integration/oci.sh"
@@ -377,6 +378,24 @@ expect_err 503 UNAVAILABLE "$V2/liar.test/fail/x/blobs/$(digest_of "$T/lie")"
 expect_status 200 "$V2/liar.test/basic/x/manifests/v1"
 [ "$(grep -c '^GET /v2/basic/x/manifests/v1$' "$T/liar.log")" = 2 ] ||
     fail "no Basic retry: $(cat "$T/liar.log")"
+
+note "specreg prefetch in restricted mode: an operator command, no HTTP login"
+mkimg pf 1 1000
+push_img "$UPSTREAM" test/pf v1 pf 1
+{
+	cat "$T/specreg.ini"
+	printf '[registry]\nsecret = %s\n' "$SECRET"
+	printf '[user "%s"]\npassword = %s\naccess = read\n' "$RUSER" "$RPASS"
+} >"$T/restricted.ini"
+as_store_owner "$SPECREG_BIN" -c "$T/restricted.ini" prefetch test/pf:v1 \
+    >"$T/prefetch.out" 2>&1 ||
+    fail "prefetch in restricted mode: $(cat "$T/prefetch.out")"
+[ -f "$DATA/repos/test/pf/_cache/tags/v1" ] || fail "prefetch cached no tag"
+for f in pf.cfg pf.l1; do
+	h=$(digest_of "$T/$f" | cut -d: -f2)
+	[ -f "$DATA/blobs/sha256/$(printf %.2s "$h")/$h" ] ||
+	    fail "prefetch did not keep $f"
+done
 
 note "with the upstream down, what was kept is still served"
 stop_pid "$UPID"
