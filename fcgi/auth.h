@@ -5,7 +5,9 @@
  * to /v2 carries a Bearer token from /auth/token (HS256 JWT signed with
  * the configured secret, with an expiry and per-repository actions) or
  * Basic credentials.  Pulls are granted to anyone unless a read user is
- * configured (restricted mode).  auth_check() returns REG_OK, or
+ * configured (restricted mode).  A request of an operator command run
+ * on the host (req->operator: specreg prefetch) needs no credentials.
+ * auth_check() returns REG_OK, or
  * REG_E_UNAUTHORIZED / REG_E_DENIED with req->challenge set to the
  * WWW-Authenticate value for exchange_run() to send.  route_run()
  * calls them.

@@ -105,6 +105,7 @@ prefetch_get(const struct conf *conf, struct store *st, const char *name,
 	io.body_error = prefetch_body_error;
 	io.arg = &pio;
 	request_init(&req, conf, st, &io);
+	req.operator = 1;
 	exchange_run(&req);
 	ok = req.status == 200 && pio.head_len > 0;
 	if (!ok)

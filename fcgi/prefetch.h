@@ -6,9 +6,10 @@
  * exchange_run() on a request held in memory: the manifest by tag, the
  * manifests of an index by digest (every platform), then the config and
  * layers of each image.  Bodies are dropped; the store keeps what a
- * client's pull keeps.  The requests are anonymous, so in restricted
- * mode (a read user configured) they are refused like any anonymous
- * pull.
+ * client's pull keeps.  Whoever runs the command on the host with the
+ * configuration is the operator: the requests skip HTTP
+ * authentication, so that restricted mode (a read user configured)
+ * does not refuse them.
  */
 #ifndef SPECREG_FCGI_PREFETCH_H
 #define SPECREG_FCGI_PREFETCH_H

@@ -23,6 +23,14 @@
 /* A 429 without Retry-After is remembered this long; any, at most this. */
 #define PULL_RETRY_DEFAULT	60
 #define PULL_RETRY_MAX		(24 * 3600)
+/*
+ * A blob's pull lease lasts this many upstream timeouts: renewed after
+ * each chunk once a third of it passed, it outlives a read that stalls
+ * for a whole timeout.
+ */
+#define PULL_LEASE_TIMEOUTS	3
+/* Pages of an upstream tags list followed at most (Link: rel="next"). */
+#define PULL_TAGS_PAGES		100
 
 /* What pull_ask() asks the upstream for. */
 enum pull_trip {
@@ -35,6 +43,7 @@ enum pull_trip {
 struct pull_tee {
 	struct request		*req;
 	struct upstream_blob	*ub;
+	struct store_lease	*ls;		/* renewed as bytes come */
 	struct buf		 held;		/* the last chunk read */
 	int			 client_gone;
 };
@@ -166,7 +175,8 @@ pull_retry_note(struct request *req, const struct upstream_ref *r,
 }
 
 /*
- * One trip upstream ("ref" for a manifest), unless it asked us to wait.
+ * One trip upstream ("ref": a manifest's, or a tags list page, NULL for
+ * the first), unless it asked us to wait.
  * "*outage" says whether trouble may be answered from the cache.
  */
 static enum reg_err
@@ -189,7 +199,7 @@ pull_ask(struct request *req, const struct upstream_ref *r, const char *ref,
 	else if (trip == TRIP_GET)
 		err = upstream_manifest_get(r, ref, req->accept, m);
 	else
-		err = upstream_tags_get(r, m);
+		err = upstream_tags_get(r, ref, m);
 	*outage = err == REG_E_UNAVAILABLE && upstream_manifest_outage(m);
 	if (err == REG_E_UNAVAILABLE && m->status == 429)
 		pull_retry_note(req, r, m);
@@ -377,6 +387,7 @@ pull_tee_read(void *buf, size_t len, void *arg)
 
 	if ((n = upstream_blob_read(buf, len, t->ub)) <= 0)
 		return (n < 0 ? -1 : 0);
+	store_pull_lease_renew(t->req->store, t->ls);
 	pull_tee_flush(t);
 	buf_add(&t->held, buf, (size_t)n);
 	return (n);
@@ -389,7 +400,7 @@ pull_tee_read(void *buf, size_t len, void *arg)
  */
 static enum reg_err
 pull_blob_stream(struct request *req, const struct digest *d,
-    struct upstream_blob *ub, uint64_t size)
+    struct upstream_blob *ub, uint64_t size, struct store_lease *ls)
 {
 	struct pull_tee	 t;
 	char		 uuid[UUID_LEN + 1];
@@ -399,6 +410,7 @@ pull_blob_stream(struct request *req, const struct digest *d,
 	memset(&t, 0, sizeof(t));
 	t.req = req;
 	t.ub = ub;
+	t.ls = ls;
 	buf_init(&t.held);
 	if ((err = store_upload_start(req->store, req->name, uuid)) != REG_OK)
 		return (err);
@@ -464,7 +476,7 @@ pull_blob_pass(struct request *req, const struct digest *d,
 /* Fetch blob "d" from the upstream and answer with it. */
 static enum reg_err
 pull_blob_fetch(struct request *req, const struct upstream_ref *r,
-    const struct digest *d)
+    const struct digest *d, struct store_lease *ls)
 {
 	struct upstream_blob	*ub;
 	uint64_t		 size;
@@ -494,7 +506,7 @@ pull_blob_fetch(struct request *req, const struct upstream_ref *r,
 	else if (req->conf->read_only)
 		err = pull_blob_pass(req, d, ub);
 	else
-		err = pull_blob_stream(req, d, ub, size);
+		err = pull_blob_stream(req, d, ub, size, ls);
 	upstream_blob_close(ub);
 	return (err);
 }
@@ -503,7 +515,7 @@ enum reg_err
 pull_blob(struct request *req, const struct digest *d, int *arrived)
 {
 	struct upstream_ref	 r;
-	struct stor_lock	*lk = NULL;
+	struct store_lease	*ls = NULL;
 	uint64_t		 size;
 	enum reg_err		 err;
 
@@ -515,21 +527,32 @@ pull_blob(struct request *req, const struct digest *d, int *arrived)
 		return (req_fail(req, REG_E_UNAVAILABLE, "upstream %s: rate "
 		    "limited", r.up->host));
 	}
-	/* One GET at a time; the others wait, then serve what it kept. */
-	if (req->method == M_GET && !req->conf->read_only &&
-	    store_pull_lock(req->store, d, &lk) == REG_OK &&
-	    store_blob_stat(req->store, req->name, d, &size) == REG_OK) {
-		store_pull_unlock(req->store, d, lk);
-		*arrived = 1;
-		return (REG_OK);
+	/*
+	 * One GET at a time; the others wait, then serve what it kept.
+	 * A store that fails to coordinate costs a second fetch at worst.
+	 */
+	if (req->method == M_GET && !req->conf->read_only) {
+		err = store_pull_lease(req->store, req->name, d,
+		    PULL_LEASE_TIMEOUTS * (time_t)req->conf->upstream_timeout,
+		    &ls);
+		if (err == REG_E_BUSY)
+			return (req_fail(req, REG_E_UNAVAILABLE, "upstream "
+			    "blob %s: another fetch of it is still going on",
+			    d->str));
+		if ((err == REG_OK || err == REG_E_EXISTS) &&
+		    store_blob_stat(req->store, req->name, d, &size) ==
+		    REG_OK) {
+			store_pull_lease_end(req->store, ls);
+			*arrived = 1;
+			return (REG_OK);
+		}
 	}
-	err = pull_blob_fetch(req, &r, d);
-	if (lk != NULL)
-		store_pull_unlock(req->store, d, lk);
+	err = pull_blob_fetch(req, &r, d, ls);
+	store_pull_lease_end(req->store, ls);
 	return (err);
 }
 
-/* The valid tags of an upstream tags list; -1 if it is not one. */
+/* Add the valid tags of an upstream tags list; -1 if it is not one. */
 static int
 pull_tags_parse(const struct buf *body, char ***out, size_t *nout)
 {
@@ -537,8 +560,6 @@ pull_tags_parse(const struct buf *body, char ***out, size_t *nout)
 	const char		*t;
 	size_t			 i, n;
 
-	*out = NULL;
-	*nout = 0;
 	if ((root = json_tokener_parse(body->buf)) == NULL)
 		return (-1);
 	if (!json_object_object_get_ex(root, "tags", &arr) ||
@@ -547,7 +568,7 @@ pull_tags_parse(const struct buf *body, char ***out, size_t *nout)
 		return (arr == NULL ? 0 : -1);	/* "tags": null is none */
 	}
 	n = json_object_array_length(arr);
-	*out = xcalloc(n == 0 ? 1 : n, sizeof(**out));
+	*out = xreallocarray(*out, *nout + n + 1, sizeof(**out));
 	for (i = 0; i < n; i++) {
 		v = json_object_array_get_idx(arr, i);
 		t = json_object_get_string(v);
@@ -559,25 +580,60 @@ pull_tags_parse(const struct buf *body, char ***out, size_t *nout)
 	return (0);
 }
 
-/* Fetch the upstream's tags list into "*out" and keep it, or fail. */
+/*
+ * One page of the upstream's tags list ("page" NULL: the first) added
+ * to "*out"; the next one into "page" ("" after the last).
+ */
 static enum reg_err
-pull_tags_fetch(struct request *req, const struct upstream_ref *r,
-    char ***out, size_t *nout, int *outage)
+pull_tags_page(struct request *req, const struct upstream_ref *r,
+    char page[UPSTREAM_NEXT_MAX], char ***out, size_t *nout, int *outage)
 {
 	struct upstream_manifest	m;
 	enum reg_err			err;
 
-	err = pull_ask(req, r, NULL, TRIP_TAGS, &m, outage);
+	err = pull_ask(req, r, page[0] == '\0' ? NULL : page, TRIP_TAGS, &m,
+	    outage);
 	if (err == REG_OK && pull_tags_parse(&m.body, out, nout) == -1) {
 		log_warnx("upstream %s: %s: not a tags list", r->up->host,
 		    req->name);
 		err = REG_E_UNAVAILABLE;
 	}
+	page[0] = '\0';
+	if (err == REG_OK)
+		memcpy(page, m.next, sizeof(m.next));
 	upstream_manifest_release(&m);
-	if (err == REG_OK && !req->conf->read_only)
+	return (err);
+}
+
+/*
+ * Fetch the upstream's tags list, following its pages (PULL_TAGS_PAGES
+ * at most), into "*out" and keep it, or fail.
+ */
+static enum reg_err
+pull_tags_fetch(struct request *req, const struct upstream_ref *r,
+    char ***out, size_t *nout, int *outage)
+{
+	char		page[UPSTREAM_NEXT_MAX] = "";
+	enum reg_err	err;
+	int		n = 0;
+
+	do
+		err = pull_tags_page(req, r, page, out, nout, outage);
+	while (err == REG_OK && page[0] != '\0' && ++n < PULL_TAGS_PAGES);
+	if (err == REG_OK && page[0] != '\0')
+		log_warnx("upstream %s: %s: tags list longer than %d pages; "
+		    "the rest left out", r->up->host, req->name,
+		    PULL_TAGS_PAGES);
+	if (err != REG_OK) {
+		store_strv_free(*out, *nout);
+		*out = NULL;
+		*nout = 0;
+		return (err);
+	}
+	if (!req->conf->read_only)
 		store_cache_tags_put(req->store, req->name, *out, *nout,
 		    time(NULL));
-	return (err);
+	return (REG_OK);
 }
 
 enum reg_err

@@ -41,9 +41,11 @@ enum reg_err	pull_manifest(struct request *, const char *tag,
  * to the client and into an upload, which becomes the local blob only
  * if its digest matches.  The upstream must send a Content-Length
  * (503 otherwise), and the upload takes no byte past it.  One GET per
- * blob runs at a time (store_pull_lock()): a request that waited for
- * another's finds the blob kept, answers nothing and sets "*arrived",
- * and the caller serves the blob from the store.
+ * blob runs at a time, across workers and hosts (store_pull_lease(),
+ * lasting 3 upstream timeouts past its last renewal): a request that
+ * waited for another's finds the blob kept, answers nothing and sets
+ * "*arrived", and the caller serves the blob from the store.  One that
+ * waited 10 minutes for a fetch still going on answers 503.
  */
 enum reg_err	pull_blob(struct request *, const struct digest *d,
 		    int *arrived);

@@ -75,6 +75,8 @@ struct request {
 	unsigned		 route;		/* enum route_id */
 
 	/* Authentication outcome. */
+	int			 operator;	/* a command on the host (prefetch):
+						   HTTP auth does not apply */
 	char			*user;		/* NULL: anonymous */
 	struct buf		 challenge;	/* WWW-Authenticate value */
 

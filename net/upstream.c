@@ -506,21 +506,95 @@ upstream_manifest_head(const struct upstream_ref *r, const char *ref,
 	return (manifest_request(r, ref, accept, 1, m));
 }
 
+/* "s" starts with "prefix": what follows it, else NULL. */
+static const char *
+skip_prefix(const char *s, size_t len, const char *prefix)
+{
+	size_t	n = strlen(prefix);
+
+	return (len >= n && memcmp(s, prefix, n) == 0 ? s + n : NULL);
+}
+
+/* A Link target of the tags list of "r": its "/tags/list?..." or NULL. */
+static const char *
+link_target(const struct upstream_ref *r, const char *url, size_t len)
+{
+	const char	*p, *q, *end = url + len;
+	char		 repo[NAME_MAX_LEN + 16];
+	size_t		 i;
+
+	for (i = 0; i < len; i++)
+		if (url[i] <= ' ' || url[i] > '~' || url[i] == '#')
+			return (NULL);
+	if ((p = skip_prefix(url, len, r->up->url)) != NULL && *p == '/')
+		url = p;
+	else if (len == 0 || url[0] != '/' || (len > 1 && url[1] == '/'))
+		return (NULL);	/* another host, or not a path */
+	(void)snprintf(repo, sizeof(repo), "/v2/%s", r->name);
+	if ((p = skip_prefix(url, (size_t)(end - url), repo)) == NULL ||
+	    (q = skip_prefix(p, (size_t)(end - p), "/tags/list")) == NULL ||
+	    (q != end && *q != '?'))
+		return (NULL);
+	return (p);
+}
+
+int
+upstream_link_next(const struct upstream_ref *r, const char *link,
+    char out[UPSTREAM_NEXT_MAX])
+{
+	const char	*lt, *gt, *end, *t;
+	char		 params[256];
+	size_t		 n, i;
+
+	out[0] = '\0';
+	for (lt = strchr(link, '<'); lt != NULL; lt = strchr(end, '<')) {
+		if ((gt = strchr(lt, '>')) == NULL)
+			return (0);	/* not a link: no next page */
+		end = gt + strcspn(gt, ",");
+		n = (size_t)(end - gt - 1);
+		if (n >= sizeof(params))
+			n = sizeof(params) - 1;
+		for (i = 0; i < n; i++)
+			params[i] = (char)tolower((unsigned char)gt[1 + i]);
+		params[n] = '\0';
+		if (strstr(params, "rel=\"next\"") == NULL &&
+		    strstr(params, "rel=next") == NULL)
+			continue;
+		t = link_target(r, lt + 1, (size_t)(gt - lt - 1));
+		n = t == NULL ? 0 : (size_t)(gt - t);
+		if (t == NULL || n >= UPSTREAM_NEXT_MAX)
+			return (-1);
+		memcpy(out, t, n);
+		out[n] = '\0';
+		return (0);
+	}
+	return (0);
+}
+
 enum reg_err
-upstream_tags_get(const struct upstream_ref *r, struct upstream_manifest *m)
+upstream_tags_get(const struct upstream_ref *r, const char *page,
+    struct upstream_manifest *m)
 {
 	struct httpc	*c;
+	const char	*link;
 	enum reg_err	 err;
 
 	memset(m, 0, sizeof(*m));
 	buf_init(&m->body);
-	err = upstream_open(r, "/tags/list", NULL, 0, UPSTREAM_TAGS_MAX, 0,
-	    &c);
+	if (page == NULL)
+		page = "/tags/list";
+	err = upstream_open(r, page, NULL, 0, UPSTREAM_TAGS_MAX, 0, &c);
 	if (err == REG_OK)
 		manifest_status_take(c, m);
 	if (err == REG_OK && (err = upstream_status(r, c, "/tags/list")) ==
 	    REG_OK && (err = upstream_finish(c, r->up->host)) == REG_OK)
 		buf_add(&m->body, httpc_body(c)->buf, httpc_body(c)->len);
+	if (err == REG_OK && (link = httpc_get(c, "Link")) != NULL &&
+	    upstream_link_next(r, link, m->next) == -1) {
+		log_warnx("upstream %s: %s: tags list Link not followed: %s",
+		    r->up->host, r->name, link);
+		m->next[0] = '\0';
+	}
 	httpc_free(c);
 	return (err);
 }

@@ -36,8 +36,10 @@
 #define UPSTREAM_CHUNK		HTTPC_CHUNK
 /* The largest manifest fetched: the store's MANIFEST_MAX. */
 #define UPSTREAM_MANIFEST_MAX	(4 * 1024 * 1024)
-/* Bytes of an upstream tags list at most. */
+/* Bytes of an upstream tags list at most (a page of it). */
 #define UPSTREAM_TAGS_MAX	(4 * 1024 * 1024)
+/* Bytes of the next page's path and query, NUL included. */
+#define UPSTREAM_NEXT_MAX	1024
 
 struct upstream_ref {
 	const struct conf		*conf;
@@ -58,6 +60,7 @@ struct upstream_manifest {
 	char		 digest[DIGEST_STR_MAX];	/* "" if none */
 	long		 status;	/* final HTTP status, 0: no answer */
 	uint64_t	 retry_after;	/* a 429's Retry-After, seconds */
+	char		 next[UPSTREAM_NEXT_MAX];	/* tags: "" if last */
 };
 
 struct upstream_blob;
@@ -70,6 +73,15 @@ int		upstream_map(const struct conf *, const char *name,
 /* Pure: parse a WWW-Authenticate value; 0 or -1 (malformed, too long). */
 int		upstream_challenge_parse(const char *,
 		    struct upstream_challenge *);
+/*
+ * Pure: the next page of the tags list of "r" that a Link header value
+ * names ('<URL>; rel="next"'), as "/tags/list?QUERY" into "out" ("" if
+ * it names none): 0, or -1 if the next page leads anywhere else
+ * (another host, repository or resource) or is longer than
+ * UPSTREAM_NEXT_MAX.
+ */
+int		upstream_link_next(const struct upstream_ref *,
+		    const char *link, char out[UPSTREAM_NEXT_MAX]);
 
 /*
  * GET a manifest by tag or digest ("ref"), at most UPSTREAM_MANIFEST_MAX bytes.
@@ -88,12 +100,13 @@ enum reg_err	upstream_manifest_head(const struct upstream_ref *,
 		    const char *ref, const char *accept,
 		    struct upstream_manifest *m);
 /*
- * GET the repository's tags list, the first page as the upstream sends
- * it without "n", at most UPSTREAM_TAGS_MAX bytes, into m->body (the
- * JSON as sent); status and Retry-After as for a manifest.
+ * GET a page of the repository's tags list ("page" NULL: the first, as
+ * the upstream sends it without "n"; else a previous m->next), at most
+ * UPSTREAM_TAGS_MAX bytes, into m->body (the JSON as sent), and the
+ * next page into m->next; status and Retry-After as for a manifest.
  */
 enum reg_err	upstream_tags_get(const struct upstream_ref *,
-		    struct upstream_manifest *m);
+		    const char *page, struct upstream_manifest *m);
 /* Whether a failed trip ("m" after REG_E_UNAVAILABLE) may serve stale. */
 int		upstream_manifest_outage(const struct upstream_manifest *m);
 void		upstream_manifest_release(struct upstream_manifest *);

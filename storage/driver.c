@@ -331,6 +331,12 @@ stor_stage_list(struct stor_driver *sd, enum stor_stage_what what,
 	return (sd->ops->stage_list(sd, what, fn, arg));
 }
 
+int
+stor_has_locks(const struct stor_driver *sd)
+{
+	return (sd->ops->lock != NULL);
+}
+
 enum reg_err
 stor_lock(struct stor_driver *sd, const char *path, enum stor_lock_mode mode,
     int create, struct stor_lock **out)

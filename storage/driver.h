@@ -27,7 +27,8 @@
  *  - A shared driver (swift, s3) serves several hosts at once and has
  *    no locks: its lock op is NULL, stor_lock() hands out a null lock
  *    that excludes nothing, and coordination rests on clock(), use()
- *    and remove_unused() alone (the argument is in store_prune.c).
+ *    and remove_unused() alone (the argument is in store_prune.c),
+ *    and for pull-through on create-only puts (store_pull.c).
  *    What the store gives up on a shared driver: tags are
  *    last-writer-wins (two pushes of different media types to one tag
  *    at the same moment may leave only one line); of two appends to
@@ -278,6 +279,8 @@ enum reg_err	stor_stage_remove(struct stor_driver *, const char *uuid,
 enum reg_err	stor_stage_list(struct stor_driver *, enum stor_stage_what,
 		    stor_list_fn, void *);
 
+/* Whether the driver has locks (a local one, driver.h). */
+int		stor_has_locks(const struct stor_driver *);
 /* A driver without locks: REG_OK and a null lock, which excludes nothing. */
 enum reg_err	stor_lock(struct stor_driver *, const char *,
 		    enum stor_lock_mode, int, struct stor_lock **);

@@ -11,8 +11,10 @@
  * directory; copy() links the source to such a name and renames that.
  * Missing parent directories are created on demand; another process
  * creating them at the same time is fine.  Locks are flock(2) on a lock
- * file; a lock's slots are byte-range locks on the same open file
- * (fcntl(2) F_OFD_SETLKW, which Linux keeps apart from flock(2)).  The
+ * file, checked after the wait to be still the file at its path (a
+ * holder may remove it); a lock's slots are byte-range locks on the same
+ * open file (fcntl(2) F_OFD_SETLKW, which Linux keeps apart from
+ * flock(2)).  The
  * clock is the root directory's mtime, set to now; use() touches a
  * blob whose mtime is before the current second.
  *
@@ -474,9 +476,19 @@ out:
 static enum reg_err
 fs_touch(struct stor_driver *sd, const char *path)
 {
-	if (utimensat(fs_of(sd)->dirfd, path, NULL, 0) == -1)
+	struct fs_driver	*fs = fs_of(sd);
+	struct stat		 st;
+
+	if (utimensat(fs->dirfd, path, NULL, 0) == 0)
+		return (REG_OK);
+	if ((errno != EACCES && errno != EPERM) ||
+	    fstatat(fs->dirfd, path, &st, AT_SYMLINK_NOFOLLOW) == -1)
 		return (fs_errno("touch", path));
-	return (REG_OK);
+	/* Say what to do: e.g. a CLI run as root wrote it. */
+	log_warnx("fs: cannot mark %s/%s used: it belongs to uid %ld, not to "
+	    "uid %ld that runs here: run specreg commands as the store's "
+	    "owner", fs->root, path, (long)st.st_uid, (long)geteuid());
+	return (REG_E_IO);
 }
 
 /* An object, not a directory: that is remove_tree()'s. */
@@ -598,22 +610,64 @@ fs_list(struct stor_driver *sd, const char *path, stor_list_fn fn, void *arg)
 	return (rc);
 }
 
+/*
+ * Whether "fd" is still the file at "path": a lock file removed (and
+ * perhaps created anew) while we waited for it is no longer the lock.
+ */
+static int
+fs_lock_current(struct fs_driver *fs, int fd, const char *path)
+{
+	struct stat	held, named;
+
+	if (fstat(fd, &held) == -1 ||
+	    fstatat(fs->dirfd, path, &named, AT_SYMLINK_NOFOLLOW) == -1)
+		return (0);
+	return (held.st_dev == named.st_dev && held.st_ino == named.st_ino);
+}
+
+/* Open and flock "path"; -1 (errno set) on failure. */
+static int
+fs_lock_open(struct fs_driver *fs, const char *path,
+    enum stor_lock_mode mode, int create)
+{
+	int	fd, saved;
+
+	fd = fs_openat(fs, path, O_RDWR | (create ? O_CREAT : 0), NULL);
+	if (fd == -1)
+		return (-1);
+	while (flock(fd, mode == STOR_LOCK_EX ? LOCK_EX : LOCK_SH) == -1) {
+		if (errno != EINTR) {
+			saved = errno;
+			close(fd);
+			errno = saved;
+			return (-1);
+		}
+	}
+	return (fd);
+}
+
+/*
+ * A holder may remove the lock file before it unlocks: whoever waited
+ * on that file then locks the one at the path, made anew if "create",
+ * so that it never holds a lock a newcomer does not wait for.
+ */
 static enum reg_err
 fs_lock(struct stor_driver *sd, const char *path, enum stor_lock_mode mode,
     int create, struct stor_lock **out)
 {
+	struct fs_driver	*fs = fs_of(sd);
 	struct stor_lock	*lk;
 	int			 fd;
 
-	fd = fs_openat(fs_of(sd), path, O_RDWR | (create ? O_CREAT : 0),
-	    NULL);
-	if (fd == -1)
-		return (fs_errno("open", path));
-	while (flock(fd, mode == STOR_LOCK_EX ? LOCK_EX : LOCK_SH) == -1) {
-		if (errno != EINTR) {
-			close(fd);
-			return (fs_errno("flock", path));
-		}
+	for (;;) {
+		if ((fd = fs_lock_open(fs, path, mode, create)) == -1)
+			return (fs_errno("lock", path));
+		if (fs_lock_current(fs, fd, path))
+			break;
+		(void)flock(fd, LOCK_UN);
+		close(fd);
+		if (!create)
+			return (REG_E_NOENT);
 	}
 	lk = xcalloc(1, sizeof(*lk));
 	lk->fd = fd;

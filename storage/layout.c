@@ -50,11 +50,13 @@
  *   repos/<name>/_cache/list
  *	Pull-through: the upstream's tags list of the repository,
  *	"<confirmed>\n" and then one tag a line.
- *   pulls/<alg>/<hex>.lock
- *	Pull-through: held exclusively by the one worker that fetches
- *	blob <alg>:<hex> from an upstream; the others wait for it and
- *	then find the blob (store_pull_lock()).  Removed when the fetch
- *	ends.
+ *   pulls/<alg>/<hex>.lease
+ *	Pull-through: the lease of the one worker, of any host, that
+ *	fetches blob <alg>:<hex> from an upstream; the others wait for it
+ *	and then find the blob (store_pull.c).  On a driver with locks
+ *	an empty file held locked; on a shared driver
+ *	"<expiry> <holder>\n", <expiry> on the store's clock.  Removed
+ *	when the fetch ends.
  *   upstream/<host>/retry-after
  *	Pull-through: the Unix time until which the upstream <host> asked
  *	(429 with Retry-After) not to be asked again; shared by every
@@ -266,10 +268,10 @@ layout_cache_dir(struct buf *out, const char *name)
 }
 
 void
-layout_pull_lock(struct buf *out, const struct digest *d)
+layout_pull_lease(struct buf *out, const struct digest *d)
 {
 	buf_reset(out);
-	buf_addf(out, "pulls/%s/%s.lock", digest_alg_name(d->alg), d->hex);
+	buf_addf(out, "pulls/%s/%s.lease", digest_alg_name(d->alg), d->hex);
 }
 
 void

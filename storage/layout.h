@@ -42,7 +42,7 @@ void	layout_cache_dir(struct buf *, const char *name);
 void	layout_cache_manifests(struct buf *, const char *name);
 void	layout_cache_tag_dir(struct buf *, const char *name);
 void	layout_cache_tags(struct buf *, const char *name);
-void	layout_pull_lock(struct buf *, const struct digest *);
+void	layout_pull_lease(struct buf *, const struct digest *);
 void	layout_upstream_retry(struct buf *, const char *host);
 void	layout_gc_lock(struct buf *);
 void	layout_prune_record(struct buf *);

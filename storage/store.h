@@ -243,18 +243,26 @@ enum reg_err	store_cache_tags_get(struct store *, const char *name,
 enum reg_err	store_cache_tags_put(struct store *, const char *name,
 		    char *const *, size_t, time_t confirmed);
 /*
- * Pull-through: one upstream fetch of blob "d" at a time, across the
- * workers and hosts of the store.  store_pull_lock() waits until no
- * one else fetches it; the caller then looks whether the blob arrived
- * meanwhile, fetches it if not, and calls store_pull_unlock(), which
- * also removes the lock object.  A waiter that got the removed one
- * still sees the blob arrived; only after a failed fetch may two
- * fetches run at once.
+ * Pull-through: the pull lease (store_pull.c), one upstream fetch of
+ * blob "d" into repository "name" at a time across the workers and
+ * hosts of the store.
+ * store_pull_lease() waits until no one else fetches the blob and
+ * answers REG_OK with the lease in "*ls": the caller then looks
+ * whether the blob arrived meanwhile and fetches it if not, calls
+ * store_pull_lease_renew() as it goes (cheap: it writes only every
+ * ttl / 3 s) and store_pull_lease_end().  The lease outlives a holder
+ * that stops renewing it by at most "ttl" seconds.  REG_E_EXISTS: the
+ * blob is in the store, no lease is held.  REG_E_BUSY: another holder
+ * kept renewing for longer than a waiter waits (10 minutes; only on a
+ * driver without locks).  Anything else: the
+ * store failed, no lease is held.
  */
-enum reg_err	store_pull_lock(struct store *, const struct digest *,
-		    struct stor_lock **);
-void		store_pull_unlock(struct store *, const struct digest *,
-		    struct stor_lock *);
+struct store_lease;
+enum reg_err	store_pull_lease(struct store *, const char *name,
+		    const struct digest *, time_t ttl, struct store_lease **ls);
+void		store_pull_lease_renew(struct store *, struct store_lease *);
+/* Remove the lease and free it; "ls" may be NULL. */
+void		store_pull_lease_end(struct store *, struct store_lease *);
 /*
  * Until when the upstream "host" asked not to be asked (a 429's
  * Retry-After): 0 if it did not, or that time passed.

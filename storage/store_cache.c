@@ -256,31 +256,6 @@ store_cache_held(struct store *st, const char *name)
 	return (held);
 }
 
-enum reg_err
-store_pull_lock(struct store *st, const struct digest *d,
-    struct stor_lock **lk)
-{
-	struct buf	path = BUF_INIT;
-	enum reg_err	rc;
-
-	layout_pull_lock(&path, d);
-	rc = stor_lock(st->sd, path.buf, STOR_LOCK_EX, 1, lk);
-	buf_release(&path);
-	return (rc);
-}
-
-void
-store_pull_unlock(struct store *st, const struct digest *d,
-    struct stor_lock *lk)
-{
-	struct buf	path = BUF_INIT;
-
-	layout_pull_lock(&path, d);
-	(void)stor_remove(st->sd, path.buf);
-	stor_unlock(st->sd, lk);
-	buf_release(&path);
-}
-
 time_t
 store_upstream_retry_get(struct store *st, const char *host)
 {

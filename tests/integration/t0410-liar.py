@@ -10,12 +10,16 @@ for a repository named small/..., 300000 otherwise; endless/... sends
 them chunked, without a Content-Length, until the reader goes away or
 ENDLESS_MAX bytes are out, and logs "endless: N bytes" then.
 Repository fail/... answers 500; basic/... answers 401 with a Basic
-challenge unless it gets the credentials liar:lies.
+challenge unless it gets the credentials liar:lies.  Tags lists come in
+pages with a Link to the next: pages/... holds t1 to t5, two a page
+(pages/evil links to another host instead), loop/... never ends: page K
+holds pK and links to page K+1.
 """
 import base64
 import hashlib
 import http.server
 import sys
+import urllib.parse
 
 PORT, GOOD, LOG = int(sys.argv[1]), sys.argv[2], sys.argv[3]
 ENDLESS_MAX = 256 << 20
@@ -60,6 +64,28 @@ class Liar(http.server.BaseHTTPRequestHandler):
         with open(LOG, 'a') as f:
             f.write('endless: %d bytes\n' % sent)
 
+    def tags(self):
+        url = urllib.parse.urlsplit(self.path)
+        repo = url.path[len('/v2/'):-len('/tags/list')]
+        last = urllib.parse.parse_qs(url.query).get('last', [''])[0]
+        if repo.startswith('loop/'):
+            k = int(last[1:]) + 1 if last else 0
+            page, more = ['p%d' % k], True
+        else:
+            every = ['t1', 't2', 't3', 't4', 't5']
+            page = [t for t in every if t > last][:2]
+            more = page[-1:] != every[-1:]
+        hdrs = []
+        if more:
+            link = '/v2/%s/tags/list?last=%s&n=2' % (repo, page[-1])
+            if repo == 'pages/evil':
+                link = 'http://127.0.0.2:9' + link
+            hdrs.append(('Link', '<%s>; rel="next"' % link))
+        body = '{"name":"%s","tags":[%s]}' % (
+            repo, ','.join('"%s"' % t for t in page))
+        self.send(200, body.encode(), [('Content-Type', 'application/json')] +
+                  hdrs)
+
     def do_GET(self):
         parts = self.path.split('/')
         creds = 'Basic ' + base64.b64encode(b'liar:lies').decode()
@@ -83,6 +109,8 @@ class Liar(http.server.BaseHTTPRequestHandler):
         elif '/blobs/' in self.path:
             n = 100 if parts[2] == 'small' else 300000
             self.send(200, b'x' * n)
+        elif urllib.parse.urlsplit(self.path).path.endswith('/tags/list'):
+            self.tags()
         else:
             self.send(404, b'{"errors":[{"code":"NOT_FOUND","message":""}]}')
 

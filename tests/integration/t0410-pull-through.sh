@@ -7,13 +7,17 @@
 #              the read user's credentials from specreg's [upstream]
 #   bad.test   the same specreg with a wrong password
 #   liar.test  t0410-liar.py: wrong digests, wrong blob bytes, redirects,
-#              a 500, a Basic challenge, a blob without end
+#              a 500, a Basic challenge, a blob without end, tags lists
+#              in pages (Link: rel="next"), one linking to another
+#              host, one without end
 # Checked: manifests by tag and digest (headers, exact bytes), blobs
 # streamed and then served locally with the upstream gone, a manifest
-# fetched by digest kept, the upstream's tags listed, a local push winning,
+# fetched by digest kept, the upstream's tags listed (every page, 100
+# pages at most, on the upstream's host only), a local push winning,
 # clean 404s for what nobody has, a clean 503 when the upstream is down
-# or refuses us (never its 401), skopeo copy through specreg, and no
-# wrong byte kept from a lying upstream.
+# or refuses us (never its 401), skopeo copy through specreg, no
+# wrong byte kept from a lying upstream, and specreg prefetch in
+# restricted mode.
 # storage: filesystem
 . "$top_srcdir/tests/integration/lib.sh"
 . "$top_srcdir/tests/integration/oci.sh"
@@ -321,6 +325,21 @@ expect_err 503 UNAVAILABLE "$V2/bad.test/org/qimg/manifests/v1"
 hdr_absent WWW-Authenticate
 expect_err 503 UNAVAILABLE "$V2/bad.test/org/qimg/blobs/$(digest_of "$T/q.l2")"
 
+note "an upstream tags list in pages: each followed, up to 100, on its host only"
+expect_status 200 "$V2/liar.test/pages/x/tags/list"
+[ "$(jq -c .tags "$T/body")" = '["t1","t2","t3","t4","t5"]' ] ||
+    fail "paged tags: $(cat "$T/body")"
+[ "$(grep -c '^GET /v2/pages/x/tags/list' "$T/liar.log")" = 3 ] ||
+    fail "not 3 pages asked: $(grep tags/list "$T/liar.log")"
+expect_status 200 "$V2/liar.test/pages/evil/tags/list"
+[ "$(jq -c .tags "$T/body")" = '["t1","t2"]' ] ||
+    fail "a Link to another host followed: $(cat "$T/body")"
+expect_status 200 "$V2/liar.test/loop/x/tags/list"
+[ "$(jq '.tags | length' "$T/body")" = 100 ] ||
+    fail "endless tags pages: $(jq '.tags | length' "$T/body") tags"
+[ "$(grep -c '^GET /v2/loop/x/tags/list' "$T/liar.log")" = 100 ] ||
+    fail "endless tags pages: not 100 asked"
+
 note "a lying upstream: its digests are not believed, its bytes not kept"
 expect_status 200 -H "Accept: $OCI" "$V2/liar.test/x/manifests/v1"
 hdr_is Docker-Content-Digest "$(digest_of "$T/body")"
@@ -359,6 +378,24 @@ expect_err 503 UNAVAILABLE "$V2/liar.test/fail/x/blobs/$(digest_of "$T/lie")"
 expect_status 200 "$V2/liar.test/basic/x/manifests/v1"
 [ "$(grep -c '^GET /v2/basic/x/manifests/v1$' "$T/liar.log")" = 2 ] ||
     fail "no Basic retry: $(cat "$T/liar.log")"
+
+note "specreg prefetch in restricted mode: an operator command, no HTTP login"
+mkimg pf 1 1000
+push_img "$UPSTREAM" test/pf v1 pf 1
+{
+	cat "$T/specreg.ini"
+	printf '[registry]\nsecret = %s\n' "$SECRET"
+	printf '[user "%s"]\npassword = %s\naccess = read\n' "$RUSER" "$RPASS"
+} >"$T/restricted.ini"
+as_store_owner "$SPECREG_BIN" -c "$T/restricted.ini" prefetch test/pf:v1 \
+    >"$T/prefetch.out" 2>&1 ||
+    fail "prefetch in restricted mode: $(cat "$T/prefetch.out")"
+[ -f "$DATA/repos/test/pf/_cache/tags/v1" ] || fail "prefetch cached no tag"
+for f in pf.cfg pf.l1; do
+	h=$(digest_of "$T/$f" | cut -d: -f2)
+	[ -f "$DATA/blobs/sha256/$(printf %.2s "$h")/$h" ] ||
+	    fail "prefetch did not keep $f"
+done
 
 note "with the upstream down, what was kept is still served"
 stop_pid "$UPID"

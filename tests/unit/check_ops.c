@@ -7,11 +7,19 @@
  * 503 within about a second, and a second probe while it still hangs
  * must not start another check.  [metrics] enabled = no: GET /metrics
  * is 404 and nothing is counted.  The metrics file is [metrics] file,
- * else under the storage root; a store without a root has none.
+ * else under the storage root; a store without a root has none.  A
+ * blob that another user owns (a command run as root wrote it), which
+ * the fs driver cannot mark used: a 500 with an OCI error body, and one
+ * log line that says what to do.
  */
 #include "config.h"
 
+#include <sys/stat.h>
+#include <sys/wait.h>
+
 #include <check.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -19,13 +27,18 @@
 
 #include "common/buf.h"
 #include "common/conf.h"
+#include "common/digest.h"
+#include "common/log.h"
+#include "common/xmalloc.h"
 #include "fcgi/exchange.h"
 #include "fcgi/metrics.h"
 #include "fcgi/request.h"
 #include "storage/driver.h"
+#include "storage/layout.h"
 #include "storage/store.h"
 #include "tests/unit/check_run.h"
 #include "tests/unit/fake_io.h"
+#include "tests/unit/stor_conformance.h"
 
 enum fake_mode { FAKE_OK, FAKE_FAIL, FAKE_HANG };
 
@@ -205,6 +218,105 @@ START_TEST(test_metrics_path)
 }
 END_TEST
 
+/* The whole of file "path" into "out". */
+static void
+slurp(const char *path, struct buf *out)
+{
+	char	chunk[4096];
+	ssize_t	n;
+	int	fd;
+
+	fd = open(path, O_RDONLY);
+	ck_assert_int_ne(fd, -1);
+	while ((n = read(fd, chunk, sizeof(chunk))) > 0)
+		buf_add(out, chunk, (size_t)n);
+	close(fd);
+}
+
+/* As "nobody": GET the blob, the answer to "out", the log to "err". */
+static void
+blob_get_as_nobody(struct store *st, const struct digest *d,
+    const char *out, const char *err)
+{
+	struct fake_io		 f;
+	struct request_io	 io;
+	struct request		 req;
+	struct conf		 conf;
+	char			 uri[256];
+	int			 fd, ofd;
+
+	fd = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	ofd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd == -1 || ofd == -1 || dup2(fd, STDERR_FILENO) == -1 ||
+	    setgid(65534) == -1 || setuid(65534) == -1)
+		_exit(2);
+	log_init(0);
+	conf_init(&conf);
+	(void)snprintf(uri, sizeof(uri), "/v2/r/blobs/%s", d->str);
+	fake_io_init(&f, &io, "GET", uri, "");
+	request_init(&req, &conf, st, &io);
+	exchange_run(&req);
+	request_release(&req);
+	if (write(ofd, f.out.buf, f.out.len) != (ssize_t)f.out.len)
+		_exit(3);
+	_exit(0);
+}
+
+START_TEST(test_blob_not_ours)
+{
+	struct store		*st;
+	struct digest		 d;
+	struct buf		 path = BUF_INIT, out = BUF_INIT, err = BUF_INIT;
+	struct timespec		 old[2];
+	char			*root, *outf, *errf, *line, *eol;
+	int			 status;
+	pid_t			 pid;
+
+	if (geteuid() != 0)
+		return;		/* only root has a file another user cannot touch */
+	root = stor_test_mkdtemp();
+	ck_assert_int_eq(chmod(root, 0755), 0);
+	st = stor_test_store(root);
+	ck_assert_ptr_nonnull(st);
+	digest_of(DIGEST_SHA256, "root's", 6, &d);
+	layout_blob(&path, &d);
+	ck_assert_int_eq(stor_put(st->sd, path.buf, "root's", 6, 0), REG_OK);
+	/* Older than this second: a GET must mark it used. */
+	old[0].tv_sec = old[1].tv_sec = time(NULL) - 3600;
+	old[0].tv_nsec = old[1].tv_nsec = 0;
+	buf_reset(&out);
+	buf_addf(&out, "%s/%s", root, path.buf);
+	ck_assert_int_eq(utimensat(AT_FDCWD, out.buf, old, 0), 0);
+	outf = xasprintf("%s/out", root);
+	errf = xasprintf("%s/err", root);
+	if ((pid = fork()) == 0)
+		blob_get_as_nobody(st, &d, outf, errf);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_int_eq(WEXITSTATUS(status), 0);
+	buf_reset(&out);
+	slurp(outf, &out);
+	ck_assert_msg(strncmp(out.buf, "Status: 500", 11) == 0, "%s", out.buf);
+	ck_assert_msg(strstr(out.buf, "{\"errors\":[{\"code\":") != NULL, "%s",
+	    out.buf);
+	slurp(errf, &err);
+	/* One line: the path, and what to do. */
+	ck_assert_ptr_nonnull(line = strstr(err.buf, "cannot mark "));
+	if ((eol = strchr(line, '\n')) != NULL)
+		*eol = '\0';
+	ck_assert_msg(strstr(line, path.buf) != NULL &&
+	    strstr(line, "run specreg commands as the store's owner") != NULL,
+	    "%s", err.buf);
+	free(outf);
+	free(errf);
+	buf_release(&path);
+	buf_release(&out);
+	buf_release(&err);
+	store_close(st);
+	stor_test_rmtree(root);
+	free(root);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -219,6 +331,9 @@ main(void)
 	tc = tcase_create("metrics");
 	tcase_add_test(tc, test_metrics_off);
 	tcase_add_test(tc, test_metrics_path);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("blobs");
+	tcase_add_test(tc, test_blob_not_ours);
 	suite_add_tcase(s, tc);
 	return (check_run(s));
 }

@@ -7,9 +7,13 @@
  */
 #include "config.h"
 
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <check.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <dirent.h>
 #include <limits.h>
 #include <stdio.h>
@@ -303,6 +307,62 @@ START_TEST(test_stage_layout)
 }
 END_TEST
 
+/*
+ * A holder removes the lock file, then unlocks: the waiter then holds
+ * the lock at the path, which a newcomer must wait for (not a removed
+ * file while the newcomer locks a new one).
+ */
+START_TEST(test_lock_removed_while_held)
+{
+	struct stor_driver	*sd;
+	struct stor_lock	*lk;
+	char			*file, c;
+	int			 got[2], done[2], fd, status;
+	pid_t			 pid;
+
+	sd = fs_factory_open();
+	ck_assert_int_eq(stor_lock(sd, "pulls/x.lock", STOR_LOCK_EX, 1, &lk),
+	    REG_OK);
+	ck_assert_int_eq(pipe(got), 0);
+	ck_assert_int_eq(pipe(done), 0);
+	if ((pid = fork()) == 0) {
+		struct stor_lock	*wlk;
+
+		if (stor_lock(sd, "pulls/x.lock", STOR_LOCK_EX, 1, &wlk) !=
+		    REG_OK || write(got[1], "w", 1) != 1 ||
+		    read(done[0], &c, 1) != 1)
+			_exit(1);
+		stor_unlock(sd, wlk);
+		_exit(0);
+	}
+	ck_assert_int_ne(pid, -1);
+	usleep(200000);		/* the child waits in flock() */
+	ck_assert_int_eq(stor_remove(sd, "pulls/x.lock"), REG_OK);
+	stor_unlock(sd, lk);
+	ck_assert_int_eq(read(got[0], &c, 1), 1);
+	/* The child holds it: the file at the path is locked. */
+	file = xasprintf("%s/pulls/x.lock", fs_root);
+	fd = open(file, O_RDWR);
+	ck_assert_int_ne(fd, -1);
+	ck_assert_int_eq(flock(fd, LOCK_EX | LOCK_NB), -1);
+	ck_assert_int_eq(errno, EWOULDBLOCK);
+	close(fd);
+	ck_assert_int_eq(write(done[1], "d", 1), 1);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	/* Without "create" a removed lock file is no lock at all. */
+	ck_assert_int_eq(stor_remove(sd, "pulls/x.lock"), REG_OK);
+	ck_assert_int_eq(stor_lock(sd, "pulls/x.lock", STOR_LOCK_EX, 0, &lk),
+	    REG_E_NOENT);
+	close(got[0]);
+	close(got[1]);
+	close(done[0]);
+	close(done[1]);
+	free(file);
+	fs_factory_close(sd);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -321,6 +381,7 @@ main(void)
 	tcase_add_loop_test(tc, test_conf_check, 0, nitems(conf_cases));
 	tcase_add_test(tc, test_debris);
 	tcase_add_test(tc, test_stage_layout);
+	tcase_add_test(tc, test_lock_removed_while_held);
 	suite_add_tcase(s, tc);
 	return (check_run(s));
 }

@@ -230,6 +230,48 @@ START_TEST(test_challenge_too_long)
 }
 END_TEST
 
+/* The next page of a tags list (Link header), for quay.io/org/img. */
+static const struct {
+	const char	*link;
+	int		 rc;
+	const char	*next;
+} links[] = {
+	{ "</v2/org/img/tags/list?last=b&n=2>; rel=\"next\"", 0,
+	    "/tags/list?last=b&n=2" },
+	{ "<https://quay.io/v2/org/img/tags/list?n=2&last=b>; rel=next", 0,
+	    "/tags/list?n=2&last=b" },
+	{ "</v2/org/img/tags/list?last=a>; rel=\"prev\", "
+	    "</v2/org/img/tags/list?last=c>; REL=\"next\"", 0,
+	    "/tags/list?last=c" },
+	{ "</v2/org/img/tags/list?last=a>; rel=\"prev\"", 0, "" },
+	{ "", 0, "" },
+	{ "garbage", 0, "" },
+	/* Anywhere else is not followed. */
+	{ "<https://evil.example/v2/org/img/tags/list?last=b>; rel=\"next\"",
+	    -1, "" },
+	{ "<//evil.example/v2/org/img/tags/list>; rel=\"next\"", -1, "" },
+	{ "</v2/org/other/tags/list?last=b>; rel=\"next\"", -1, "" },
+	{ "</v2/org/img/manifests/latest>; rel=\"next\"", -1, "" },
+	{ "</v2/org/img/tags/listing>; rel=\"next\"", -1, "" },
+	{ "</v2/org/img/tags/list?last=a b>; rel=\"next\"", -1, "" },
+	{ "<v2/org/img/tags/list>; rel=\"next\"", -1, "" },
+};
+
+START_TEST(test_link_next)
+{
+	struct conf		c;
+	struct upstream_ref	r;
+	char			next[UPSTREAM_NEXT_MAX];
+
+	ck_assert_int_eq(load(&c, UP_INI), 0);
+	ck_assert_int_eq(upstream_map(&c, "quay.io/org/img", &r), 0);
+	ck_assert_msg(upstream_link_next(&r, links[_i].link, next) ==
+	    links[_i].rc, "%s", links[_i].link);
+	ck_assert_str_eq(next, links[_i].next);
+	conf_release(&c);
+}
+END_TEST
+
 /* The token URL's query values, and object names keeping their '/'. */
 START_TEST(test_escape)
 {
@@ -263,6 +305,7 @@ main(void)
 	tcase_add_loop_test(tc, test_challenge, 0, nitems(challenges));
 	tcase_add_test(tc, test_challenge_too_long);
 	tcase_add_test(tc, test_escape);
+	tcase_add_loop_test(tc, test_link_next, 0, nitems(links));
 	suite_add_tcase(s, tc);
 	return (check_run(s));
 }
