@@ -12,6 +12,7 @@
  *                                 blob's last use()
  *   .trash/<blob path>            a blob remove_unused() took away; use()
  *                                 puts it back
+ *   uploads/<uuid>/beat           rewritten while a part streams
  *   .clock                        rewritten by clock() for its mtime
  *   .segments/<blob path>/<uuid>/<offset>
  *                                 a segment of a blob larger than
@@ -63,6 +64,8 @@
 
 #define SWIFT_PART_DIGITS	20
 #define SWIFT_SEGMENTS		".segments"
+/* Seconds between two signs of life of a session that streams. */
+#define SWIFT_BEAT		30
 
 struct swift_driver {
 	struct stor_driver	 base;
@@ -78,6 +81,7 @@ struct swift_stage {
 	uint64_t		 part_off;	/* where it starts */
 	uint64_t		 end;		/* the session's end */
 	int			 written;	/* a write happened */
+	time_t			 beat;		/* the last sign of life */
 };
 
 const struct stor_key stor_swift_keys[] = {
@@ -435,6 +439,28 @@ sw_part_open(struct swift_stage *sg, uint64_t off)
 	return (err);
 }
 
+/*
+ * A part shows in listings only once complete: while one streams, an
+ * object of the upload is rewritten every SWIFT_BEAT seconds, so that
+ * prune sees the upload active (stage_remove()).
+ */
+static enum reg_err
+sw_stage_beat(struct swift_stage *sg)
+{
+	struct buf	path = BUF_INIT;
+	time_t		now = time(NULL);
+	enum reg_err	err;
+
+	if (now - sg->beat < SWIFT_BEAT)
+		return (REG_OK);
+	sw_upload_path(&path, sg->uuid, "beat");
+	err = swift_put(sw(sg->base.sd), path.buf, "", 0, 0, NULL);
+	buf_release(&path);
+	if (err == REG_OK)
+		sg->beat = now;
+	return (err);
+}
+
 /* No part grows past Swift's largest object: the next one starts. */
 static enum reg_err
 sw_stage_write(struct stor_stage *base, uint64_t off, const void *p,
@@ -452,10 +478,12 @@ sw_stage_write(struct stor_stage *base, uint64_t off, const void *p,
 			return (err);
 		sg->written = 1;
 		sg->end = off;
+		sg->beat = time(NULL);
 	}
 	if (off != sg->end)
 		return (REG_E_IO);
-	if ((err = swift_limits(sw(base->sd), &lim)) != REG_OK)
+	if ((err = swift_limits(sw(base->sd), &lim)) != REG_OK ||
+	    (err = sw_stage_beat(sg)) != REG_OK)
 		return (err);
 	while (len > 0) {
 		if (sg->put != NULL &&
@@ -479,13 +507,40 @@ sw_stage_write(struct stor_stage *base, uint64_t off, const void *p,
 	return (REG_OK);
 }
 
+/*
+ * The upload's state is still there: prune (stage_remove) cannot wait
+ * for a part that streams, so it may have removed the upload
+ * meanwhile; then what the session wrote goes too and the upload stays
+ * unknown (REG_E_NOENT).
+ */
+static enum reg_err
+sw_stage_alive(struct swift_stage *sg)
+{
+	struct swift		*s = sw(sg->base.sd);
+	struct swift_stat	 st;
+	struct buf		 path = BUF_INIT;
+	enum reg_err		 err;
+
+	sw_upload_path(&path, sg->uuid, "state");
+	if ((err = swift_head(s, path.buf, &st)) == REG_E_NOENT) {
+		log_info("swift: upload %s was removed during a session",
+		    sg->uuid);
+		buf_reset(&path);
+		buf_addf(&path, "uploads/%s/", sg->uuid);
+		(void)sw_delete_prefix(s, path.buf);
+	}
+	buf_release(&path);
+	return (err);
+}
+
 static enum reg_err
 sw_stage_commit(struct stor_stage *base, const void *state, size_t len)
 {
 	struct swift_stage	*sg = (struct swift_stage *)base;
 	enum reg_err		 err;
 
-	if ((err = sw_stage_flush(sg)) != REG_OK)
+	if ((err = sw_stage_flush(sg)) != REG_OK ||
+	    (err = sw_stage_alive(sg)) != REG_OK)
 		return (err);
 	return (sw_stage_create(base->sd, sg->uuid, state, len));
 }
@@ -674,6 +729,23 @@ sw_slo_make(struct swift *s, const char *uuid,
 	return (err);
 }
 
+/*
+ * The parts do not hold [0, size): the upload was removed during the
+ * session (its state was gone too: see sw_stage_alive()), or broken.
+ */
+static enum reg_err
+sw_stage_short(struct swift_stage *sg, uint64_t size, int gone)
+{
+	if (gone) {
+		log_info("swift: upload %s was removed during a session",
+		    sg->uuid);
+		return (REG_E_NOENT);
+	}
+	log_warnx("swift: upload %s holds no bytes [0, %llu)", sg->uuid,
+	    (unsigned long long)size);
+	return (REG_E_IO);
+}
+
 static enum reg_err
 sw_stage_finish(struct stor_stage *base, uint64_t size, const char *dest)
 {
@@ -684,6 +756,7 @@ sw_stage_finish(struct stor_stage *base, uint64_t size, const char *dest)
 	struct sw_parts		 ps;
 	struct buf		 path = BUF_INIT;
 	size_t			 n;
+	int			 gone;
 	enum reg_err		 err;
 
 	if ((err = sw_stage_flush(sg)) != REG_OK)
@@ -693,22 +766,21 @@ sw_stage_finish(struct stor_stage *base, uint64_t size, const char *dest)
 	buf_release(&path);
 	if (err != REG_OK && err != REG_E_NOENT)
 		return (err);
+	gone = err == REG_E_NOENT;
 	if ((err = sw_parts(s, sg->uuid, &ps)) != REG_OK)
 		return (err);
 	if (size == 0)
 		err = swift_put(s, dest, "", 0, 0, NULL);
-	else if (sw_segments(&ps, size, &seg, &n) == -1) {
-		log_warnx("swift: upload %s holds no bytes [0, %llu)",
-		    sg->uuid, (unsigned long long)size);
-		err = REG_E_IO;
-	} else if ((err = sw_parts_etags(s, &ps)) == REG_OK &&
+	else if (sw_segments(&ps, size, &seg, &n) == -1)
+		err = sw_stage_short(sg, size, gone);
+	else if ((err = sw_parts_etags(s, &ps)) == REG_OK &&
 	    (err = swift_limits(s, &lim)) == REG_OK)
 		err = size <= lim.max_file_size ?
 		    sw_concat(s, sg->uuid, seg, n, size, dest) :
 		    sw_slo_make(s, sg->uuid, seg, n, size, dest);
 	free(seg);
 	sw_parts_release(&ps);
-	if (err == REG_OK) {
+	if (err == REG_OK || err == REG_E_NOENT) {
 		buf_addf(&path, "uploads/%s/", sg->uuid);
 		sw_delete_prefix(s, path.buf);
 		buf_release(&path);
