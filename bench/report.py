@@ -63,6 +63,24 @@ INFO = {
                            "1 day, distribution proxy.remoteurl: wrk "
                            "-t2 -c%(req_conns)d -d%(req_secs)ds",
                            "req/s", "ms/req", "small"),
+    # issue 12: specreg on Swift against distribution's swift driver
+    "swift_push": ("on one Swift: push %(blob_n)d x %(blob_mib)d MiB, "
+                   "%(push_conc)d clients, POST + PUT with the body",
+                   "MB/s", "s/GB", None),
+    "swift_pull": ("on Swift: GET those blobs, %(pull_conc)d clients, "
+                   "following the 307 to Swift's TempURL (specreg "
+                   "redirect = yes; distribution's default)", "MB/s",
+                   "s/GB", None),
+    "swift_push_small": ("on Swift: push %(swift_small_n)d x "
+                         "%(small_kib)d KiB blobs, %(small_conc)d client "
+                         "processes",
+                         "blobs/s", "ms/blob", None),
+    "swift_manifest_put": ("on Swift: PUT %(swift_mput_n)d OCI manifests, "
+                           "%(mput_conc)d client processes", "req/s",
+                           "ms/req", None),
+    "swift_manifest_get": ("on Swift: GET a manifest by tag: wrk -t2 "
+                           "-c%(req_conns)d -d%(req_secs)ds", "req/s",
+                           "ms/req", None),
 }
 ORDER = list(INFO)
 
@@ -87,6 +105,12 @@ GOALS = [
     ("pull_nosendfile", "rate", ">=", 1.0, ["lighttpd", "nginx"]),
     ("pull_nosendfile", "cpu", "<=", 1.0, ["lighttpd", "nginx"]),
     ("pull_nosendfile", "probe", ">=", 0.8, ["lighttpd", "nginx"]),
+    # issue 12: on Swift
+    ("swift_push", "rate", ">=", 1.5, None),
+    ("swift_pull", "rate", ">=", 2.0, None),
+    ("swift_push_small", "rate", ">=", 2.0, None),
+    ("swift_manifest_put", "rate", ">=", 2.0, None),
+    ("swift_manifest_get", "rate", ">=", 2.0, None),
 ]
 
 
@@ -263,6 +287,8 @@ def legend(cfg):
              small_kib=cfg["small_size"] >> 10,
              race_mib=cfg["race_size"] >> 20, oci_mib=cfg["oci_size"] >> 20)
     c.setdefault("catalog_repos", 10000)
+    c.setdefault("swift_small_n", 200)
+    c.setdefault("swift_mput_n", 100)
     return ["  %-18s %s" % (w, INFO[w][0] % c) for w in ORDER]
 
 
