@@ -13,6 +13,12 @@ import subprocess
 
 DIST = "distribution"
 
+
+def is_dist(target):
+    """distribution, or a variant of it (distribution-noredirect), which
+    is shown but compared with nothing."""
+    return target.startswith(DIST)
+
 # Workload: (description, what "rate" is, unit of cpu_per, ceiling).
 INFO = {
     "push_mono": ("push %(blob_n)d x %(blob_mib)d MiB, %(push_conc)d "
@@ -267,8 +273,9 @@ def table(runs):
                                 fmt(maxof(ok, "front_max")),
                                 fmt(maxof(ok, "pss_total")))
             base = "pull" if w == "pull_nosendfile" else w
-            vs = ratios(runs, t, w, "rate", base) if t != DIST else []
-            cvs = ratios(runs, t, w, "cpu_per", base) if t != DIST else []
+            vs = ratios(runs, t, w, "rate", base) if not is_dist(t) else []
+            cvs = ratios(runs, t, w, "cpu_per", base) \
+                if not is_dist(t) else []
             lines.append(TFMT % (
                 w if first else "", t.replace("specreg+", "specreg/"),
                 spread([r.get("rate") for r in ok]) + " " + unit,
@@ -308,7 +315,7 @@ def goals(runs):
         "verdict")]
     for w, key, op, goal, fronts in GOALS:
         for t in runs.targets():
-            if t == DIST or (fronts and t.replace("specreg+", "") not in
+            if is_dist(t) or (fronts and t.replace("specreg+", "") not in
                              fronts):
                 continue
             if key == "probe":
@@ -324,7 +331,7 @@ def goals(runs):
                 w, key, "%s %gx" % (op, goal), t, "%.2fx" % v,
                 "met" if met else "MISSED"))
     rss = [(r["rss"]["worker_max"], r["target"], r["workload"])
-           for r in runs.recs if "rss" in r and r["target"] != DIST and
+           for r in runs.recs if "rss" in r and not is_dist(r["target"]) and
            r["target"] != "machine" and not r["workload"].startswith("ceil")]
     if rss:
         top = max(rss)
@@ -415,7 +422,7 @@ def make_chart(out, runs, meta):
     """bars: throughput ratio and CPU ratio against distribution."""
     if not shutil.which("gnuplot"):
         return []
-    fronts = [t for t in runs.targets() if t != DIST]
+    fronts = [t for t in runs.targets() if not is_dist(t)]
     ws = [w for w in ORDER if any(ratios(runs, t, w, "rate", "pull" if
                                          w == "pull_nosendfile" else w)
                                   for t in fronts)]
