@@ -22,6 +22,7 @@ import sys
 import tarfile
 import threading
 import time
+import types
 import urllib.request
 
 import load
@@ -38,19 +39,30 @@ FULL = dict(rounds=3, blob_n=8, blob_size=256 * MiB, push_conc=4,
             mput_n=200, mput_conc=8, req_secs=10, req_conns=32, race_n=8,
             race_size=64 * MiB, oci_layers=5, oci_size=64 * MiB,
             dd_mib=2048, sha_secs=3, catalog_repos=10000,
-            frontends="lighttpd,nginx,apache-fcgid")
+            frontends="lighttpd,nginx,apache-fcgid", swift_small_n=200,
+            swift_mput_n=100)
 QUICK = dict(rounds=1, blob_n=4, blob_size=16 * MiB, push_conc=4,
              pull_conc=4, small_n=100, small_size=16 * 1024, small_conc=16,
              mput_n=20, mput_conc=8, req_secs=2, req_conns=32, race_n=8,
              race_size=4 * MiB, oci_layers=2, oci_size=4 * MiB,
              dd_mib=256, sha_secs=1, catalog_repos=10000,
-             frontends="lighttpd")
+             frontends="lighttpd", swift_small_n=50, swift_mput_n=20)
 
+# Object storage (issue 12): specreg behind lighttpd on OpenStack Swift
+# with [registry] redirect = yes, against distribution's own swift
+# driver (whose default redirects blob GETs to TempURLs too), both on
+# one Swift of the bench's own (tests/swift/saio.sh, a fresh one every
+# round, SAIO_WORKERS = --swift-workers), each in a container of its
+# own.  They run after the other workloads, on these two targets only.
+SWIFT_WORKLOADS = ("swift_push", "swift_pull", "swift_push_small",
+                   "swift_manifest_put", "swift_manifest_get")
+SWIFT_FRONTEND = "lighttpd"
+SWIFT_TARGET = "specreg+swift"
 WORKLOADS = ["push_mono", "push_chunked", "pull", "push_small",
              "manifest_put", "manifest_get", "tags_list", "blob_head",
              "race_same", "race_repos", "skopeo_push", "skopeo_pull",
              "pull_nosendfile", "catalog_first", "catalog_mid",
-             "proxy_manifest_get"]
+             "proxy_manifest_get"] + list(SWIFT_WORKLOADS)
 # Pull-through (issue 15): an upstream distribution holds PROXY_REPO;
 # specreg reaches it as PROXY_HOST/PROXY_REPO ([upstream] PROXY_HOST =
 # its URL, so no other workload's misses go upstream), distribution
@@ -452,6 +464,111 @@ def wait_v2(url, proc, secs=20):
             pass
         time.sleep(0.1)
     return False
+
+
+# --- Object storage (issue 12) ---------------------------------------------
+
+class SwiftStore:
+    """A single-node Swift of the bench's own (tests/swift/saio.sh) on
+    free ports; auth v1.0, test:tester / testing."""
+
+    def __init__(self, rundir, logdir, workers):
+        self.dir = rundir
+        self.saio = os.path.join(SRC, "tests", "swift", "saio.sh")
+        self.logf = open(os.path.join(logdir, "swift.log"), "a")
+        for _ in range(3):
+            env = dict(os.environ, SAIO_WORKERS=str(workers))
+            for k in ("PROXY", "OBJECT", "CONTAINER", "ACCOUNT",
+                      "MEMCACHED"):
+                env["SAIO_%s_PORT" % k] = str(free_port())
+            p = subprocess.run(["bash", self.saio, "start", rundir],
+                               env=env, stdout=self.logf,
+                               stderr=self.logf)
+            if p.returncode == 0:
+                self.auth = "http://127.0.0.1:%s/auth/v1.0" % \
+                    env["SAIO_PROXY_PORT"]
+                return
+            self.stop(close=False)
+        self.logf.close()
+        raise TargetError("Swift did not start (log: %s)" % self.logf.name)
+
+    def pids(self):
+        out = []
+        rdir = os.path.join(self.dir, "run")
+        for name in os.listdir(rdir) if os.path.isdir(rdir) else []:
+            try:
+                with open(os.path.join(rdir, name)) as f:
+                    out.append(int(f.read().split()[0]))
+            except (OSError, ValueError, IndexError):
+                pass
+        return out
+
+    def stop(self, close=True):
+        subprocess.run(["bash", self.saio, "stop", self.dir],
+                       stdout=self.logf, stderr=self.logf)
+        shutil.rmtree(self.dir, ignore_errors=True)
+        if close:
+            self.logf.close()
+
+
+DIST_SWIFT_CONFIG = """\
+version: 0.1
+log:
+  level: warn
+  formatter: text
+  accesslog:
+    disabled: true
+storage:
+  swift:
+    authurl: %(auth)s
+    username: test:tester
+    password: testing
+    container: distribution
+  delete:
+    enabled: true
+  redirect:
+    disable: %(noredirect)s
+  cache:
+    blobdescriptor: inmemory
+  maintenance:
+    uploadpurging:
+      enabled: false
+http:
+  addr: 127.0.0.1:%(port)d
+"""
+
+
+class DistributionSwift(Distribution):
+    """docker-registry with its own swift driver on the bench's Swift,
+    otherwise as Distribution (its defaults: blob GETs redirect to
+    TempURLs under a container key it sets); redirect False: it sends
+    the bytes itself, a target of its own for swift_pull only."""
+
+    def __init__(self, rundir, logdir, auth, redirect=True):
+        if not redirect:
+            self.name = "distribution-noredirect"
+            self.workloads = ("swift_pull",)
+        self.dir = rundir
+        os.makedirs(rundir)
+        for _ in range(5):
+            port = free_port()
+            cfg = os.path.join(rundir, "config.yml")
+            with open(cfg, "w") as f:
+                f.write(DIST_SWIFT_CONFIG % {
+                    "auth": auth, "port": port,
+                    "noredirect": "false" if redirect else "true"})
+            self.logf = open(os.path.join(logdir, self.name + "-swift.log"),
+                             "a")
+            self.p = subprocess.Popen(["docker-registry", "serve", cfg],
+                                      stdin=subprocess.DEVNULL,
+                                      stdout=self.logf, stderr=self.logf)
+            self.url = "http://127.0.0.1:%d" % port
+            if wait_v2(self.url, self.p, secs=60):
+                return
+            self.stop()
+            os.makedirs(rundir)
+        raise TargetError("docker-registry on Swift did not start (log: %s)"
+                          % self.logf.name)
 
 
 # --- Data ---------------------------------------------------------------------
@@ -1031,13 +1148,17 @@ class Bench:
         return {"errors": errors, "amount": 0, "seconds": 0}
 
     def round(self, rnd):
+        if not any(self.wants(w) for w in WORKLOADS
+                   if w not in SWIFT_WORKLOADS):
+            self.swift_round(rnd)
+            return
         log("round %d: starting registries" % rnd)
         targets = self.start_targets(rnd)
         try:
             if self.args.ceilings:
                 self.ceilings(rnd, targets)
             ws = [w for w in WORKLOADS if self.wants(w) and
-                  w != "pull_nosendfile"]
+                  w != "pull_nosendfile" and w not in SWIFT_WORKLOADS]
             for i, w in enumerate(ws):
                 k = (rnd + i) % len(targets)
                 order = targets[k:] + targets[:k]
@@ -1059,6 +1180,79 @@ class Bench:
             if self.upstream is not None:
                 self.upstream.stop()
                 self.upstream = None
+        self.swift_round(rnd)
+
+    def swift_round(self, rnd):
+        """The object-storage workloads on a fresh Swift: specreg on it
+        behind SWIFT_FRONTEND and distribution's swift driver."""
+        ws = [w for w in SWIFT_WORKLOADS if self.wants(w)]
+        if not ws:
+            return
+        log("round %d: starting Swift (%d workers)" % (
+            rnd, self.args.swift_workers))
+        store = SwiftStore(os.path.join(self.rundir, "swift-%d" % rnd),
+                           self.logdir, self.args.swift_workers)
+        targets = []
+        try:
+            env = self.serve_env(SWIFT_FRONTEND)
+            env.update(SPECREG_STORAGE="swift",
+                       SPECREG_SWIFT_AUTH=store.auth, SPECREG_SENDFILE="off",
+                       SPECREG_INI_EXTRA="[registry]\nredirect = yes")
+            t = Specreg(SWIFT_FRONTEND, env, self.logdir)
+            t.name, t.static = SWIFT_TARGET, False
+            targets.append(t)
+            if self.args.distribution:
+                for redirect in (True, False):
+                    targets.append(DistributionSwift(
+                        os.path.join(self.rundir, "dist-swift-%d-%d" % (
+                            rnd, redirect)), self.logdir, store.auth,
+                        redirect))
+            for i, w in enumerate(ws):
+                k = (rnd + i) % len(targets)
+                for t in targets[k:] + targets[:k]:
+                    if t.workloads is None or w in t.workloads:
+                        self.swift_workload(rnd, t, w)
+        except TargetError as e:
+            log("round %d: %s" % (rnd, e))
+        finally:
+            for t in targets:
+                t.stop()
+                log("round %d: stopped %s" % (rnd, t.name))
+            store.stop()
+
+    def swift_workload(self, rnd, t, w):
+        cfg, data = self.cfg, self.data
+        self.quiesce()
+        m = Meter(t)
+        unit = "req"
+        if w == "swift_push":
+            unit = "B"
+            res = load.w_push_large(t.url, data, m, "bench/large",
+                                    cfg["push_conc"], False)
+        elif w == "swift_pull":
+            unit = "B"
+            res = load.w_pull(t.url, data, m, "bench/large",
+                              cfg["pull_conc"], get=load.get_blob_follow)
+        elif w == "swift_push_small":
+            # Fewer than push_small: distribution takes about a second
+            # for one on Swift.
+            few = types.SimpleNamespace(
+                small=data.small[:cfg["swift_small_n"]])
+            res = load.w_push_small(t.url, few, m, "bench/small",
+                                    cfg["small_conc"])
+        elif w == "swift_manifest_put":
+            res = load.w_manifest_put(t.url, data, m, "bench/man",
+                                      cfg["swift_mput_n"], cfg["mput_conc"])
+        elif w == "swift_manifest_get":
+            res = self.check_then(t, "/v2/bench/man/manifests/t0",
+                                  {"Accept": load.OCI_MANIFEST}, 200)
+            if not res["errors"]:
+                res = load.wrk(t.url + "/v2/bench/man/manifests/t0", m, 2,
+                               cfg["req_conns"], cfg["req_secs"],
+                               ["Accept: " + load.OCI_MANIFEST])
+        else:
+            raise ValueError(w)
+        self.record(rnd, t.name, w, unit, res, m)
 
     def main(self):
         for rnd in range(1, self.cfg["rounds"] + 1):
@@ -1141,6 +1335,9 @@ def parse_args():
                     "(full: 10, quick: 2)")
     ap.add_argument("--workers", type=int, default=16,
                     help="specreg's pool size (default 16)")
+    ap.add_argument("--swift-workers", type=int, default=2,
+                    help="SAIO_WORKERS of the bench's Swift (swift_* "
+                    "workloads; default 2)")
     ap.add_argument("--no-distribution", dest="distribution",
                     action="store_false")
     ap.add_argument("--no-chart", action="store_true")

@@ -13,6 +13,12 @@ import subprocess
 
 DIST = "distribution"
 
+
+def is_dist(target):
+    """distribution, or a variant of it (distribution-noredirect), which
+    is shown but compared with nothing."""
+    return target.startswith(DIST)
+
 # Workload: (description, what "rate" is, unit of cpu_per, ceiling).
 INFO = {
     "push_mono": ("push %(blob_n)d x %(blob_mib)d MiB, %(push_conc)d "
@@ -63,6 +69,24 @@ INFO = {
                            "1 day, distribution proxy.remoteurl: wrk "
                            "-t2 -c%(req_conns)d -d%(req_secs)ds",
                            "req/s", "ms/req", "small"),
+    # issue 12: specreg on Swift against distribution's swift driver
+    "swift_push": ("on one Swift: push %(blob_n)d x %(blob_mib)d MiB, "
+                   "%(push_conc)d clients, POST + PUT with the body",
+                   "MB/s", "s/GB", None),
+    "swift_pull": ("on Swift: GET those blobs, %(pull_conc)d clients, "
+                   "following the 307 to Swift's TempURL (specreg "
+                   "redirect = yes; distribution's default)", "MB/s",
+                   "s/GB", None),
+    "swift_push_small": ("on Swift: push %(swift_small_n)d x "
+                         "%(small_kib)d KiB blobs, %(small_conc)d client "
+                         "processes",
+                         "blobs/s", "ms/blob", None),
+    "swift_manifest_put": ("on Swift: PUT %(swift_mput_n)d OCI manifests, "
+                           "%(mput_conc)d client processes", "req/s",
+                           "ms/req", None),
+    "swift_manifest_get": ("on Swift: GET a manifest by tag: wrk -t2 "
+                           "-c%(req_conns)d -d%(req_secs)ds", "req/s",
+                           "ms/req", None),
 }
 ORDER = list(INFO)
 
@@ -87,6 +111,12 @@ GOALS = [
     ("pull_nosendfile", "rate", ">=", 1.0, ["lighttpd", "nginx"]),
     ("pull_nosendfile", "cpu", "<=", 1.0, ["lighttpd", "nginx"]),
     ("pull_nosendfile", "probe", ">=", 0.8, ["lighttpd", "nginx"]),
+    # issue 12: on Swift
+    ("swift_push", "rate", ">=", 1.5, None),
+    ("swift_pull", "rate", ">=", 2.0, None),
+    ("swift_push_small", "rate", ">=", 2.0, None),
+    ("swift_manifest_put", "rate", ">=", 2.0, None),
+    ("swift_manifest_get", "rate", ">=", 2.0, None),
 ]
 
 
@@ -243,8 +273,9 @@ def table(runs):
                                 fmt(maxof(ok, "front_max")),
                                 fmt(maxof(ok, "pss_total")))
             base = "pull" if w == "pull_nosendfile" else w
-            vs = ratios(runs, t, w, "rate", base) if t != DIST else []
-            cvs = ratios(runs, t, w, "cpu_per", base) if t != DIST else []
+            vs = ratios(runs, t, w, "rate", base) if not is_dist(t) else []
+            cvs = ratios(runs, t, w, "cpu_per", base) \
+                if not is_dist(t) else []
             lines.append(TFMT % (
                 w if first else "", t.replace("specreg+", "specreg/"),
                 spread([r.get("rate") for r in ok]) + " " + unit,
@@ -263,6 +294,8 @@ def legend(cfg):
              small_kib=cfg["small_size"] >> 10,
              race_mib=cfg["race_size"] >> 20, oci_mib=cfg["oci_size"] >> 20)
     c.setdefault("catalog_repos", 10000)
+    c.setdefault("swift_small_n", 200)
+    c.setdefault("swift_mput_n", 100)
     return ["  %-18s %s" % (w, INFO[w][0] % c) for w in ORDER]
 
 
@@ -282,7 +315,7 @@ def goals(runs):
         "verdict")]
     for w, key, op, goal, fronts in GOALS:
         for t in runs.targets():
-            if t == DIST or (fronts and t.replace("specreg+", "") not in
+            if is_dist(t) or (fronts and t.replace("specreg+", "") not in
                              fronts):
                 continue
             if key == "probe":
@@ -298,7 +331,7 @@ def goals(runs):
                 w, key, "%s %gx" % (op, goal), t, "%.2fx" % v,
                 "met" if met else "MISSED"))
     rss = [(r["rss"]["worker_max"], r["target"], r["workload"])
-           for r in runs.recs if "rss" in r and r["target"] != DIST and
+           for r in runs.recs if "rss" in r and not is_dist(r["target"]) and
            r["target"] != "machine" and not r["workload"].startswith("ceil")]
     if rss:
         top = max(rss)
@@ -389,7 +422,7 @@ def make_chart(out, runs, meta):
     """bars: throughput ratio and CPU ratio against distribution."""
     if not shutil.which("gnuplot"):
         return []
-    fronts = [t for t in runs.targets() if t != DIST]
+    fronts = [t for t in runs.targets() if not is_dist(t)]
     ws = [w for w in ORDER if any(ratios(runs, t, w, "rate", "pull" if
                                          w == "pull_nosendfile" else w)
                                   for t in fronts)]

@@ -164,7 +164,10 @@ struct stor_ops {
 	 * upload's session (cancel, a bad digest).  Otherwise nobody does
 	 * (prune, fsck): the driver waits for a session in progress and
 	 * removes the upload only if its newest activity is still older
-	 * than "before", else REG_E_BUSY.
+	 * than "before", else REG_E_BUSY.  A shared driver cannot wait:
+	 * a session shows its activity while it streams, and if the
+	 * upload was removed under it, its commit (or a finish that
+	 * lacks bytes) answers REG_E_NOENT and leaves nothing behind.
 	 */
 	enum reg_err	(*stage_remove)(struct stor_driver *, const char *,
 			    time_t);

@@ -28,6 +28,7 @@
 #include "storage/swift.h"
 
 #define SWIFT_AUTH_MAX		(1024 * 1024)	/* a Keystone catalog */
+#define SWIFT_INFO_MAX		(1024 * 1024)
 #define SWIFT_LIST_MAX		(16 * 1024 * 1024)
 /*
  * What a request whose answer has no use for its body may still get:
@@ -59,6 +60,7 @@ struct swift {
 	struct buf	 token;		/* "X-Auth-Token: ..." */
 	struct buf	 storage_url;	/* no trailing '/' */
 	struct buf	 tempurl_key;	/* "" until read or set */
+	struct swift_limits limits;	/* max_file_size 0 until read */
 };
 
 struct swift_put {
@@ -676,6 +678,9 @@ swift_stat_of(const struct httpc *c, struct swift_stat *st)
 	swift_unquote(httpc_get(c, "ETag"), st->etag, sizeof(st->etag));
 	v = httpc_get(c, "X-Static-Large-Object");
 	st->slo = v != NULL && strcasecmp(v, "true") == 0;
+	if ((v = httpc_get(c, "X-Object-Meta-Segments")) != NULL &&
+	    strlen(v) < sizeof(st->set))
+		memcpy(st->set, v, strlen(v) + 1);
 }
 
 enum reg_err
@@ -1039,11 +1044,12 @@ swift_slo_body(const struct swift *s, const struct swift_segment *seg,
 
 enum reg_err
 swift_slo_put(struct swift *s, const char *name,
-    const struct swift_segment *seg, size_t n, int flags,
+    const struct swift_segment *seg, size_t n, const char *set, int flags,
     struct swift_stat *st)
 {
 	struct swift_req	 r;
 	struct httpc		*c;
+	struct buf		 meta = BUF_INIT;
 	char			*body, etag[33];
 	uint64_t		 size = 0;
 	size_t			 i;
@@ -1060,12 +1066,17 @@ swift_slo_put(struct swift *s, const char *name,
 	r.len = strlen(body);
 	r.has_body = 1;
 	r.hdrs[0] = "Content-Type: application/octet-stream";
+	if (set != NULL) {
+		buf_addf(&meta, "X-Object-Meta-Segments: %s", set);
+		r.hdrs[1] = meta.buf;
+	}
 	if (flags & SWIFT_EXCL)
-		r.hdrs[1] = "If-None-Match: *";
+		r.hdrs[set != NULL ? 2 : 1] = "If-None-Match: *";
 	if ((err = swift_do(s, &r, &c)) == REG_OK) {
 		err = swift_etag_check(name, c, etag);
 		httpc_free(c);
 	}
+	buf_release(&meta);
 	free(body);
 	if (err == REG_OK)
 		err = swift_size_check(s, name, size, st);
@@ -1115,6 +1126,110 @@ enum reg_err
 swift_copy_whole(struct swift *s, const char *from, const char *to)
 {
 	return (swift_copy_query(s, from, to, NULL));
+}
+
+/* --- Limits ------------------------------------------------------------- */
+
+/* A positive integer member of "section", or "*out" unchanged. */
+static int
+swift_info_u64(struct json_object *root, const char *section,
+    const char *key, uint64_t *out)
+{
+	struct json_object	*sec, *v;
+	int64_t			 n;
+
+	if (!json_object_object_get_ex(root, section, &sec))
+		return (0);
+	if (!json_object_is_type(sec, json_type_object))
+		return (-1);
+	if (!json_object_object_get_ex(sec, key, &v))
+		return (0);
+	if (!json_object_is_type(v, json_type_int) ||
+	    (n = json_object_get_int64(v)) <= 0)
+		return (-1);
+	*out = (uint64_t)n;
+	return (0);
+}
+
+int
+swift_info_parse(const char *json, struct swift_limits *l)
+{
+	struct json_object	*root;
+	int			 rc = -1;
+
+	l->max_file_size = SWIFT_MAX_FILE_SIZE;
+	l->max_segments = SWIFT_MAX_SEGMENTS;
+	if ((root = json_tokener_parse(json)) == NULL)
+		return (-1);
+	if (json_object_is_type(root, json_type_object) &&
+	    swift_info_u64(root, "swift", "max_file_size",
+	    &l->max_file_size) == 0 &&
+	    swift_info_u64(root, "slo", "max_manifest_segments",
+	    &l->max_segments) == 0)
+		rc = 0;
+	json_object_put(root);
+	return (rc);
+}
+
+/* The path part of the storage URL: "/v1/AUTH_test". */
+static const char *
+swift_url_path(const struct swift *s)
+{
+	const char	*p = strstr(s->storage_url.buf, "://");
+
+	if (p == NULL || (p = strchr(p + 3, '/')) == NULL)
+		return ("");
+	return (p);
+}
+
+/* GET /info: a cluster that hides it (expose_info) keeps the defaults. */
+static enum reg_err
+swift_info(struct swift *s, struct swift_limits *l)
+{
+	struct httpc	*c;
+	struct buf	 url = BUF_INIT;
+	enum reg_err	 err = REG_E_IO;
+
+	if (s->token.len == 0 && swift_auth(s) != REG_OK)
+		return (REG_E_IO);
+	buf_add(&url, s->storage_url.buf,
+	    (size_t)(swift_url_path(s) - s->storage_url.buf));
+	buf_addstr(&url, "/info");
+	c = swift_httpc(s, "GET", url.buf, s->retries);
+	httpc_recv(c, SWIFT_INFO_MAX, 0);
+	if (httpc_run(c) == -1)
+		log_warnx("swift: GET %s: %s", url.buf, httpc_error(c));
+	else if (httpc_status(c) == 404 || httpc_status(c) == 403) {
+		log_info("swift: no /info, assuming a %llu-byte object limit",
+		    SWIFT_MAX_FILE_SIZE);
+		(void)swift_info_parse("{}", l);
+		err = REG_OK;
+	} else if (httpc_status(c) < 200 || httpc_status(c) > 299)
+		log_warnx("swift: GET %s: status %ld", url.buf,
+		    httpc_status(c));
+	else if (swift_info_parse(httpc_body(c)->buf, l) == -1)
+		log_warnx("swift: GET %s: malformed JSON", url.buf);
+	else
+		err = REG_OK;
+	httpc_free(c);
+	buf_release(&url);
+	return (err);
+}
+
+enum reg_err
+swift_limits(struct swift *s, struct swift_limits *l)
+{
+	enum reg_err	err;
+
+	if (s->limits.max_file_size == 0) {
+		if ((err = swift_info(s, &s->limits)) != REG_OK)
+			return (err);
+		log_debug("swift: objects up to %llu bytes, %llu segments",
+		    (unsigned long long)s->limits.max_file_size,
+		    (unsigned long long)s->limits.max_segments);
+	}
+	*l = s->limits;
+	return (REG_OK);
 }
 
 void
@@ -1269,17 +1384,6 @@ swift_tempurl_key(struct swift *s)
 	    (err = swift_tempurl_read(s, &s->tempurl_key)) != REG_OK)
 		return (err);
 	return (s->tempurl_key.len > 0 ? REG_OK : REG_E_IO);
-}
-
-/* The path part of the storage URL: "/v1/AUTH_test". */
-static const char *
-swift_url_path(const struct swift *s)
-{
-	const char	*p = strstr(s->storage_url.buf, "://");
-
-	if (p == NULL || (p = strchr(p + 3, '/')) == NULL)
-		return ("");
-	return (p);
 }
 
 enum reg_err

@@ -55,11 +55,22 @@ struct swift_conf {
 	unsigned int	 page;		/* listing page size; 0: the max */
 };
 
+/* Swift's default object size limit, when /info does not say. */
+#define SWIFT_MAX_FILE_SIZE	5368709122ULL
+#define SWIFT_MAX_SEGMENTS	1000
+
 struct swift_stat {
 	uint64_t	 size;
 	time_t		 mtime;
 	char		 etag[72];	/* unquoted */
 	int		 slo;		/* a static large object */
+	char		 set[64];	/* X-Object-Meta-Segments, or "" */
+};
+
+/* What the cluster's /info says about object sizes. */
+struct swift_limits {
+	uint64_t	 max_file_size;	/* the largest object */
+	uint64_t	 max_segments;	/* in one SLO manifest */
 };
 
 /* A listing entry: an object, or a "subdir" (a common prefix). */
@@ -116,10 +127,14 @@ enum reg_err	 swift_put_open(struct swift *, const char *name, int flags,
 enum reg_err	 swift_put_write(struct swift_put *, const void *, size_t);
 enum reg_err	 swift_put_close(struct swift_put *, struct swift_stat *st);
 void		 swift_put_abort(struct swift_put *);
-/* A manifest of "n" segments (?multipart-manifest=put), then checked. */
+/*
+ * A manifest of "n" segments (?multipart-manifest=put), then checked;
+ * "set" (NULL: none) names the segments' set in X-Object-Meta-Segments,
+ * which copies of the manifest keep.
+ */
 enum reg_err	 swift_slo_put(struct swift *, const char *name,
-		    const struct swift_segment *, size_t n, int flags,
-		    struct swift_stat *st);
+		    const struct swift_segment *, size_t n, const char *set,
+		    int flags, struct swift_stat *st);
 /* Of an SLO only the manifest: its segments may serve copies too. */
 enum reg_err	 swift_delete(struct swift *, const char *name);
 /* Server-side; an SLO is copied as its manifest, not its bytes. */
@@ -127,6 +142,11 @@ enum reg_err	 swift_copy(struct swift *, const char *from, const char *to);
 /* Server-side; an SLO is copied as the concatenation of its segments. */
 enum reg_err	 swift_copy_whole(struct swift *, const char *from,
 		    const char *to);
+/*
+ * The cluster's limits from its /info (beside the storage URL's path),
+ * read once per process; Swift's defaults if it has no /info.
+ */
+enum reg_err	 swift_limits(struct swift *, struct swift_limits *);
 /* The listing page size (tests use small ones); 0: the max. */
 void		 swift_page(struct swift *, unsigned int);
 /*
@@ -156,6 +176,11 @@ void		 stor_swift_page(struct stor_driver *, unsigned int);
  */
 int		 swift_list_parse(const char *json, swift_list_fn, void *,
 		    size_t *n, struct buf *last, enum reg_err *err);
+/*
+ * The limits in the JSON of /info into "l" (Swift's defaults for what
+ * it does not say); 0, or -1 if malformed.
+ */
+int		 swift_info_parse(const char *json, struct swift_limits *l);
 /* "/<container>/<name>" percent-encoded (a '/' stays). */
 void		 swift_object_path(struct buf *, const char *container,
 		    const char *name);

@@ -6,34 +6,53 @@
  * Layout beside the store's own paths:
  *   uploads/<uuid>/state          the upload's state record
  *   uploads/<uuid>/p/<offset>     its bytes from <offset> (20 digits),
- *                                 one part per session, written
- *                                 create-only
+ *                                 one part per session (or more:
+ *                                 see below), written create-only
  *   .liveness/<blob path>         an empty object: its mtime is the
  *                                 blob's last use()
  *   .trash/<blob path>            a blob remove_unused() took away; use()
  *                                 puts it back
+ *   uploads/<uuid>/beat           rewritten while a part streams
  *   .clock                        rewritten by clock() for its mtime
+ *   .segments/<blob path>/<uuid>/<offset>
+ *                                 a segment of a blob larger than
+ *                                 Swift's largest object; the blob is
+ *                                 an SLO manifest naming the set <uuid>
+ *                                 in X-Object-Meta-Segments
  *
  * stage_list(STOR_STAGE_TRASH) names the trash entries and the
  * liveness records whose blob is neither in place nor in the trash:
  * prune removes those older than its grace (see store_prune.c).  An
  * upload whose state is gone (a finish that died) is listed as an
  * upload: its parts go after upload-expiration.
+ * stage_list(STOR_STAGE_DEBRIS) names the segments of the sets that no
+ * one has: no upload finishing (its parts still there), no manifest
+ * in the blob's place or in the trash.  Removing a blob (remove(), the
+ * trash emptied) removes its manifest only, because a copy of the
+ * manifest may share the set (a blob moving to or from the trash); the
+ * set then is debris, which prune and fsck --repair sweep once it is
+ * older than their age for temporary files.
  *
- * A session streams what it appends into one part (a chunked PUT, no
- * buffer); a commit, a read or a finish completes the part first.  The
- * first write of a session, at the committed offset, drops the parts
- * from that offset on (what a dead session left).  A finish forgets
- * the state, then makes the parts the object: a server-side copy of a
- * single part, or of an SLO manifest of the parts, which Swift copies
- * as their concatenation (up to Swift's 5 GiB object limit); then it
- * checks the size and removes the parts.
+ * A session streams what it appends into parts (chunked PUTs, no
+ * buffer) of at most Swift's largest object (max_file_size from the
+ * cluster's /info); a commit, a read or a finish completes the part
+ * first.  The first write of a session, at the committed offset, drops
+ * the parts from that offset on (what a dead session left).  A finish
+ * forgets the state, then makes the parts the object: up to Swift's
+ * largest object, a server-side copy of a single part, or of an SLO
+ * manifest of the parts, which Swift copies as their concatenation;
+ * then it checks the size.  A larger blob stays an SLO: each part is
+ * copied to the blob's set of segments, each copy checked against the
+ * part's size and ETag (the MD5 of what was sent), and the manifest is
+ * put create-only (Swift checks each segment's size and ETag, we check
+ * the manifest's ETag and size).  Last, the parts go.
  */
 #include "config.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "common/buf.h"
@@ -44,6 +63,9 @@
 #include "storage/swift.h"
 
 #define SWIFT_PART_DIGITS	20
+#define SWIFT_SEGMENTS		".segments"
+/* Seconds between two signs of life of a session that streams. */
+#define SWIFT_BEAT		30
 
 struct swift_driver {
 	struct stor_driver	 base;
@@ -59,6 +81,7 @@ struct swift_stage {
 	uint64_t		 part_off;	/* where it starts */
 	uint64_t		 end;		/* the session's end */
 	int			 written;	/* a write happened */
+	time_t			 beat;		/* the last sign of life */
 };
 
 const struct stor_key stor_swift_keys[] = {
@@ -398,13 +421,56 @@ sw_stage_begin(struct swift_stage *sg, uint64_t off)
 	return (err);
 }
 
+/* Start the part that begins at "off". */
+static enum reg_err
+sw_part_open(struct swift_stage *sg, uint64_t off)
+{
+	struct buf	path = BUF_INIT;
+	char		name[SWIFT_PART_DIGITS + 4];
+	enum reg_err	err;
+
+	snprintf(name, sizeof(name), "p/%0*llu", SWIFT_PART_DIGITS,
+	    (unsigned long long)off);
+	sw_upload_path(&path, sg->uuid, name);
+	err = swift_put_open(sw(sg->base.sd), path.buf, SWIFT_EXCL, &sg->put);
+	buf_release(&path);
+	if (err == REG_OK)
+		sg->part_off = off;
+	return (err);
+}
+
+/*
+ * A part shows in listings only once complete: while one streams, an
+ * object of the upload is rewritten every SWIFT_BEAT seconds, so that
+ * prune sees the upload active (stage_remove()).
+ */
+static enum reg_err
+sw_stage_beat(struct swift_stage *sg)
+{
+	struct buf	path = BUF_INIT;
+	time_t		now = time(NULL);
+	enum reg_err	err;
+
+	if (now - sg->beat < SWIFT_BEAT)
+		return (REG_OK);
+	sw_upload_path(&path, sg->uuid, "beat");
+	err = swift_put(sw(sg->base.sd), path.buf, "", 0, 0, NULL);
+	buf_release(&path);
+	if (err == REG_OK)
+		sg->beat = now;
+	return (err);
+}
+
+/* No part grows past Swift's largest object: the next one starts. */
 static enum reg_err
 sw_stage_write(struct stor_stage *base, uint64_t off, const void *p,
     size_t len)
 {
 	struct swift_stage	*sg = (struct swift_stage *)base;
-	struct buf		 path = BUF_INIT;
-	char			 name[SWIFT_PART_DIGITS + 4];
+	struct swift_limits	 lim;
+	const char		*b = p;
+	uint64_t		 room;
+	size_t			 n;
 	enum reg_err		 err;
 
 	if (!sg->written) {
@@ -412,27 +478,59 @@ sw_stage_write(struct stor_stage *base, uint64_t off, const void *p,
 			return (err);
 		sg->written = 1;
 		sg->end = off;
+		sg->beat = time(NULL);
 	}
 	if (off != sg->end)
 		return (REG_E_IO);
-	if (sg->put == NULL) {
-		snprintf(name, sizeof(name), "p/%0*llu", SWIFT_PART_DIGITS,
-		    (unsigned long long)off);
-		sw_upload_path(&path, sg->uuid, name);
-		err = swift_put_open(sw(base->sd), path.buf, SWIFT_EXCL,
-		    &sg->put);
-		buf_release(&path);
-		if (err != REG_OK)
-			return (err);
-		sg->part_off = off;
-	}
-	if ((err = swift_put_write(sg->put, p, len)) != REG_OK) {
-		swift_put_abort(sg->put);
-		sg->put = NULL;
+	if ((err = swift_limits(sw(base->sd), &lim)) != REG_OK ||
+	    (err = sw_stage_beat(sg)) != REG_OK)
 		return (err);
+	while (len > 0) {
+		if (sg->put != NULL &&
+		    sg->end - sg->part_off >= lim.max_file_size &&
+		    (err = sw_stage_flush(sg)) != REG_OK)
+			return (err);
+		if (sg->put == NULL &&
+		    (err = sw_part_open(sg, sg->end)) != REG_OK)
+			return (err);
+		room = lim.max_file_size - (sg->end - sg->part_off);
+		n = len < room ? len : (size_t)room;
+		if ((err = swift_put_write(sg->put, b, n)) != REG_OK) {
+			swift_put_abort(sg->put);
+			sg->put = NULL;
+			return (err);
+		}
+		sg->end += n;
+		b += n;
+		len -= n;
 	}
-	sg->end += len;
 	return (REG_OK);
+}
+
+/*
+ * The upload's state is still there: prune (stage_remove) cannot wait
+ * for a part that streams, so it may have removed the upload
+ * meanwhile; then what the session wrote goes too and the upload stays
+ * unknown (REG_E_NOENT).
+ */
+static enum reg_err
+sw_stage_alive(struct swift_stage *sg)
+{
+	struct swift		*s = sw(sg->base.sd);
+	struct swift_stat	 st;
+	struct buf		 path = BUF_INIT;
+	enum reg_err		 err;
+
+	sw_upload_path(&path, sg->uuid, "state");
+	if ((err = swift_head(s, path.buf, &st)) == REG_E_NOENT) {
+		log_info("swift: upload %s was removed during a session",
+		    sg->uuid);
+		buf_reset(&path);
+		buf_addf(&path, "uploads/%s/", sg->uuid);
+		(void)sw_delete_prefix(s, path.buf);
+	}
+	buf_release(&path);
+	return (err);
 }
 
 static enum reg_err
@@ -441,7 +539,8 @@ sw_stage_commit(struct stor_stage *base, const void *state, size_t len)
 	struct swift_stage	*sg = (struct swift_stage *)base;
 	enum reg_err		 err;
 
-	if ((err = sw_stage_flush(sg)) != REG_OK)
+	if ((err = sw_stage_flush(sg)) != REG_OK ||
+	    (err = sw_stage_alive(sg)) != REG_OK)
 		return (err);
 	return (sw_stage_create(base->sd, sg->uuid, state, len));
 }
@@ -533,7 +632,8 @@ sw_concat(struct swift *s, const char *uuid, const struct swift_segment *seg,
 		err = swift_copy(s, seg[0].name, dest);
 	else {
 		sw_upload_path(&manifest, uuid, "manifest");
-		if ((err = swift_slo_put(s, manifest.buf, seg, n, 0, NULL)) ==
+		if ((err = swift_slo_put(s, manifest.buf, seg, n, NULL, 0,
+		    NULL)) ==
 		    REG_OK)
 			err = swift_copy_whole(s, manifest.buf, dest);
 		swift_delete(s, manifest.buf);
@@ -548,15 +648,115 @@ sw_concat(struct swift *s, const char *uuid, const struct swift_segment *seg,
 	return (err);
 }
 
+/* ".segments/<dest>/<uuid>": the set of segments an upload made. */
+static void
+sw_set_path(struct buf *out, const char *dest, const char *uuid)
+{
+	buf_addf(out, "%s/%s/%s", SWIFT_SEGMENTS, dest, uuid);
+}
+
+/* Copy a part to "to"; the copy must have the part's size and ETag. */
+static enum reg_err
+sw_segment_copy(struct swift *s, const struct swift_segment *part,
+    const char *to)
+{
+	struct swift_stat	st;
+	enum reg_err		err;
+
+	if ((err = swift_copy(s, part->name, to)) != REG_OK ||
+	    (err = swift_head(s, to, &st)) != REG_OK)
+		return (err);
+	if (st.size == part->size && strcasecmp(st.etag, part->etag) == 0)
+		return (REG_OK);
+	log_warnx("swift: %s: %llu bytes, ETag %s; its part had %llu, %s", to,
+	    (unsigned long long)st.size, st.etag,
+	    (unsigned long long)part->size, part->etag);
+	return (REG_E_IO);
+}
+
+/*
+ * A blob larger than Swift's largest object: the parts copied to its
+ * set of segments, then a manifest of them at "dest", create-only.  If
+ * the blob is there already (another upload of the same bytes won),
+ * that one stays and this set goes.
+ */
+static enum reg_err
+sw_slo_make(struct swift *s, const char *uuid,
+    const struct swift_segment *part, size_t n, uint64_t size,
+    const char *dest)
+{
+	struct swift_limits	 lim;
+	struct swift_segment	*seg;
+	struct buf		 set = BUF_INIT;
+	char			**names;
+	uint64_t		 at = 0;
+	size_t			 i;
+	enum reg_err		 err;
+
+	if ((err = swift_limits(s, &lim)) != REG_OK)
+		return (err);
+	if (n > lim.max_segments) {
+		log_warnx("swift: %s: %zu parts, a manifest takes %llu", dest,
+		    n, (unsigned long long)lim.max_segments);
+		return (REG_E_IO);
+	}
+	sw_set_path(&set, dest, uuid);
+	seg = xcalloc(n, sizeof(*seg));
+	names = xcalloc(n, sizeof(*names));
+	for (i = 0; i < n && err == REG_OK; i++) {
+		names[i] = xasprintf("%s/%0*llu", set.buf, SWIFT_PART_DIGITS,
+		    (unsigned long long)at);
+		seg[i] = part[i];
+		seg[i].name = names[i];
+		err = sw_segment_copy(s, &part[i], names[i]);
+		at += part[i].size;
+	}
+	if (err == REG_OK) {
+		err = swift_slo_put(s, dest, seg, n, uuid, SWIFT_EXCL, NULL);
+		if (err == REG_E_EXISTS) {
+			log_debug("swift: %s was there already", dest);
+			buf_addch(&set, '/');
+			err = sw_delete_prefix(s, set.buf);
+		} else if (err == REG_OK)
+			log_info("swift: %s: %llu bytes in %zu segments", dest,
+			    (unsigned long long)size, n);
+	}
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	free(seg);
+	buf_release(&set);
+	return (err);
+}
+
+/*
+ * The parts do not hold [0, size): the upload was removed during the
+ * session (its state was gone too: see sw_stage_alive()), or broken.
+ */
+static enum reg_err
+sw_stage_short(struct swift_stage *sg, uint64_t size, int gone)
+{
+	if (gone) {
+		log_info("swift: upload %s was removed during a session",
+		    sg->uuid);
+		return (REG_E_NOENT);
+	}
+	log_warnx("swift: upload %s holds no bytes [0, %llu)", sg->uuid,
+	    (unsigned long long)size);
+	return (REG_E_IO);
+}
+
 static enum reg_err
 sw_stage_finish(struct stor_stage *base, uint64_t size, const char *dest)
 {
 	struct swift_stage	*sg = (struct swift_stage *)base;
 	struct swift		*s = sw(base->sd);
 	struct swift_segment	*seg = NULL;
+	struct swift_limits	 lim;
 	struct sw_parts		 ps;
 	struct buf		 path = BUF_INIT;
 	size_t			 n;
+	int			 gone;
 	enum reg_err		 err;
 
 	if ((err = sw_stage_flush(sg)) != REG_OK)
@@ -566,19 +766,21 @@ sw_stage_finish(struct stor_stage *base, uint64_t size, const char *dest)
 	buf_release(&path);
 	if (err != REG_OK && err != REG_E_NOENT)
 		return (err);
+	gone = err == REG_E_NOENT;
 	if ((err = sw_parts(s, sg->uuid, &ps)) != REG_OK)
 		return (err);
 	if (size == 0)
 		err = swift_put(s, dest, "", 0, 0, NULL);
-	else if (sw_segments(&ps, size, &seg, &n) == -1) {
-		log_warnx("swift: upload %s holds no bytes [0, %llu)",
-		    sg->uuid, (unsigned long long)size);
-		err = REG_E_IO;
-	} else if ((err = sw_parts_etags(s, &ps)) == REG_OK)
-		err = sw_concat(s, sg->uuid, seg, n, size, dest);
+	else if (sw_segments(&ps, size, &seg, &n) == -1)
+		err = sw_stage_short(sg, size, gone);
+	else if ((err = sw_parts_etags(s, &ps)) == REG_OK &&
+	    (err = swift_limits(s, &lim)) == REG_OK)
+		err = size <= lim.max_file_size ?
+		    sw_concat(s, sg->uuid, seg, n, size, dest) :
+		    sw_slo_make(s, sg->uuid, seg, n, size, dest);
 	free(seg);
 	sw_parts_release(&ps);
-	if (err == REG_OK) {
+	if (err == REG_OK || err == REG_E_NOENT) {
 		buf_addf(&path, "uploads/%s/", sg->uuid);
 		sw_delete_prefix(s, path.buf);
 		buf_release(&path);
@@ -713,19 +915,109 @@ sw_debris_fn(const struct swift_entry *e, void *arg)
 	return (u->fn(e->name, &st, u->arg));
 }
 
+/* Whether the manifest at "path" names the set "uuid": OK or NOENT. */
+static enum reg_err
+sw_set_named(struct swift *s, const char *path, const char *uuid)
+{
+	struct swift_stat	st;
+	enum reg_err		err;
+
+	if ((err = swift_head(s, path, &st)) != REG_OK)
+		return (err);
+	return (st.slo && strcmp(st.set, uuid) == 0 ? REG_OK : REG_E_NOENT);
+}
+
+/*
+ * Whether no one has the set ".segments/<blob>/<uuid>": not an upload
+ * still finishing (its parts are there until it is done), not the
+ * blob's manifest in the trash or in its place.  The trash is looked
+ * at first: while prune runs, only use() moves a blob, from the trash
+ * to its place, and it copies before it removes.
+ */
+static enum reg_err
+sw_set_orphan(struct swift *s, const char *set, int *orphan)
+{
+	const char	*uuid = strrchr(set, '/'), *blob;
+	struct buf	 path = BUF_INIT;
+	enum reg_err	 err;
+
+	*orphan = 1;
+	blob = set + strlen(SWIFT_SEGMENTS "/");
+	if (uuid == NULL || uuid < blob + 1)
+		return (REG_OK);
+	uuid++;
+	buf_addf(&path, "uploads/%s", uuid);
+	if ((err = sw_dir_exists(s, path.buf)) == REG_E_NOENT) {
+		buf_reset(&path);
+		buf_addf(&path, ".trash/%.*s", (int)(uuid - 1 - blob), blob);
+		err = sw_set_named(s, path.buf, uuid);
+	}
+	if (err == REG_E_NOENT) {
+		buf_reset(&path);
+		buf_add(&path, blob, (size_t)(uuid - 1 - blob));
+		err = sw_set_named(s, path.buf, uuid);
+	}
+	buf_release(&path);
+	if (err == REG_OK)
+		*orphan = 0;
+	return (err == REG_E_NOENT ? REG_OK : err);
+}
+
+struct sw_sets {
+	struct sw_uploads	*u;
+	struct buf		 set;	/* the set last looked at */
+	int			 orphan;
+};
+
+/* A segment of a set that no one has. */
+static enum reg_err
+sw_segment_fn(const struct swift_entry *e, void *arg)
+{
+	struct sw_sets		*ss = arg;
+	struct stor_stat	 st;
+	const char		*slash = strrchr(e->name, '/');
+	size_t			 len;
+	enum reg_err		 err;
+
+	if (e->subdir || slash == NULL)
+		return (REG_OK);
+	len = (size_t)(slash - e->name);
+	if (ss->set.len != len || memcmp(ss->set.buf, e->name, len) != 0) {
+		buf_reset(&ss->set);
+		buf_add(&ss->set, e->name, len);
+		if ((err = sw_set_orphan(ss->u->s, ss->set.buf,
+		    &ss->orphan)) != REG_OK)
+			return (err);
+	}
+	if (!ss->orphan)
+		return (REG_OK);
+	memset(&st, 0, sizeof(st));
+	st.size = e->bytes;
+	st.mtime = e->mtime;
+	return (ss->u->fn(e->name, &st, ss->u->arg));
+}
+
 static enum reg_err
 sw_stage_list(struct stor_driver *sd, enum stor_stage_what what,
     stor_list_fn fn, void *arg)
 {
 	struct sw_uploads	u = { sw(sd), fn, arg };
+	struct sw_sets		ss = { &u, BUF_INIT, 0 };
 	enum reg_err		err;
 
 	if (what == STOR_STAGE_UPLOADS)
 		return (swift_list(sw(sd), "uploads/", "/", sw_uploads_fn,
 		    &u));
-	/* A Swift write leaves nothing behind when its writer dies. */
-	if (what == STOR_STAGE_DEBRIS)
-		return (REG_OK);
+	/*
+	 * A write leaves nothing behind when its writer dies, but the
+	 * segments of a large blob outlive its manifest.
+	 */
+	if (what == STOR_STAGE_DEBRIS) {
+		err = swift_list(sw(sd), SWIFT_SEGMENTS "/", NULL,
+		    sw_segment_fn, &ss);
+		buf_release(&ss.set);
+		return (err);
+	}
 	if ((err = swift_list(sw(sd), ".trash/", NULL, sw_debris_fn, &u)) !=
 	    REG_OK)
 		return (err);

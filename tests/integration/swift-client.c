@@ -125,7 +125,7 @@ cmd_slo(struct swift *s, char **av, int ac)
 		seg[i].etag = st[i].etag;
 	}
 	if (err == REG_OK &&
-	    (err = swift_slo_put(s, av[1], seg, (size_t)n, 0, &res)) ==
+	    (err = swift_slo_put(s, av[1], seg, (size_t)n, NULL, 0, &res)) ==
 	    REG_OK)
 		printf("%llu %d\n", (unsigned long long)res.size, res.slo);
 	free(st);

@@ -27,6 +27,7 @@
 #include "tests/unit/stor_conformance.h"
 
 #define SWIFT_TEST_PAGE	5
+#define UUID		"0f1e2d3c4b5a46978877665544332211"
 
 static void
 conf_pair(struct conf *c, const char *key, const char *value)
@@ -129,6 +130,57 @@ START_TEST(test_debris)
 }
 END_TEST
 
+static enum reg_err
+upload_seen(const char *uuid, const struct stor_stat *st, void *arg)
+{
+	(void)st;
+	buf_addf(arg, "%s\n", uuid);
+	return (REG_OK);
+}
+
+/*
+ * prune cannot wait for a part that still streams: it removes the
+ * upload, and the session's commit (or finish) then finds it gone and
+ * leaves nothing behind instead of bringing back a state whose bytes
+ * are gone.
+ */
+START_TEST(test_remove_while_streaming)
+{
+	struct stor_driver	*sd;
+	struct stor_stage	*sg;
+	struct buf		 state = BUF_INIT, seen = BUF_INIT;
+	int			 finish = _i;
+
+	sd = swift_factory_open();
+	ck_assert_int_eq(stor_stage_create(sd, UUID, "s0", 2), REG_OK);
+	ck_assert_int_eq(stor_stage_open(sd, UUID, &sg, &state), REG_OK);
+	ck_assert_int_eq(stor_stage_write(sg, 0, "abc", 3), REG_OK);
+	ck_assert_int_eq(stor_stage_commit(sg, "s3", 2), REG_OK);
+	stor_stage_close(sg);
+	ck_assert_int_eq(stor_stage_open(sd, UUID, &sg, &state), REG_OK);
+	ck_assert_int_eq(stor_stage_write(sg, 3, "def", 3), REG_OK);
+	ck_assert_int_eq(stor_stage_remove(sd, UUID, time(NULL) + 100),
+	    REG_OK);
+	ck_assert_int_eq(stor_stage_write(sg, 6, "ghi", 3), REG_OK);
+	if (finish)
+		ck_assert_int_eq(stor_stage_finish(sg, 9, "blobs/f"),
+		    REG_E_NOENT);
+	else
+		ck_assert_int_eq(stor_stage_commit(sg, "s9", 2), REG_E_NOENT);
+	stor_stage_close(sg);
+	ck_assert_int_eq(stor_stage_list(sd, STOR_STAGE_UPLOADS, upload_seen,
+	    &seen), REG_OK);
+	buf_addch(&seen, '\0');
+	ck_assert_str_eq(seen.buf, "");
+	buf_reset(&state);
+	ck_assert_int_eq(stor_stage_open(sd, UUID, &sg, &state),
+	    REG_E_NOENT);
+	buf_release(&seen);
+	buf_release(&state);
+	swift_factory_close(sd);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -146,6 +198,7 @@ main(void)
 	tc = tcase_create("swift");
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_debris);
+	tcase_add_loop_test(tc, test_remove_while_streaming, 0, 2);
 	suite_add_tcase(s, tc);
 	return (check_run(s));
 }

@@ -1,6 +1,6 @@
 /*
  * tests/unit/check_swift.c: the pure parts of storage/swift.c: listing
- * pages (JSON), TempURL signatures and object paths.
+ * pages (JSON), TempURL signatures, object paths and /info.
  */
 #include "config.h"
 
@@ -164,6 +164,36 @@ START_TEST(test_object_path)
 }
 END_TEST
 
+static const struct {
+	const char	*json;
+	int		 rc;
+	uint64_t	 size, segs;
+} infos[] = {
+	{ "{\"swift\": {\"max_file_size\": 16777216, \"version\": "
+	    "\"2.30.1\"}, \"slo\": {\"max_manifest_segments\": 10000}}",
+	    0, 16777216, 10000 },
+	{ "{\"swift\": {\"max_file_size\": 5368709122}}", 0,
+	    SWIFT_MAX_FILE_SIZE, SWIFT_MAX_SEGMENTS },
+	{ "{}", 0, SWIFT_MAX_FILE_SIZE, SWIFT_MAX_SEGMENTS },
+	{ "{\"swift\": {\"max_file_size\": \"big\"}}", -1, 0, 0 },
+	{ "{\"swift\": {\"max_file_size\": 0}}", -1, 0, 0 },
+	{ "{\"slo\": []}", -1, 0, 0 },
+	{ "[1]", -1, 0, 0 },
+	{ "not json", -1, 0, 0 },
+};
+
+START_TEST(test_info_parse)
+{
+	struct swift_limits	l;
+
+	ck_assert_int_eq(swift_info_parse(infos[_i].json, &l), infos[_i].rc);
+	if (infos[_i].rc == 0) {
+		ck_assert_uint_eq(l.max_file_size, infos[_i].size);
+		ck_assert_uint_eq(l.max_segments, infos[_i].segs);
+	}
+}
+END_TEST
+
 int
 main(void)
 {
@@ -181,6 +211,7 @@ main(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("path");
 	tcase_add_loop_test(tc, test_object_path, 0, nitems(paths));
+	tcase_add_loop_test(tc, test_info_parse, 0, nitems(infos));
 	suite_add_tcase(s, tc);
 	return (check_run(s));
 }
