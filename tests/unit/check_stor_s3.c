@@ -1,0 +1,316 @@
+/*
+ * tests/unit/check_stor_s3.c: the s3 driver against a real S3 store.
+ *
+ * Runs the driver conformance suite, each test on a bucket of its own,
+ * with listing pages of 5 entries, then the driver's own cases: the
+ * trash, abandoned multipart uploads and finishes that assemble parts
+ * of every size.  The store is the one at SPECREG_S3_ENDPOINT, with
+ * SPECREG_S3_REGION (default us-east-1), SPECREG_S3_ACCESS_KEY and
+ * SPECREG_S3_SECRET_KEY; SPECREG_S3_BUCKET, if set, names the buckets'
+ * prefix.  Without an endpoint the program skips (exit 77).
+ */
+#include "config.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/buf.h"
+#include "common/conf.h"
+#include "common/digest.h"
+#include "common/util.h"
+#include "common/xmalloc.h"
+#include "net/httpc.h"
+#include "storage/driver.h"
+#include "storage/s3.h"
+#include "tests/unit/check_run.h"
+#include "tests/unit/stor_conformance.h"
+
+#define S3_TEST_PAGE	5
+#define MIB		(1024 * 1024)
+
+static char	*last_bucket;
+
+static const char *
+env_or(const char *name, const char *def)
+{
+	const char	*v = getenv(name);
+
+	return (v != NULL && *v != '\0' ? v : def);
+}
+
+static void
+conf_pair(struct conf *c, const char *key, const char *value)
+{
+	struct conf_pair	*p;
+
+	c->storage = xreallocarray(c->storage, c->nstorage + 1,
+	    sizeof(*c->storage));
+	p = &c->storage[c->nstorage++];
+	memset(p, 0, sizeof(*p));
+	p->key = xstrdup(key);
+	p->value = xstrdup(value);
+	p->raw = xasprintf("%s = %s\n", key, value);
+	p->line = (int)c->nstorage;
+}
+
+/* The [storage] section of a fresh bucket. */
+static void
+s3_test_conf(struct conf *c)
+{
+	static unsigned int	 n;
+
+	conf_init(c);
+	free(c->driver);
+	c->driver = xstrdup("s3");
+	free(last_bucket);
+	last_bucket = xasprintf("%s-%ld-%u", env_or("SPECREG_S3_BUCKET",
+	    "conformance"), (long)getpid(), n++);
+	conf_pair(c, "endpoint", getenv("SPECREG_S3_ENDPOINT"));
+	conf_pair(c, "region", env_or("SPECREG_S3_REGION", "us-east-1"));
+	conf_pair(c, "bucket", last_bucket);
+	conf_pair(c, "access-key", env_or("SPECREG_S3_ACCESS_KEY",
+	    "test:tester"));
+	conf_pair(c, "secret-key", env_or("SPECREG_S3_SECRET_KEY",
+	    "testing"));
+}
+
+static struct stor_driver *
+s3_factory_open(void)
+{
+	struct stor_driver	*sd;
+	struct conf		 c;
+
+	s3_test_conf(&c);
+	sd = stor_open(&c);
+	conf_release(&c);
+	ck_assert_ptr_nonnull(sd);
+	stor_s3_page(sd, S3_TEST_PAGE);
+	ck_assert_int_eq(stor_check(sd, NULL), REG_OK);
+	return (sd);
+}
+
+static void
+s3_factory_close(struct stor_driver *sd)
+{
+	stor_close(sd);
+}
+
+static const struct stor_factory s3_factory = {
+	"s3", s3_factory_open, s3_factory_close, 3 * S3_TEST_PAGE + 2
+};
+
+/* A client of the last bucket opened, beside the driver. */
+static struct s3 *
+s3_client(void)
+{
+	struct s3_conf	 sc;
+	struct s3	*s;
+
+	memset(&sc, 0, sizeof(sc));
+	sc.endpoint = getenv("SPECREG_S3_ENDPOINT");
+	sc.region = env_or("SPECREG_S3_REGION", "us-east-1");
+	sc.bucket = last_bucket;
+	sc.access_key = env_or("SPECREG_S3_ACCESS_KEY", "test:tester");
+	sc.secret_key = env_or("SPECREG_S3_SECRET_KEY", "testing");
+	sc.path_style = 1;
+	s = s3_new(&sc);
+	ck_assert_int_eq(s3_connect(s), REG_OK);
+	return (s);
+}
+
+static enum reg_err
+seen_fn(const char *path, const struct stor_stat *st, void *arg)
+{
+	(void)st;
+	buf_addf(arg, "%s\n", path);
+	return (REG_OK);
+}
+
+static void
+listed_is(struct stor_driver *sd, enum stor_stage_what what,
+    const char *want)
+{
+	struct buf	seen = BUF_INIT;
+
+	ck_assert_int_eq(stor_stage_list(sd, what, seen_fn, &seen), REG_OK);
+	buf_addch(&seen, '\0');
+	ck_assert_str_eq(seen.buf, want);
+	buf_release(&seen);
+}
+
+/* The trash, and the liveness records of blobs in neither place. */
+START_TEST(test_trash)
+{
+	struct stor_driver	*sd;
+	struct stor_stat	 st;
+
+	sd = s3_factory_open();
+	ck_assert_int_eq(stor_put(sd, "blobs/a", "a", 1, 0), REG_OK);
+	ck_assert_int_eq(stor_put(sd, "blobs/b", "b", 1, 0), REG_OK);
+	ck_assert_int_eq(stor_use(sd, "blobs/a", NULL), REG_OK);
+	ck_assert_int_eq(stor_use(sd, "blobs/b", NULL), REG_OK);
+	listed_is(sd, STOR_STAGE_TRASH, "");
+	ck_assert_int_eq(stor_remove_unused(sd, "blobs/a", time(NULL) + 100,
+	    &st), REG_OK);
+	listed_is(sd, STOR_STAGE_TRASH, ".trash/blobs/a\n");
+	ck_assert_int_eq(stor_remove(sd, ".trash/blobs/a"), REG_OK);
+	listed_is(sd, STOR_STAGE_TRASH, ".liveness/blobs/a\n");
+	ck_assert_int_eq(stor_use(sd, "blobs/a", &st), REG_E_NOENT);
+	ck_assert_int_eq(stor_remove(sd, ".liveness/blobs/a"), REG_OK);
+	listed_is(sd, STOR_STAGE_TRASH, "");
+	ck_assert_int_eq(stor_stat(sd, "blobs/b", &st), REG_OK);
+	s3_factory_close(sd);
+}
+END_TEST
+
+/* A finish that died left a multipart upload: debris prune aborts. */
+START_TEST(test_abandoned_mpu)
+{
+	struct stor_driver	*sd;
+	struct s3		*s;
+	struct buf		 id = BUF_INIT, seen = BUF_INIT;
+
+	sd = s3_factory_open();
+	listed_is(sd, STOR_STAGE_DEBRIS, "");
+	s = s3_client();
+	ck_assert_int_eq(s3_mpu_create(s, "blobs/x", &id), REG_OK);
+	ck_assert_int_eq(stor_stage_list(sd, STOR_STAGE_DEBRIS, seen_fn,
+	    &seen), REG_OK);
+	ck_assert_msg(strncmp(seen.buf, ".mpu/", 5) == 0 &&
+	    strstr(seen.buf, "/blobs/x\n") != NULL, "debris: %s", seen.buf);
+	seen.buf[seen.len - 1] = '\0';
+	ck_assert_int_eq(stor_remove(sd, seen.buf), REG_OK);
+	listed_is(sd, STOR_STAGE_DEBRIS, "");
+	ck_assert_int_eq(stor_remove(sd, seen.buf), REG_E_NOENT);
+	buf_release(&seen);
+	buf_release(&id);
+	s3_free(s);
+	s3_factory_close(sd);
+}
+END_TEST
+
+/* Fill "n" bytes from "seed" (a cheap pattern that differs by offset). */
+static void
+pattern(unsigned char *p, size_t n, uint64_t from)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		p[i] = (unsigned char)(((from + i) * 2654435761u) >> 13);
+}
+
+static enum reg_err
+hash_sink(const void *p, size_t n, void *arg)
+{
+	hasher_update(arg, p, n);
+	return (REG_OK);
+}
+
+/*
+ * An upload in sessions of the given sizes (0 ends the list), finished:
+ * the object holds every byte in order.
+ */
+static void
+upload_sessions(const size_t *sizes)
+{
+	struct stor_driver	*sd;
+	struct stor_stage	*sg;
+	struct buf		 state = BUF_INIT;
+	struct hasher		 want, got;
+	struct digest		 dw, dg;
+	struct stor_stat	 st;
+	unsigned char		*chunk;
+	uint64_t		 off = 0;
+	size_t			 i;
+	const char		*uuid = "6f9619ff8b86d011b42d00cf4fc964ff";
+
+	sd = s3_factory_open();
+	hasher_init(&want);
+	ck_assert_int_eq(stor_stage_create(sd, uuid, "s", 1), REG_OK);
+	for (i = 0; sizes[i] != 0; i++) {
+		chunk = xmalloc(sizes[i]);
+		pattern(chunk, sizes[i], off);
+		hasher_update(&want, chunk, sizes[i]);
+		buf_reset(&state);
+		ck_assert_int_eq(stor_stage_open(sd, uuid, &sg, &state),
+		    REG_OK);
+		ck_assert_int_eq(stor_stage_write(sg, off, chunk, sizes[i]),
+		    REG_OK);
+		off += sizes[i];
+		if (sizes[i + 1] != 0)
+			ck_assert_int_eq(stor_stage_commit(sg, "s", 1),
+			    REG_OK);
+		else
+			ck_assert_int_eq(stor_stage_finish(sg, off,
+			    "blobs/done"), REG_OK);
+		stor_stage_close(sg);
+		free(chunk);
+	}
+	ck_assert_int_eq(stor_stat(sd, "blobs/done", &st), REG_OK);
+	ck_assert_uint_eq(st.size, off);
+	hasher_init(&got);
+	ck_assert_int_eq(stor_read(sd, "blobs/done", 0, UINT64_MAX,
+	    hash_sink, &got), REG_OK);
+	hasher_final(&want, &dw);
+	hasher_final(&got, &dg);
+	ck_assert_str_eq(dw.str, dg.str);
+	listed_is(sd, STOR_STAGE_UPLOADS, "");
+	listed_is(sd, STOR_STAGE_DEBRIS, "");
+	buf_release(&state);
+	s3_factory_close(sd);
+}
+
+START_TEST(test_finish_one_part)
+{
+	static const size_t	sizes[] = { 6 * MIB, 0 };
+
+	upload_sessions(sizes);
+}
+END_TEST
+
+START_TEST(test_finish_small_parts)
+{
+	static const size_t	sizes[] = { 64 * 1024, 1000, 3 * MIB, 7, 0 };
+
+	upload_sessions(sizes);
+}
+END_TEST
+
+/* Large parts copied, small ones combined, in every order. */
+START_TEST(test_finish_mixed)
+{
+	static const size_t	sizes[] = { 6 * MIB, 100, 2 * MIB,
+	    5 * MIB + 3, 3 * MIB, 64 * 1024, 5 * MIB, 11, 0 };
+
+	upload_sessions(sizes);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite	*s;
+	TCase	*tc;
+
+	if (getenv("SPECREG_S3_ENDPOINT") == NULL) {
+		fprintf(stderr, "check_stor_s3: SPECREG_S3_ENDPOINT is not "
+		    "set: skipped\n");
+		return (77);
+	}
+	httpc_init();
+	s = suite_create("stor_s3");
+	suite_add_tcase(s, stor_conformance_tcase(&s3_factory));
+	tc = tcase_create("s3");
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_trash);
+	tcase_add_test(tc, test_abandoned_mpu);
+	tcase_add_test(tc, test_finish_one_part);
+	tcase_add_test(tc, test_finish_small_parts);
+	tcase_add_test(tc, test_finish_mixed);
+	suite_add_tcase(s, tc);
+	return (check_run(s));
+}
