@@ -30,6 +30,7 @@
 
 #define S3_LIST_MAX		(8 * 1024 * 1024)
 #define S3_SMALL_MAX		(64 * 1024)	/* XML answers but listings */
+#define S3_SIGN_MAX		(64 * 1024)	/* bodies signed by SHA-256 */
 #define S3_TIMEOUT		30
 #define S3_RETRIES		3
 #define S3_EXCL_PROBE		".excl-probe"
@@ -51,13 +52,6 @@ struct s3 {
 	int		 excl;		/* If-None-Match: * works */
 };
 
-struct s3_put {
-	struct s3	*s;
-	struct httpc	*c;
-	char		*name;
-	EVP_MD_CTX	*md5;
-};
-
 /* A request: "name" NULL is the bucket. */
 struct s3_req {
 	const char	*method;
@@ -67,7 +61,6 @@ struct s3_req {
 	const void	*body;
 	size_t		 len;
 	int		 has_body;
-	int		 push;		/* the body is pushed, chunked */
 	size_t		 max;		/* response body kept */
 	int		 pull;
 };
@@ -503,7 +496,8 @@ s3_sign(const struct s3 *s, const struct s3_req *r, const char *path,
 	memset(&sr, 0, sizeof(sr));
 	sr.when = time(NULL);
 	sigv4_date(sr.when, date);
-	if (r->push)
+	/* A large body is checked by its Content-MD5, not hashed twice. */
+	if (r->has_body && r->len > S3_SIGN_MAX)
 		sr.payload = SIGV4_UNSIGNED;
 	else {
 		sigv4_sha256_hex(r->has_body ? r->body : "",
@@ -548,7 +542,7 @@ s3_req_new(struct s3 *s, const struct s3_req *r)
 	memset(&o, 0, sizeof(o));
 	o.connect_timeout = s->timeout;
 	o.stall = s->timeout;
-	o.retries = r->push ? 0 : s->retries;
+	o.retries = s->retries;
 	s3_path(s, r->name, &path);
 	buf_addstr(&url, s->scheme);
 	s3_host(s, &url);
@@ -557,12 +551,9 @@ s3_req_new(struct s3 *s, const struct s3_req *r)
 		buf_addf(&url, "?%s", r->query);
 	c = httpc_new(r->method, url.buf, &o);
 	s3_sign(s, r, path.buf, c);
-	/* No "Expect: 100-continue" round trip for small bodies. */
-	if (!r->push)
-		httpc_header(c, "Expect:");
-	if (r->push)
-		httpc_body_push(c, -1);
-	else if (r->has_body)
+	/* No "Expect: 100-continue" round trip. */
+	httpc_header(c, "Expect:");
+	if (r->has_body)
 		httpc_body_mem(c, r->body, r->len);
 	httpc_recv(c, r->max > 0 || r->pull ? r->max : S3_SMALL_MAX,
 	    r->pull);
@@ -972,96 +963,6 @@ s3_put(struct s3 *s, const char *name, const void *p, size_t len, int flags)
 	}
 	buf_release(&md5h);
 	return (err);
-}
-
-/* --- Streamed PUT -------------------------------------------------------- */
-
-enum reg_err
-s3_put_open(struct s3 *s, const char *name, int flags, struct s3_put **out)
-{
-	struct s3_put	*p;
-	struct s3_req	 r;
-
-	*out = NULL;
-	if ((flags & S3_EXCL) && !s->excl) {
-		log_warnx("s3: PUT %s: the store has no create-only writes",
-		    name);
-		return (REG_E_IO);
-	}
-	p = xcalloc(1, sizeof(*p));
-	p->s = s;
-	p->name = xstrdup(name);
-	p->md5 = s3_md5_new();
-	memset(&r, 0, sizeof(r));
-	r.method = "PUT";
-	r.name = name;
-	r.push = 1;
-	r.hdrs[0] = "Content-Type: application/octet-stream";
-	if (flags & S3_EXCL)
-		r.hdrs[1] = "If-None-Match: *";
-	p->c = s3_req_new(s, &r);
-	*out = p;
-	return (REG_OK);
-}
-
-/* The answer to a PUT (early or at its end) as a result. */
-static enum reg_err
-s3_put_answer(struct s3_put *p)
-{
-	struct s3_req	r;
-
-	memset(&r, 0, sizeof(r));
-	r.method = "PUT";
-	r.name = p->name;
-	if (httpc_start(p->c) == -1) {
-		log_warnx("s3: PUT %s: %s", p->name, httpc_error(p->c));
-		return (REG_E_IO);
-	}
-	return (s3_status(p->s, &r, p->c));
-}
-
-enum reg_err
-s3_put_write(struct s3_put *p, const void *data, size_t len)
-{
-	enum reg_err	err;
-
-	if (EVP_DigestUpdate(p->md5, data, len) != 1)
-		fatalx("s3: MD5 failed");
-	if (httpc_write(p->c, data, len) == 0)
-		return (REG_OK);
-	/* The server answered before taking the body. */
-	err = s3_put_answer(p);
-	return (err == REG_OK ? REG_E_IO : err);
-}
-
-enum reg_err
-s3_put_close(struct s3_put *p)
-{
-	char		md5[33];
-	enum reg_err	err;
-
-	s3_md5_final(p->md5, md5, NULL);
-	if ((err = s3_put_answer(p)) == REG_OK) {
-		if (httpc_finish(p->c) == -1) {
-			log_warnx("s3: PUT %s: %s", p->name,
-			    httpc_error(p->c));
-			err = REG_E_IO;
-		} else
-			err = s3_etag_check(p->name, p->c, md5);
-	}
-	s3_put_abort(p);
-	return (err);
-}
-
-void
-s3_put_abort(struct s3_put *p)
-{
-	if (p == NULL)
-		return;
-	httpc_free(p->c);
-	EVP_MD_CTX_free(p->md5);
-	free(p->name);
-	free(p);
 }
 
 enum reg_err

@@ -7,12 +7,13 @@
  * created by s3_connect() if missing, under an optional key prefix:
  * names here are relative to it, and listings give them back so.
  *
- * Requests.  A body in memory is signed with its SHA-256; a streamed
- * body (a chunked PUT) with UNSIGNED-PAYLOAD, never aws-chunked
- * (Swift's s3api answers 501).  x-amz-content-sha256 is always sent.
- * Idempotent requests whose body is in memory are retried with back-off
- * on connection errors and 5xx, SlowDown included (httpc); a streamed
- * PUT is not.  An error answer's S3 Code is logged with the request
+ * Requests.  Every body is in memory: S3 (AWS, radosgw) wants a
+ * Content-Length on a PUT, so no chunked PUT, and no aws-chunked
+ * (Swift's s3api answers 501).  A small body is signed with its
+ * SHA-256, a large one UNSIGNED-PAYLOAD and checked by its
+ * Content-MD5; x-amz-content-sha256 is always sent.  Idempotent
+ * requests are retried with back-off on connection errors and 5xx,
+ * SlowDown included (httpc).  An error answer's S3 Code is logged with the request
  * (AccessDenied, NoSuchBucket, a wrong region...).
  *
  * Create-only writes.  s3_connect() tries If-None-Match: * on a probe
@@ -87,7 +88,6 @@ typedef enum reg_err (*s3_list_fn)(const struct s3_entry *, void *);
 typedef enum reg_err (*s3_mpu_fn)(const struct s3_mpu *, void *);
 
 struct s3;
-struct s3_put;
 
 /* Copies what it keeps of "conf"; no request yet. */
 struct s3	*s3_new(const struct s3_conf *);
@@ -113,16 +113,6 @@ enum reg_err	 s3_get_buf(struct s3 *, const char *name, size_t max,
 		    struct buf *);
 enum reg_err	 s3_put(struct s3 *, const char *name, const void *,
 		    size_t, int flags);
-/*
- * A streamed PUT (chunked, UNSIGNED-PAYLOAD): open, write the pieces
- * (no more than one is held), close checks the ETag (the MD5 of what
- * was sent) and frees; abort drops the request.
- */
-enum reg_err	 s3_put_open(struct s3 *, const char *name, int flags,
-		    struct s3_put **);
-enum reg_err	 s3_put_write(struct s3_put *, const void *, size_t);
-enum reg_err	 s3_put_close(struct s3_put *);
-void		 s3_put_abort(struct s3_put *);
 enum reg_err	 s3_delete(struct s3 *, const char *name);
 /* Server-side (CopyObject, up to 5 GiB); onto itself: a new mtime. */
 enum reg_err	 s3_copy(struct s3 *, const char *from, const char *to);

@@ -6,15 +6,18 @@
  * Layout beside the store's own paths, as the swift driver's:
  *   uploads/<uuid>/state          the upload's state record
  *   uploads/<uuid>/p/<offset>     its bytes from <offset> (20 digits),
- *                                 one part per session
+ *                                 8 MiB or less, written create-only
+ *                                 where the store can
  *   .liveness/<blob path>         an empty object: its mtime is the
  *                                 blob's last use()
  *   .trash/<blob path>            a blob remove_unused() took away
  *   .clock                        rewritten by clock() for its mtime
  *
- * Staging.  A session streams what it appends into one part object (a
- * chunked PUT, no buffer), whatever the PATCH's size: no worker keeps
- * anything between requests, and any host may take the next PATCH.  The
+ * Staging.  A session writes what it appends into part objects of
+ * 8 MiB (the last one smaller), each held in memory until it is full
+ * or the session commits, since S3 wants a length on every PUT; no
+ * worker keeps anything between requests, and any host may take the
+ * next PATCH.  The
  * finish assembles the blob in the store: a single part of at most
  * 5 GiB by CopyObject; otherwise one multipart upload whose parts are
  * ranges of the part objects copied server-side (UploadPartCopy, each
@@ -48,6 +51,12 @@
 #include "storage/s3.h"
 
 #define S3_PART_DIGITS		20
+/*
+ * A session's bytes go to part objects of this size (the last smaller):
+ * S3 wants a length on every PUT, so each is held in memory first.
+ * Above S3_PART_MIN, so that the finish copies whole ones server-side.
+ */
+#define S3_STAGE_PART		(8 * 1024 * 1024)
 #define S3_MPU_DIR		".mpu"
 
 struct s3_driver {
@@ -60,7 +69,8 @@ struct s3_driver {
 struct s3_stage {
 	struct stor_stage	 base;
 	char			*uuid;
-	struct s3_put		*put;		/* the part being written */
+	struct buf		 pend;		/* bytes not yet in a part */
+	uint64_t		 pend_off;	/* where they start */
 	uint64_t		 end;		/* the session's end */
 	int			 written;	/* a write happened */
 };
@@ -329,6 +339,7 @@ s3d_stage_open(struct stor_driver *sd, const char *uuid,
 	sg = xcalloc(1, sizeof(*sg));
 	sg->base.sd = sd;
 	sg->uuid = xstrdup(uuid);
+	buf_init(&sg->pend);
 	*out = &sg->base;
 	return (REG_OK);
 }
@@ -390,16 +401,26 @@ s3d_parts(struct s3 *s, const char *uuid, struct s3d_parts *ps)
 	return (err);
 }
 
-/* Complete the part being written, if any. */
+/* The pending bytes as the part object at their offset. */
 static enum reg_err
 s3d_stage_flush(struct s3_stage *sg)
 {
-	struct s3_put	*p = sg->put;
+	struct s3	*s = s3d(sg->base.sd);
+	struct buf	 path = BUF_INIT;
+	char		 name[S3_PART_DIGITS + 4];
+	enum reg_err	 err;
 
-	if (p == NULL)
+	if (sg->pend.len == 0)
 		return (REG_OK);
-	sg->put = NULL;
-	return (s3_put_close(p));
+	snprintf(name, sizeof(name), "p/%0*llu", S3_PART_DIGITS,
+	    (unsigned long long)sg->pend_off);
+	s3d_upload_path(&path, sg->uuid, name);
+	err = s3_put(s, path.buf, sg->pend.buf, sg->pend.len,
+	    s3d_flags(s, STOR_PUT_EXCL));
+	buf_release(&path);
+	sg->pend_off += sg->pend.len;
+	buf_reset(&sg->pend);
+	return (err);
 }
 
 /* A session's first write at "off": drop the parts from "off" on. */
@@ -426,35 +447,29 @@ s3d_stage_write(struct stor_stage *base, uint64_t off, const void *p,
     size_t len)
 {
 	struct s3_stage	*sg = (struct s3_stage *)base;
-	struct s3	*s = s3d(base->sd);
-	struct buf	 path = BUF_INIT;
-	char		 name[S3_PART_DIGITS + 4];
+	size_t		 n;
 	enum reg_err	 err;
 
 	if (!sg->written) {
 		if ((err = s3d_stage_begin(sg, off)) != REG_OK)
 			return (err);
 		sg->written = 1;
-		sg->end = off;
+		sg->end = sg->pend_off = off;
 	}
 	if (off != sg->end)
 		return (REG_E_IO);
-	if (sg->put == NULL) {
-		snprintf(name, sizeof(name), "p/%0*llu", S3_PART_DIGITS,
-		    (unsigned long long)off);
-		s3d_upload_path(&path, sg->uuid, name);
-		err = s3_put_open(s, path.buf, s3d_flags(s, STOR_PUT_EXCL),
-		    &sg->put);
-		buf_release(&path);
-		if (err != REG_OK)
+	while (len > 0) {
+		n = S3_STAGE_PART - sg->pend.len;
+		if (n > len)
+			n = len;
+		buf_add(&sg->pend, p, n);
+		p = (const char *)p + n;
+		len -= n;
+		sg->end += n;
+		if (sg->pend.len == S3_STAGE_PART &&
+		    (err = s3d_stage_flush(sg)) != REG_OK)
 			return (err);
 	}
-	if ((err = s3_put_write(sg->put, p, len)) != REG_OK) {
-		s3_put_abort(sg->put);
-		sg->put = NULL;
-		return (err);
-	}
-	sg->end += len;
 	return (REG_OK);
 }
 
@@ -694,7 +709,7 @@ s3d_stage_close(struct stor_stage *base)
 
 	if (sg == NULL)
 		return;
-	s3_put_abort(sg->put);
+	buf_release(&sg->pend);
 	free(sg->uuid);
 	free(sg);
 }

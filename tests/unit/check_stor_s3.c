@@ -272,6 +272,15 @@ START_TEST(test_finish_one_part)
 }
 END_TEST
 
+/* One session of 8 + 8 + 4 MiB part objects. */
+START_TEST(test_finish_long_session)
+{
+	static const size_t	sizes[] = { 20 * MIB, 0 };
+
+	upload_sessions(sizes);
+}
+END_TEST
+
 START_TEST(test_finish_small_parts)
 {
 	static const size_t	sizes[] = { 64 * 1024, 1000, 3 * MIB, 7, 0 };
@@ -309,6 +318,7 @@ main(void)
 	tcase_add_test(tc, test_trash);
 	tcase_add_test(tc, test_abandoned_mpu);
 	tcase_add_test(tc, test_finish_one_part);
+	tcase_add_test(tc, test_finish_long_session);
 	tcase_add_test(tc, test_finish_small_parts);
 	tcase_add_test(tc, test_finish_mixed);
 	suite_add_tcase(s, tc);
