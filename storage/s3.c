@@ -579,7 +579,9 @@ s3_log_error(const struct s3 *s, const struct s3_req *r, struct httpc *c)
 	(void)httpc_finish(c);
 	eb = httpc_error_body(c);
 	if (s3_xml_get(eb->buf, eb->len, "Code", &code) == -1)
-		buf_addstr(&code, "no error code");
+		buf_addstr(&code, httpc_status(c) == 403 ?
+		    "access denied (keys, signature or clock)" :
+		    "no error code");
 	(void)s3_xml_get(eb->buf, eb->len, "Message", &msg);
 	(void)s3_xml_get(eb->buf, eb->len, "Region", &region);
 	if (region.len == 0 && httpc_get(c, "x-amz-bucket-region") != NULL)
@@ -981,6 +983,86 @@ s3_delete(struct s3 *s, const char *name)
 	return (s3_do_free(s, &r));
 }
 
+/* Append "s" with XML's special characters escaped. */
+static void
+s3_xml_escape(struct buf *out, const char *s)
+{
+	for (; *s != '\0'; s++)
+		switch (*s) {
+		case '&':
+			buf_addstr(out, "&amp;");
+			break;
+		case '<':
+			buf_addstr(out, "&lt;");
+			break;
+		case '>':
+			buf_addstr(out, "&gt;");
+			break;
+		case '"':
+			buf_addstr(out, "&quot;");
+			break;
+		default:
+			buf_addch(out, *s);
+		}
+}
+
+void
+s3_delete_body(const struct s3 *s, const char *const *names, size_t n,
+    struct buf *out)
+{
+	size_t	i;
+
+	buf_addstr(out, "<Delete><Quiet>true</Quiet>");
+	for (i = 0; i < n; i++) {
+		buf_addstr(out, "<Object><Key>");
+		s3_xml_escape(out, s != NULL ? s->prefix : "");
+		s3_xml_escape(out, names[i]);
+		buf_addstr(out, "</Key></Object>");
+	}
+	buf_addstr(out, "</Delete>");
+}
+
+enum reg_err
+s3_delete_many(struct s3 *s, const char *const *names, size_t n)
+{
+	struct s3_req	 r;
+	struct httpc	*c;
+	struct buf	 body = BUF_INIT, md5h = BUF_INIT, code = BUF_INIT;
+	char		 hex[33], b64[25];
+	enum reg_err	 err;
+
+	if (n == 0)
+		return (REG_OK);
+	if (n > S3_DELETE_MAX)
+		fatalx("s3: %zu keys in one DeleteObjects", n);
+	s3_delete_body(s, names, n, &body);
+	/* Swift's s3api wants it, AWS too. */
+	s3_md5(body.buf, body.len, hex, b64);
+	buf_addf(&md5h, "Content-MD5: %s", b64);
+	memset(&r, 0, sizeof(r));
+	r.method = "POST";
+	r.query = "delete=";
+	r.body = body.buf;
+	r.len = body.len;
+	r.has_body = 1;
+	r.hdrs[0] = md5h.buf;
+	r.hdrs[1] = "Content-Type: application/xml";
+	if ((err = s3_do(s, &r, &c)) == REG_OK) {
+		/* Quiet: only the keys that failed come back. */
+		if (s3_xml_get(httpc_body(c)->buf, httpc_body(c)->len,
+		    "Error", &code) == 0) {
+			log_warnx("s3: DeleteObjects in %s: %s", s->bucket,
+			    code.buf);
+			err = REG_E_IO;
+		}
+		httpc_free(c);
+	}
+	buf_release(&body);
+	buf_release(&md5h);
+	buf_release(&code);
+	return (err);
+}
+
 /* "x-amz-copy-source: /bucket/prefix+name", encoded. */
 static void
 s3_copy_source(const struct s3 *s, const char *from, struct buf *out)
@@ -1041,7 +1123,7 @@ s3_copy(struct s3 *s, const char *from, const char *to)
 
 static void
 s3_list_query(const struct s3 *s, const char *prefix, const char *delimiter,
-    const struct buf *token, struct buf *q)
+    const char *after, const struct buf *token, struct buf *q)
 {
 	struct buf	full = BUF_INIT;
 
@@ -1059,12 +1141,25 @@ s3_list_query(const struct s3 *s, const char *prefix, const char *delimiter,
 	buf_addf(q, "list-type=2&max-keys=%u&prefix=", s->page);
 	buf_addf(&full, "%s%s", s->prefix, prefix != NULL ? prefix : "");
 	httpc_escape(q, full.buf, NULL);
+	if (after != NULL) {
+		buf_reset(&full);
+		buf_addf(&full, "%s%s", s->prefix, after);
+		buf_addstr(q, "&start-after=");
+		httpc_escape(q, full.buf, NULL);
+	}
 	buf_release(&full);
 }
 
 enum reg_err
 s3_list(struct s3 *s, const char *prefix, const char *delimiter,
     s3_list_fn fn, void *arg)
+{
+	return (s3_list_after(s, prefix, delimiter, NULL, fn, arg));
+}
+
+enum reg_err
+s3_list_after(struct s3 *s, const char *prefix, const char *delimiter,
+    const char *after, s3_list_fn fn, void *arg)
 {
 	struct s3_req	 r;
 	struct httpc	*c;
@@ -1076,7 +1171,7 @@ s3_list(struct s3 *s, const char *prefix, const char *delimiter,
 	r.max = S3_LIST_MAX;
 	do {
 		buf_reset(&q);
-		s3_list_query(s, prefix, delimiter, &token, &q);
+		s3_list_query(s, prefix, delimiter, after, &token, &q);
 		r.query = q.buf;
 		if ((err = s3_do(s, &r, &c)) != REG_OK)
 			break;

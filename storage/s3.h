@@ -42,6 +42,8 @@
 #define S3_PART_MIN		(5ULL * 1024 * 1024)
 #define S3_PART_MAX		(5ULL * 1024 * 1024 * 1024)
 #define S3_PARTS_MAX		10000
+/* The most keys one DeleteObjects takes. */
+#define S3_DELETE_MAX		1000
 
 /* s3_put*() flags. */
 #define S3_EXCL			0x1	/* If-None-Match: *, REG_E_EXISTS */
@@ -114,6 +116,12 @@ enum reg_err	 s3_get_buf(struct s3 *, const char *name, size_t max,
 enum reg_err	 s3_put(struct s3 *, const char *name, const void *,
 		    size_t, int flags);
 enum reg_err	 s3_delete(struct s3 *, const char *name);
+/*
+ * At most S3_DELETE_MAX objects at once (DeleteObjects, with its
+ * Content-MD5); a missing one is no error.
+ */
+enum reg_err	 s3_delete_many(struct s3 *, const char *const *names,
+		    size_t n);
 /* Server-side (CopyObject, up to 5 GiB); onto itself: a new mtime. */
 enum reg_err	 s3_copy(struct s3 *, const char *from, const char *to);
 /*
@@ -123,6 +131,10 @@ enum reg_err	 s3_copy(struct s3 *, const char *from, const char *to);
  */
 enum reg_err	 s3_list(struct s3 *, const char *prefix,
 		    const char *delimiter, s3_list_fn, void *);
+/* The same, only names after "after" (NULL: all). */
+enum reg_err	 s3_list_after(struct s3 *, const char *prefix,
+		    const char *delimiter, const char *after, s3_list_fn,
+		    void *);
 
 /* Multipart uploads; "id" is the UploadId. */
 enum reg_err	 s3_mpu_create(struct s3 *, const char *name,
@@ -151,6 +163,11 @@ extern const struct stor_key	stor_s3_keys[];
 struct stor_driver *stor_s3_open(const struct conf *);
 /* Its listing page size: tests page through more entries. */
 void		 stor_s3_page(struct stor_driver *, unsigned int);
+/*
+ * The most bytes one server-side copy takes (S3: 5 GiB): tests lower
+ * it to try what blobs over 5 GiB do.
+ */
+void		 stor_s3_copy_max(struct stor_driver *, uint64_t);
 
 /* --- Pure, for the tests ------------------------------------------------ */
 
@@ -179,7 +196,10 @@ time_t		 s3_iso_time(const char *);
  */
 int		 s3_list_parse(const char *xml, size_t len, size_t skip,
 		    s3_list_fn, void *, struct buf *next, enum reg_err *err);
-/* The body of a DeleteObjects or CompleteMultipartUpload request. */
+/* The body of a CompleteMultipartUpload request. */
 void		 s3_complete_body(const struct buf *etags, struct buf *out);
+/* The body of a DeleteObjects request ("s" NULL: no key prefix). */
+void		 s3_delete_body(const struct s3 *s, const char *const *names,
+		    size_t n, struct buf *out);
 
 #endif
