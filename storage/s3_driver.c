@@ -64,6 +64,7 @@ struct s3_driver {
 	struct s3		*s;
 	/* The readiness probe's own client: it runs in a thread. */
 	struct s3		*probe;
+	uint64_t		 copy_max;	/* S3_PART_MAX; tests lower it */
 };
 
 struct s3_stage {
@@ -251,22 +252,40 @@ s3d_remove(struct stor_driver *sd, const char *path)
 	return (s3_delete(s3d(sd), path));
 }
 
+struct s3d_names {
+	char	**v;
+	size_t	  n;
+};
+
 static enum reg_err
-s3d_delete_fn(const struct s3_entry *e, void *arg)
+s3d_names_fn(const struct s3_entry *e, void *arg)
 {
-	enum reg_err	err;
+	struct s3d_names	*ns = arg;
 
 	if (e->subdir)
 		return (REG_OK);
-	err = s3_delete(arg, e->name);
-	return (err == REG_E_NOENT ? REG_OK : err);
+	ns->v = xreallocarray(ns->v, ns->n + 1, sizeof(*ns->v));
+	ns->v[ns->n++] = xstrdup(e->name);
+	return (REG_OK);
 }
 
-/* Every object whose name starts with "prefix". */
+/* Every object whose name starts with "prefix": listed, then deleted. */
 static enum reg_err
 s3d_delete_prefix(struct s3 *s, const char *prefix)
 {
-	return (s3_list(s, prefix, NULL, s3d_delete_fn, s));
+	struct s3d_names	 ns = { NULL, 0 };
+	size_t			 i, n;
+	enum reg_err		 err;
+
+	err = s3_list(s, prefix, NULL, s3d_names_fn, &ns);
+	for (i = 0; i < ns.n && err == REG_OK; i += n) {
+		n = ns.n - i < S3_DELETE_MAX ? ns.n - i : S3_DELETE_MAX;
+		err = s3_delete_many(s, (const char *const *)ns.v + i, n);
+	}
+	for (i = 0; i < ns.n; i++)
+		free(ns.v[i]);
+	free(ns.v);
+	return (err);
 }
 
 static enum reg_err
@@ -384,21 +403,36 @@ s3d_parts_release(struct s3d_parts *ps)
 	memset(ps, 0, sizeof(*ps));
 }
 
-/* The parts of an upload, by offset (the names sort that way). */
+/*
+ * The parts of an upload from offset "from" on, by offset (the names
+ * sort that way): a session's start lists only what lies past it.
+ */
 static enum reg_err
-s3d_parts(struct s3 *s, const char *uuid, struct s3d_parts *ps)
+s3d_parts_from(struct s3 *s, const char *uuid, uint64_t from,
+    struct s3d_parts *ps)
 {
-	struct buf	prefix = BUF_INIT;
+	struct buf	prefix = BUF_INIT, after = BUF_INIT;
 	enum reg_err	err;
 
 	memset(ps, 0, sizeof(*ps));
 	s3d_upload_path(&prefix, uuid, "p/");
 	ps->skip = prefix.len;
-	err = s3_list(s, prefix.buf, NULL, s3d_parts_fn, ps);
+	if (from > 0)
+		buf_addf(&after, "%s%0*llu", prefix.buf, S3_PART_DIGITS,
+		    (unsigned long long)(from - 1));
+	err = s3_list_after(s, prefix.buf, NULL, from > 0 ? after.buf : NULL,
+	    s3d_parts_fn, ps);
 	buf_release(&prefix);
+	buf_release(&after);
 	if (err != REG_OK)
 		s3d_parts_release(ps);
 	return (err);
+}
+
+static enum reg_err
+s3d_parts(struct s3 *s, const char *uuid, struct s3d_parts *ps)
+{
+	return (s3d_parts_from(s, uuid, 0, ps));
 }
 
 /* The pending bytes as the part object at their offset. */
@@ -432,7 +466,7 @@ s3d_stage_begin(struct s3_stage *sg, uint64_t off)
 	size_t			 i;
 	enum reg_err		 err;
 
-	if ((err = s3d_parts(s, sg->uuid, &ps)) != REG_OK)
+	if ((err = s3d_parts_from(s, sg->uuid, off, &ps)) != REG_OK)
 		return (err);
 	for (i = 0; i < ps.n && err == REG_OK; i++)
 		if (ps.v[i].off >= off &&
@@ -538,6 +572,7 @@ struct s3d_asm {
 	struct buf	 etags;		/* one a line */
 	unsigned int	 n;		/* parts so far */
 	struct buf	 pend;		/* bytes read, not yet a part */
+	uint64_t	 copy_max;	/* the most one copy takes */
 };
 
 static enum reg_err
@@ -594,8 +629,8 @@ s3d_asm_part(struct s3d_asm *a, const struct s3d_part *p, uint64_t size)
 	while (err == REG_OK && pos < p->size) {
 		n = p->size - pos;
 		if (a->pend.len == 0 && n >= S3_PART_MIN) {
-			if (n > S3_PART_MAX)
-				n = S3_PART_MAX;
+			if (n > a->copy_max)
+				n = a->copy_max;
 			if ((err = s3d_asm_next(a)) == REG_OK)
 				err = s3_mpu_copy(a->s, a->dest, a->id.buf,
 				    a->n, p->name, pos, n, &a->etags);
@@ -615,18 +650,20 @@ s3d_asm_part(struct s3d_asm *a, const struct s3d_part *p, uint64_t size)
 
 /* Make "dest" the concatenation of the first "n" parts, server-side. */
 static enum reg_err
-s3d_concat(struct s3 *s, const struct s3d_parts *ps, size_t n,
+s3d_concat(struct s3_driver *d, const struct s3d_parts *ps, size_t n,
     uint64_t size, const char *dest)
 {
+	struct s3	*s = d->s;
 	struct s3d_asm	a;
 	size_t		i;
 	enum reg_err	err = REG_OK;
 
-	if (n == 1 && size <= S3_PART_MAX)
+	if (n == 1 && size <= d->copy_max)
 		return (s3_copy(s, ps->v[0].name, dest));
 	memset(&a, 0, sizeof(a));
 	a.s = s;
 	a.dest = dest;
+	a.copy_max = d->copy_max;
 	buf_init(&a.id);
 	buf_init(&a.etags);
 	buf_init(&a.pend);
@@ -691,7 +728,8 @@ s3d_stage_finish(struct stor_stage *base, uint64_t size, const char *dest)
 		log_warnx("s3: upload %s holds no bytes [0, %llu)",
 		    sg->uuid, (unsigned long long)size);
 		err = REG_E_IO;
-	} else if ((err = s3d_concat(s, &ps, n, size, dest)) == REG_OK)
+	} else if ((err = s3d_concat((struct s3_driver *)base->sd, &ps, n,
+	    size, dest)) == REG_OK)
 		err = s3d_size_check(s, dest, size);
 	s3d_parts_release(&ps);
 	if (err == REG_OK) {
@@ -1093,6 +1131,7 @@ stor_s3_open(const struct conf *c)
 		return (NULL);
 	d = xcalloc(1, sizeof(*d));
 	d->base.ops = &s3_ops;
+	d->copy_max = S3_PART_MAX;
 	d->s = s3_new(&sc);
 	d->probe = s3_new(&sc);
 	/* Make the bucket if it is missing, learn what the store does. */
@@ -1105,6 +1144,13 @@ stor_s3_open(const struct conf *c)
 	log_info("s3: bucket %s, %s", sc.bucket, s3_excl(d->s) ?
 	    "create-only writes" : "no create-only writes (If-None-Match)");
 	return (&d->base);
+}
+
+void
+stor_s3_copy_max(struct stor_driver *sd, uint64_t max)
+{
+	((struct s3_driver *)sd)->copy_max = max >= S3_PART_MIN &&
+	    max <= S3_PART_MAX ? max : S3_PART_MAX;
 }
 
 void

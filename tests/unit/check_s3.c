@@ -187,6 +187,19 @@ START_TEST(test_complete_body)
 }
 END_TEST
 
+START_TEST(test_delete_body)
+{
+	static const char *const names[] = { "a/b", "x&<y>\"" };
+	struct buf		 out = BUF_INIT;
+
+	s3_delete_body(NULL, names, nitems(names), &out);
+	ck_assert_str_eq(out.buf, "<Delete><Quiet>true</Quiet>"
+	    "<Object><Key>a/b</Key></Object>"
+	    "<Object><Key>x&amp;&lt;y&gt;&quot;</Key></Object></Delete>");
+	buf_release(&out);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -200,6 +213,7 @@ main(void)
 	tcase_add_test(tc, test_list_parse_bad);
 	tcase_add_test(tc, test_iso_time);
 	tcase_add_test(tc, test_complete_body);
+	tcase_add_test(tc, test_delete_body);
 	suite_add_tcase(s, tc);
 	return (check_run(s));
 }

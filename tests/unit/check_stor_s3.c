@@ -62,13 +62,16 @@ static void
 s3_test_conf(struct conf *c)
 {
 	static unsigned int	 n;
+	unsigned int		 r;
 
 	conf_init(c);
 	free(c->driver);
 	c->driver = xstrdup("s3");
 	free(last_bucket);
-	last_bucket = xasprintf("%s-%ld-%u", env_or("SPECREG_S3_BUCKET",
-	    "conformance"), (long)getpid(), n++);
+	/* Random too: a pid comes back, and a store may keep old buckets. */
+	random_bytes(&r, sizeof(r));
+	last_bucket = xasprintf("%s-%ld-%u-%08x", env_or("SPECREG_S3_BUCKET",
+	    "conformance"), (long)getpid(), n++, r);
 	conf_pair(c, "endpoint", getenv("SPECREG_S3_ENDPOINT"));
 	conf_pair(c, "region", env_or("SPECREG_S3_REGION", "us-east-1"));
 	conf_pair(c, "bucket", last_bucket);
@@ -167,6 +170,54 @@ START_TEST(test_trash)
 }
 END_TEST
 
+/* A wrong secret: the store refuses, and the driver does not open. */
+START_TEST(test_bad_secret)
+{
+	struct stor_driver	*sd;
+	struct conf		 c;
+	size_t			 i;
+
+	s3_test_conf(&c);
+	for (i = 0; i < c.nstorage; i++)
+		if (strcmp(c.storage[i].key, "secret-key") == 0) {
+			free(c.storage[i].value);
+			c.storage[i].value = xstrdup("not-the-secret");
+		}
+	sd = stor_open(&c);
+	conf_release(&c);
+	ck_assert_ptr_null(sd);
+}
+END_TEST
+
+/* A presigned URL gets the object without credentials, until it ends. */
+START_TEST(test_url)
+{
+	struct stor_driver	*sd;
+	struct httpc_opts	 o;
+	struct httpc		*c;
+	struct buf		 url = BUF_INIT;
+
+	sd = s3_factory_open();
+	ck_assert_int_eq(stor_put(sd, "blobs/u", "hello", 5, 0), REG_OK);
+	ck_assert_int_eq(stor_url(sd, "blobs/u", 300, &url), REG_OK);
+	memset(&o, 0, sizeof(o));
+	c = httpc_new("GET", url.buf, &o);
+	httpc_recv(c, 1024, 0);
+	ck_assert_int_eq(httpc_run(c), 0);
+	ck_assert_int_eq(httpc_status(c), 200);
+	ck_assert_str_eq(httpc_body(c)->buf, "hello");
+	httpc_free(c);
+	/* Tampered with: refused. */
+	url.buf[url.len - 1] = url.buf[url.len - 1] == '0' ? '1' : '0';
+	c = httpc_new("GET", url.buf, &o);
+	ck_assert_int_eq(httpc_run(c), 0);
+	ck_assert_int_eq(httpc_status(c), 403);
+	httpc_free(c);
+	buf_release(&url);
+	s3_factory_close(sd);
+}
+END_TEST
+
 /* A finish that died left a multipart upload: debris prune aborts. */
 START_TEST(test_abandoned_mpu)
 {
@@ -215,7 +266,7 @@ hash_sink(const void *p, size_t n, void *arg)
  * the object holds every byte in order.
  */
 static void
-upload_sessions(const size_t *sizes)
+upload_sessions_max(const size_t *sizes, uint64_t copy_max)
 {
 	struct stor_driver	*sd;
 	struct stor_stage	*sg;
@@ -229,6 +280,7 @@ upload_sessions(const size_t *sizes)
 	const char		*uuid = "6f9619ff8b86d011b42d00cf4fc964ff";
 
 	sd = s3_factory_open();
+	stor_s3_copy_max(sd, copy_max);
 	hasher_init(&want);
 	ck_assert_int_eq(stor_stage_create(sd, uuid, "s", 1), REG_OK);
 	for (i = 0; sizes[i] != 0; i++) {
@@ -263,6 +315,32 @@ upload_sessions(const size_t *sizes)
 	buf_release(&state);
 	s3_factory_close(sd);
 }
+
+static void
+upload_sessions(const size_t *sizes)
+{
+	upload_sessions_max(sizes, S3_PART_MAX);
+}
+
+/*
+ * Copies of at most 6 MiB stand for S3's 5 GiB: what a blob over 5 GiB
+ * does, on a small scale (parts split into ranges, tails combined).
+ */
+START_TEST(test_finish_over_copy_max)
+{
+	static const size_t	sizes[] = { 20 * MIB, 7 * MIB, 0 };
+
+	upload_sessions_max(sizes, 6 * MIB);
+}
+END_TEST
+
+START_TEST(test_finish_one_over_copy_max)
+{
+	static const size_t	sizes[] = { 7 * MIB, 0 };
+
+	upload_sessions_max(sizes, 6 * MIB);
+}
+END_TEST
 
 START_TEST(test_finish_one_part)
 {
@@ -313,14 +391,18 @@ main(void)
 	httpc_init();
 	s = suite_create("stor_s3");
 	suite_add_tcase(s, stor_conformance_tcase(&s3_factory));
-	tc = tcase_create("s3");
+	tc = tcase_create("s3-driver");
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_trash);
+	tcase_add_test(tc, test_bad_secret);
+	tcase_add_test(tc, test_url);
 	tcase_add_test(tc, test_abandoned_mpu);
 	tcase_add_test(tc, test_finish_one_part);
 	tcase_add_test(tc, test_finish_long_session);
 	tcase_add_test(tc, test_finish_small_parts);
 	tcase_add_test(tc, test_finish_mixed);
+	tcase_add_test(tc, test_finish_over_copy_max);
+	tcase_add_test(tc, test_finish_one_over_copy_max);
 	suite_add_tcase(s, tc);
 	return (check_run(s));
 }
