@@ -170,6 +170,54 @@ START_TEST(test_trash)
 }
 END_TEST
 
+static enum reg_err
+name_fn(const char *name, const struct stor_stat *st, void *arg)
+{
+	(void)st;
+	buf_addf(arg, "%s\n", name);
+	return (REG_OK);
+}
+
+/* With a key prefix every object lives below it, and lists without it. */
+START_TEST(test_prefix)
+{
+	struct stor_driver	*sd;
+	struct stor_stage	*sg;
+	struct s3		*s;
+	struct s3_stat		 ss;
+	struct conf		 c;
+	struct buf		 seen = BUF_INIT;
+	const char		*uuid = "00112233445566778899aabbccddeeff";
+
+	s3_test_conf(&c);
+	conf_pair(&c, "prefix", "pre/");
+	sd = stor_open(&c);
+	conf_release(&c);
+	ck_assert_ptr_nonnull(sd);
+	ck_assert_int_eq(stor_put(sd, "blobs/a", "a", 1, 0), REG_OK);
+	ck_assert_int_eq(stor_stage_create(sd, uuid, "s", 1), REG_OK);
+	ck_assert_int_eq(stor_stage_open(sd, uuid, &sg, &seen), REG_OK);
+	ck_assert_int_eq(stor_stage_write(sg, 0, "xyz", 3), REG_OK);
+	ck_assert_int_eq(stor_stage_finish(sg, 3, "blobs/b"), REG_OK);
+	stor_stage_close(sg);
+	buf_reset(&seen);
+	ck_assert_int_eq(stor_list(sd, "blobs", name_fn, &seen), REG_OK);
+	ck_assert_str_eq(seen.buf, "a\nb\n");
+	ck_assert_int_eq(stor_url(sd, "blobs/b", 60, &seen), REG_OK);
+	ck_assert_ptr_nonnull(strstr(seen.buf, "/pre/blobs/b?"));
+
+	/* Seen by a client without the prefix. */
+	s = s3_client();
+	ck_assert_int_eq(s3_head(s, "pre/blobs/a", &ss), REG_OK);
+	ck_assert_int_eq(s3_head(s, "pre/blobs/b", &ss), REG_OK);
+	ck_assert_uint_eq(ss.size, 3);
+	ck_assert_int_eq(s3_head(s, "blobs/a", &ss), REG_E_NOENT);
+	s3_free(s);
+	buf_release(&seen);
+	stor_close(sd);
+}
+END_TEST
+
 /* A wrong secret: the store refuses, and the driver does not open. */
 START_TEST(test_bad_secret)
 {
@@ -395,6 +443,7 @@ main(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_trash);
 	tcase_add_test(tc, test_bad_secret);
+	tcase_add_test(tc, test_prefix);
 	tcase_add_test(tc, test_url);
 	tcase_add_test(tc, test_abandoned_mpu);
 	tcase_add_test(tc, test_finish_one_part);
