@@ -685,14 +685,21 @@ s3_do_free(struct s3 *s, const struct s3_req *r)
 	return (err);
 }
 
-/* Whether the store honours If-None-Match: * (a 501 says it does not). */
+/*
+ * Whether the store honours If-None-Match: *: a conditional PUT onto
+ * an object that is there must be refused (412).  Swift's s3api answers
+ * 501, and a store that ignores the header 200: neither has it.
+ */
 static enum reg_err
 s3_probe_excl(struct s3 *s)
 {
 	struct s3_req	 r;
 	struct httpc	*c;
 	long		 st;
+	enum reg_err	 err;
 
+	if ((err = s3_put(s, S3_EXCL_PROBE, "", 0, 0)) != REG_OK)
+		return (err);
 	memset(&r, 0, sizeof(r));
 	r.method = "PUT";
 	r.name = S3_EXCL_PROBE;
@@ -703,8 +710,8 @@ s3_probe_excl(struct s3 *s)
 	st = httpc_status(c);
 	(void)httpc_finish(c);
 	httpc_free(c);
-	s->excl = (st >= 200 && st <= 299) || st == 412;
-	log_debug("s3: conditional PUT: status %ld, %s", st,
+	s->excl = st == 412;
+	log_debug("s3: conditional PUT onto an object: status %ld, %s", st,
 	    s->excl ? "create-only writes" : "none");
 	return (REG_OK);
 }
