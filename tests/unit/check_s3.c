@@ -10,7 +10,10 @@
 #include <string.h>
 
 #include "common/buf.h"
+#include "common/conf.h"
 #include "common/util.h"
+#include "common/xmalloc.h"
+#include "storage/driver.h"
 #include "storage/s3.h"
 #include "tests/unit/check_run.h"
 
@@ -200,6 +203,70 @@ START_TEST(test_delete_body)
 }
 END_TEST
 
+/* [storage] of driver = s3, checked before anything is opened. */
+#define S3_HEAD	"[storage]\ndriver = s3\nendpoint = http://127.0.0.1:9\n"
+static const struct {
+	const char	*text;
+	const char	*error;		/* NULL: fine */
+} conf_cases[] = {
+	{ S3_HEAD "bucket = b\naccess-key = %(ZUUL_S3_AK)\n"
+	    "secret-key = %(ZUUL_S3_SK)\n", NULL },
+	{ S3_HEAD "bucket = b\n", NULL },	/* keys from AWS_* */
+	{ S3_HEAD "access-key = a\nsecret-key = s\n",
+	    "t.ini: [storage] bucket is required\n" },
+	{ S3_HEAD "bucket = b\ncontainer = c\n",
+	    "t.ini:5: unknown key \"container\" in section [storage]\n" },
+	{ S3_HEAD "bucket = b\naccess-key = a\nsecret-key = %(ZUUL_UNSET)\n",
+	    "t.ini:6: ZUUL_UNSET is not set\n" },
+	{ S3_HEAD "bucket = b\naccess-key =\nsecret-key = s\n",
+	    "t.ini:5: access-key is empty\n" },
+	{ S3_HEAD "bucket = b\naccess-key = a\nsecret-key = s\n"
+	    "session-token = %(OTHER)\n",
+	    "t.ini:7: session-token holds an unexpanded \"%(\"\n" },
+};
+
+START_TEST(test_conf_check)
+{
+	struct conf	c;
+	struct buf	errs = BUF_INIT;
+	int		rv;
+
+	ck_assert_int_eq(setenv("ZUUL_S3_AK", "AKIDEXAMPLE", 1), 0);
+	ck_assert_int_eq(setenv("ZUUL_S3_SK", "secret", 1), 0);
+	unsetenv("ZUUL_UNSET");
+	conf_init(&c);
+	ck_assert_int_eq(conf_load_string(&c, "t.ini", conf_cases[_i].text),
+	    0);
+	c.path = xstrdup("t.ini");
+	rv = stor_conf_check(&c, &errs);
+	if (conf_cases[_i].error == NULL) {
+		ck_assert_msg(rv == 0, "case %d: %s", _i, errs.buf);
+		ck_assert_uint_eq(errs.len, 0);
+	} else {
+		ck_assert_int_eq(rv, -1);
+		ck_assert_str_eq(errs.buf, conf_cases[_i].error);
+		ck_assert_ptr_null(stor_open(&c));
+	}
+	conf_release(&c);
+	buf_release(&errs);
+}
+END_TEST
+
+/* No keys in the file nor in the environment: no driver, no request. */
+START_TEST(test_no_keys)
+{
+	struct conf	c;
+
+	unsetenv("AWS_ACCESS_KEY_ID");
+	unsetenv("AWS_SECRET_ACCESS_KEY");
+	conf_init(&c);
+	ck_assert_int_eq(conf_load_string(&c, "t.ini", S3_HEAD
+	    "bucket = b\n"), 0);
+	ck_assert_ptr_null(stor_open(&c));
+	conf_release(&c);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -214,6 +281,8 @@ main(void)
 	tcase_add_test(tc, test_iso_time);
 	tcase_add_test(tc, test_complete_body);
 	tcase_add_test(tc, test_delete_body);
+	tcase_add_loop_test(tc, test_conf_check, 0, (int)nitems(conf_cases));
+	tcase_add_test(tc, test_no_keys);
 	suite_add_tcase(s, tc);
 	return (check_run(s));
 }
