@@ -266,6 +266,32 @@ START_TEST(test_url)
 }
 END_TEST
 
+/*
+ * httpc keeps an error answer's body apart (S3's Code is in it; Swift's
+ * proxy answers an unsigned request with an HTML page).
+ */
+START_TEST(test_error_body)
+{
+	struct httpc_opts	 o;
+	struct httpc		*c;
+	struct buf		 url = BUF_INIT;
+
+	buf_addf(&url, "%s/no-such-bucket-%ld/key",
+	    getenv("SPECREG_S3_ENDPOINT"), (long)getpid());
+	memset(&o, 0, sizeof(o));
+	c = httpc_new("GET", url.buf, &o);
+	httpc_recv(c, 1024, 0);
+	ck_assert_int_eq(httpc_run(c), 0);
+	ck_assert_int_ge(httpc_status(c), 400);
+	ck_assert_uint_eq(httpc_body(c)->len, 0);
+	ck_assert_uint_gt(httpc_error_body(c)->len, 0);
+	ck_assert_int_eq(httpc_length(c), (int64_t)httpc_error_body(c)->len);
+	ck_assert_uint_le(httpc_error_body(c)->len, HTTPC_ERROR_MAX);
+	httpc_free(c);
+	buf_release(&url);
+}
+END_TEST
+
 /* A finish that died left a multipart upload: debris prune aborts. */
 START_TEST(test_abandoned_mpu)
 {
@@ -445,6 +471,7 @@ main(void)
 	tcase_add_test(tc, test_bad_secret);
 	tcase_add_test(tc, test_prefix);
 	tcase_add_test(tc, test_url);
+	tcase_add_test(tc, test_error_body);
 	tcase_add_test(tc, test_abandoned_mpu);
 	tcase_add_test(tc, test_finish_one_part);
 	tcase_add_test(tc, test_finish_long_session);
