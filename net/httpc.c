@@ -55,6 +55,7 @@ struct httpc {
 	struct buf		 rhdrs;		/* "Name: value\0" ... */
 	int			 hdrs_full;
 	struct buf		 body;		/* from "off" */
+	struct buf		 ebody;		/* of an error answer */
 	size_t			 off;
 	int			 too_big;
 	int			 wpaused;
@@ -116,8 +117,14 @@ httpc_write_cb(char *data, size_t size, size_t n, void *arg)
 	struct httpc	*c = arg;
 
 	(void)size;
-	if (!c->headers_done || c->status < 200 || c->status > 299)
+	if (!c->headers_done)
 		return (n);
+	if (c->status < 200 || c->status > 299) {
+		if (c->ebody.len < HTTPC_ERROR_MAX)
+			buf_add(&c->ebody, data, n < HTTPC_ERROR_MAX -
+			    c->ebody.len ? n : HTTPC_ERROR_MAX - c->ebody.len);
+		return (n);
+	}
 	if (c->pull && c->body.len - c->off >= HTTPC_CHUNK) {
 		c->wpaused = 1;
 		return (CURL_WRITEFUNC_PAUSE);
@@ -175,6 +182,7 @@ httpc_new(const char *method, const char *url, const struct httpc_opts *o)
 	c = xcalloc(1, sizeof(*c));
 	buf_init(&c->rhdrs);
 	buf_init(&c->body);
+	buf_init(&c->ebody);
 	c->method = xstrdup(method);
 	c->retries = o->retries;
 	c->max = HTTPC_CHUNK;
@@ -224,6 +232,7 @@ httpc_free(struct httpc *c)
 	curl_slist_free_all(c->hdrs);
 	buf_release(&c->rhdrs);
 	buf_release(&c->body);
+	buf_release(&c->ebody);
 	free(c->method);
 	free(c);
 }
@@ -377,6 +386,7 @@ httpc_again(struct httpc *c, int try)
 	c->result = CURLE_OK;
 	buf_reset(&c->rhdrs);
 	buf_reset(&c->body);
+	buf_reset(&c->ebody);
 	c->off = 0;
 	c->src_off = 0;
 	ts.tv_sec = ms / 1000;
@@ -494,6 +504,12 @@ const struct buf *
 httpc_body(const struct httpc *c)
 {
 	return (&c->body);
+}
+
+const struct buf *
+httpc_error_body(const struct httpc *c)
+{
+	return (&c->ebody);
 }
 
 const char *

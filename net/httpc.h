@@ -9,7 +9,8 @@
  * are not the answer).  The response body then goes into a buffer of a
  * bounded size (httpc_finish(), httpc_body()) or is pulled a chunk at a
  * time by the caller (httpc_read(), a store_source_fn), never both.
- * Only the body of a 2xx response is kept; others are dropped.
+ * Only the body of a 2xx response is kept; of others the first
+ * HTTPC_ERROR_MAX bytes go to httpc_error_body() (S3's error codes).
  *
  * A request body is either in memory (httpc_body_mem(): the caller
  * keeps it alive until httpc_free()) or pushed by the caller in pieces
@@ -37,6 +38,8 @@
 
 /* Bytes a pulled response holds at most (plus one libcurl write). */
 #define HTTPC_CHUNK		(64 * 1024)
+/* Bytes of an error answer's body kept (after httpc_finish()). */
+#define HTTPC_ERROR_MAX		4096
 
 struct httpc_opts {
 	long	 connect_timeout;	/* seconds; 0: libcurl's */
@@ -85,6 +88,7 @@ const char	*httpc_get(const struct httpc *, const char *name);
 /* The Content-Length, -1 if none. */
 int64_t		 httpc_length(const struct httpc *);
 const struct buf *httpc_body(const struct httpc *);
+const struct buf *httpc_error_body(const struct httpc *);
 const char	*httpc_error(const struct httpc *);
 
 /* Percent-encode "s" into "out": all but A-Z a-z 0-9 -._~ and "keep". */

@@ -20,6 +20,7 @@
 #include "common/log.h"
 #include "common/util.h"
 #include "storage/driver.h"
+#include "storage/s3.h"
 #include "storage/swift.h"
 
 /* Longer than any path layout.c builds (names are at most 255). */
@@ -85,6 +86,7 @@ static const struct stor_entry {
 	{ "fs",		stor_fs_keys,	stor_fs_open },
 	{ "filesystem",	stor_fs_keys,	stor_fs_open },	/* its old name */
 	{ "swift",	stor_swift_keys, stor_swift_open },
+	{ "s3",		stor_s3_keys,	stor_s3_open },
 };
 
 static const struct stor_entry *
