@@ -1,8 +1,9 @@
 #!/bin/sh
 # tests/integration/t0962-s3-conformance.sh: the driver conformance
 # suite (tests/unit/stor_conformance.c) on the s3 driver,
-# tests/unit/check_stor_s3, in a bucket of its own (SPECREG_S3_BUCKET)
-# on the S3 store at SPECREG_S3_ENDPOINT, or else on both stores in
+# tests/unit/check_stor_s3, in buckets named after the test's own
+# (SPECREG_S3_BUCKET is their prefix; the test deletes them after), on
+# the S3 store at SPECREG_S3_ENDPOINT, or else on both stores in
 # turn, each started here: Swift's s3api (tests/swift/saio.sh) and
 # Ceph's radosgw (tests/ceph/ceph-aio.sh).  SPECREG_S3_STORE=swift or
 # radosgw runs it on that one only.  make check runs it once the s3
@@ -31,6 +32,15 @@ s3_bucket
 echo "# $CHECK on $SPECREG_S3_STORE at $SPECREG_S3_ENDPOINT, bucket $S3_BUCKET"
 "$CHECK" >"$T/check.out" 2>&1
 rc=$?
+python3 "$top_srcdir/tests/integration/s3-bucket.py" list >"$T/buckets" ||
+    fail "cannot list the buckets"
+while read -r b; do
+	case $b in
+	"$S3_BUCKET"-*)
+		python3 "$top_srcdir/tests/integration/s3-bucket.py" delete \
+		    "$b" || fail "cannot delete bucket $b" ;;
+	esac
+done <"$T/buckets"
 grep -v ' info: \| warn: storage: ' "$T/check.out" >&2
 [ "$rc" = 0 ] || fail "conformance on S3 ($SPECREG_S3_STORE): exit $rc"
 grep -q '^100%: Checks: [0-9]*, Failures: 0, Errors: 0' "$T/check.out" ||
