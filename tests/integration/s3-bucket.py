@@ -4,8 +4,8 @@ on an S3 store (Swift's s3api or radosgw), with the Python standard
 library alone (Signature V4, path style).
 
     s3-bucket.py create BUCKET   # make it (fails if it exists)
-    s3-bucket.py delete BUCKET   # abort its multipart uploads, delete
-                                 # every object, then the bucket
+    s3-bucket.py delete BUCKET...  # abort its multipart uploads, delete
+                                   # every object, then the bucket
     s3-bucket.py list            # the account's buckets, one a line
     s3-bucket.py count BUCKET    # its objects and multipart uploads
     s3-bucket.py put BUCKET FILE KEY...   # for the harness's own test
@@ -148,11 +148,12 @@ def delete_keys(s, bucket, keys):
 
 
 def main(argv):
-    nargs = {"list": 2, "create": 3, "delete": 3, "count": 3, "put": 0,
+    # The number of arguments, or at least as many (negative).
+    nargs = {"list": 2, "create": 3, "delete": -3, "count": 3, "put": -5,
              "start-upload": 4}
     want = nargs.get(argv[1] if len(argv) > 1 else None)
-    if want is None or (want and len(argv) != want) or \
-            (not want and len(argv) < 5):
+    if want is None or (want > 0 and len(argv) != want) or \
+            (want < 0 and len(argv) < -want):
         sys.exit(__doc__.split("\n\n")[1])
     s = Store()
     cmd = argv[1]
@@ -162,6 +163,10 @@ def main(argv):
             print(name)
         return 0
     b = argv[2]
+    if cmd == "delete":
+        for b in argv[2:]:
+            delete(s, b)
+        return 0
     if cmd == "create":
         # radosgw answers 200 to a bucket we own already, Swift 409:
         # both an error here (a fresh name for every test).
@@ -184,9 +189,14 @@ def main(argv):
     if cmd == "count":
         print(len(listing(s, b)), len(uploads(s, b)))
         return 0
+    raise AssertionError("unreachable")
+
+
+def delete(s, b):
+    """Bucket b and everything in it; gone already is fine."""
     st, _ = s.request("HEAD", b, ok=(200, 404))
     if st == 404:
-        return 0
+        return
     # Twice: a test's last writes may still land in the first pass.
     for _ in range(2):
         for key, uid in uploads(s, b):
@@ -194,7 +204,6 @@ def main(argv):
                       ok=(200, 204, 404))
         delete_keys(s, b, listing(s, b))
     s.request("DELETE", b, ok=(204, 404))
-    return 0
 
 
 if __name__ == "__main__":
