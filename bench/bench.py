@@ -35,6 +35,7 @@ CLK = os.sysconf("SC_CLK_TCK")
 PAGE_KIB = os.sysconf("SC_PAGE_SIZE") // 1024
 
 FULL = dict(rounds=3, blob_n=8, blob_size=256 * MiB, push_conc=4,
+            chunky_n=4, chunky_size=4 * MiB,
             pull_conc=4, small_n=2000, small_size=16 * 1024, small_conc=16,
             mput_n=200, mput_conc=8, req_secs=10, req_conns=32, race_n=8,
             race_size=64 * MiB, oci_layers=5, oci_size=64 * MiB,
@@ -42,6 +43,7 @@ FULL = dict(rounds=3, blob_n=8, blob_size=256 * MiB, push_conc=4,
             frontends="lighttpd,nginx,apache-fcgid", swift_small_n=200,
             swift_mput_n=100)
 QUICK = dict(rounds=1, blob_n=4, blob_size=16 * MiB, push_conc=4,
+             chunky_n=2, chunky_size=1 * MiB,
              pull_conc=4, small_n=100, small_size=16 * 1024, small_conc=16,
              mput_n=20, mput_conc=8, req_secs=2, req_conns=32, race_n=8,
              race_size=4 * MiB, oci_layers=2, oci_size=4 * MiB,
@@ -58,11 +60,22 @@ SWIFT_WORKLOADS = ("swift_push", "swift_pull", "swift_push_small",
                    "swift_manifest_put", "swift_manifest_get")
 SWIFT_FRONTEND = "lighttpd"
 SWIFT_TARGET = "specreg+swift"
-WORKLOADS = ["push_mono", "push_chunked", "pull", "push_small",
+WORKLOADS = ["push_mono", "push_chunked", "push_chunks_5m",
+             "push_chunks_64k", "pull", "push_small",
              "manifest_put", "manifest_get", "tags_list", "blob_head",
              "race_same", "race_repos", "skopeo_push", "skopeo_pull",
              "pull_nosendfile", "catalog_first", "catalog_mid",
              "proxy_manifest_get"] + list(SWIFT_WORKLOADS)
+# On an object store (--store), what issue 13 compares: the bodies,
+# in one request and in OCI chunks (5 MiB, S3's smallest part, and
+# 64 KiB), pulls, small blobs and manifests.  The catalog workloads
+# write a filesystem store directly; the rest stay filesystem-only to
+# keep the run short.
+STORE_WORKLOADS = ["push_mono", "push_chunked", "push_chunks_5m",
+                   "push_chunks_64k", "pull", "push_small",
+                   "manifest_put", "manifest_get"]
+CHUNKS = {"push_chunks_5m": 5 * MiB, "push_chunks_64k": 64 * 1024}
+# (On the filesystem, they run when named in --workloads.)
 # Pull-through (issue 15): an upstream distribution holds PROXY_REPO;
 # specreg reaches it as PROXY_HOST/PROXY_REPO ([upstream] PROXY_HOST =
 # its URL, so no other workload's misses go upstream), distribution
@@ -383,8 +396,7 @@ log:
   accesslog:
     disabled: %(noaccess)s
 storage:
-  filesystem:
-    rootdirectory: %(data)s
+%(driver)s
   delete:
     enabled: true
   cache:
@@ -397,36 +409,127 @@ http:
 """
 
 
+class Store:
+    """The object store every registry of the run writes to (--store):
+    radosgw (Ceph) or swift-s3 (Swift's s3api) through S3, or swift
+    through the Swift API, started once in WORK/store by
+    tests/integration/s3-store; each registry gets a bucket or
+    container of its own."""
+
+    def __init__(self, kind, work, logdir):
+        self.kind = kind
+        self.dir = os.path.join(work, "store")
+        shutil.rmtree(self.dir, ignore_errors=True)
+        log("starting the %s store" % kind)
+        with open(os.path.join(logdir, "store.log"), "a") as lf:
+            p = subprocess.run(
+                ["sh", os.path.join(SRC, "tests", "integration", "s3-store"),
+                 "start", "radosgw" if kind == "radosgw" else "swift",
+                 self.dir], stdout=lf, stderr=lf)
+        if p.returncode != 0:
+            raise SystemExit("bench: the %s store did not start (%s)" %
+                             (kind, lf.name))
+        self.env = {}
+        with open(os.path.join(self.dir, "s3.env")) as f:
+            for line in f:
+                k, _, v = line.strip().partition("=")
+                self.env[k] = v.strip("'")
+        self.n = 0
+
+    def bucket(self, what):
+        """A new bucket (S3) or container name (Swift) for what."""
+        self.n += 1
+        name = "bench-%s-%d" % (what, self.n)
+        if self.kind != "swift":
+            self.bucket_tool("create", name)
+        return name
+
+    def bucket_tool(self, cmd, name):
+        env = dict(os.environ, **self.env)
+        p = subprocess.run(["python3", os.path.join(
+            SRC, "tests", "integration", "s3-bucket.py"), cmd, name],
+            env=env, capture_output=True, text=True)
+        if p.returncode != 0 and cmd == "create":
+            raise TargetError("bucket %s: %s" % (name, p.stderr.strip()))
+
+    def drop(self, name):
+        """Delete a bucket with what is in it (S3; a Swift container
+        stays until the store goes)."""
+        if self.kind != "swift":
+            self.bucket_tool("delete", name)
+
+    def dist_driver(self, name):
+        """distribution's storage: section for its bucket name."""
+        e = self.env
+        if self.kind == "swift":
+            return ("  swift:\n    authurl: %s\n    username: test:tester\n"
+                    "    password: testing\n    container: %s" %
+                    (e["SPECREG_SWIFT_AUTH"], name))
+        return ("  s3:\n    accesskey: %s\n    secretkey: %s\n"
+                "    region: %s\n    regionendpoint: %s\n"
+                "    forcepathstyle: true\n    bucket: %s\n"
+                "    secure: false\n    v4auth: true" %
+                (e["SPECREG_S3_ACCESS_KEY"], e["SPECREG_S3_SECRET_KEY"],
+                 e["SPECREG_S3_REGION"], e["SPECREG_S3_ENDPOINT"], name))
+
+    def specreg_env(self):
+        """What lib.sh needs to put specreg on this store (it makes
+        the bucket and deletes it when serve.sh ends)."""
+        env = {k: v for k, v in self.env.items()
+               if k.startswith("SPECREG_")}
+        env["SPECREG_STORAGE"] = "swift" if self.kind == "swift" else "s3"
+        return env
+
+    def stop(self):
+        subprocess.run(["sh", os.path.join(SRC, "tests", "integration",
+                                           "s3-store"), "stop", self.dir],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
 class Distribution(Target):
     """docker-registry (CNCF distribution) with its own config;
     remoteurl: in proxy mode, pulling through from there; accesslog:
-    its access log (stdout) in the log file, to count requests."""
+    its access log (stdout) in the log file, to count requests; store:
+    a Store, to keep the blobs there with distribution's own s3-aws or
+    swift driver (blob GETs on S3 redirect to presigned URLs, its
+    default)."""
     kind = "distribution"
     name = "distribution"
     proxy = None            # the proxy-mode instance of this target
 
     def __init__(self, rundir, logdir, remoteurl=None, accesslog=False,
-                 logname="distribution.log"):
+                 logname="distribution.log", store=None):
         self.dir = rundir
+        self.store = store
+        self.bucket = store.bucket("dist") if store else None
         os.makedirs(os.path.join(rundir, "data"))
+        driver = store.dist_driver(self.bucket) if store else \
+            "  filesystem:\n    rootdirectory: %s" % \
+            os.path.join(rundir, "data")
         for _ in range(5):
             port = free_port()
             cfg = os.path.join(rundir, "config.yml")
             with open(cfg, "w") as f:
-                f.write(DIST_CONFIG % {"data": os.path.join(rundir, "data"),
+                f.write(DIST_CONFIG % {"driver": driver,
                                        "port": port,
                                        "noaccess": "false" if accesslog
                                        else "true"})
                 if remoteurl:
                     f.write("proxy:\n  remoteurl: %s\n" % remoteurl)
             self.logf = open(os.path.join(logdir, logname), "a")
+            # Its config alone: the AWS SDK would read AWS_* (a CA
+            # bundle in AWS_CA_BUNDLE makes distribution 2.8 panic).
+            env = {k: v for k, v in os.environ.items()
+                   if not k.startswith("AWS_")}
             self.p = subprocess.Popen(["docker-registry", "serve", cfg],
-                                      stdin=subprocess.DEVNULL,
+                                      stdin=subprocess.DEVNULL, env=env,
                                       stdout=self.logf, stderr=self.logf)
             self.url = "http://127.0.0.1:%d" % port
             if wait_v2(self.url, self.p):
                 return
-            self.stop()
+            self.end()
+        self.stop()
         raise TargetError("docker-registry did not start (log: %s)" %
                           self.logf.name)
 
@@ -436,10 +539,8 @@ class Distribution(Target):
     def role_of(self, pid, comm):
         return "worker"
 
-    def stop(self):
-        if self.proxy is not None:
-            self.proxy.stop()
-            self.proxy = None
+    def end(self):
+        """Stop the process (its directory and bucket stay)."""
         if self.p.poll() is None:
             self.p.terminate()
             try:
@@ -448,7 +549,15 @@ class Distribution(Target):
                 self.p.kill()
                 self.p.wait()
         self.logf.close()
+
+    def stop(self):
+        if self.proxy is not None:
+            self.proxy.stop()
+            self.proxy = None
+        self.end()
         shutil.rmtree(self.dir, ignore_errors=True)
+        if self.store is not None:
+            self.store.drop(self.bucket)
 
 
 def wait_v2(url, proc, secs=20):
@@ -613,6 +722,16 @@ class Data:
             blob = f.read(cfg["small_n"] * ss)
         self.small = [("sha256:" + hashlib.sha256(blob[i:i + ss]).hexdigest(),
                        blob[i:i + ss]) for i in range(0, len(blob), ss)]
+        # push_chunks_64k: smaller blobs (64 KiB PATCHes are many
+        # requests), cut from the end of the file.
+        cs = cfg["chunky_size"]
+        self.chunky = []
+        with open(self.path, "rb") as f:
+            for i in range(cfg["chunky_n"]):
+                off = n * size - (i + 1) * cs
+                f.seek(off)
+                self.chunky.append((off, cs, "sha256:" + hashlib.sha256(
+                    f.read(cs)).hexdigest()))
 
 
 class Static:
@@ -826,6 +945,7 @@ class Bench:
         self.rundir = os.path.join(self.work, "run")
         shutil.rmtree(self.rundir, ignore_errors=True)
         os.makedirs(self.rundir)
+        self.store = None
         self.templates = self.make_templates()
         self.upstream = None
         self.data = Data(self.work, cfg)
@@ -867,6 +987,8 @@ class Bench:
                         "</Directory>"]
             with open(os.path.join(idir, name), "w") as f:
                 f.write("\n".join(out) + "\n")
+        # lib.sh makes a bucket with it when specreg runs on S3.
+        shutil.copy(os.path.join(src, "s3-bucket.py"), idir)
         if variant and VARIANTS[variant][1]:
             path = os.path.join(tdir, VARIANTS[variant][1])
             with open(path) as f:
@@ -889,6 +1011,8 @@ class Bench:
                    SPECREG_SENDFILE=DEFAULT_SENDFILE.get(
                        VARIANTS.get(frontend, (frontend,))[0], ""))
         env.pop("SPECREG_NO_SKIP", None)
+        if self.store is not None:
+            env.update(self.store.specreg_env())
         ini = [VARIANT_INI[frontend]] if frontend in VARIANT_INI else []
         if self.upstream is not None and frontend not in VARIANTS:
             # A day: the run measures serving from the cache.
@@ -951,7 +1075,7 @@ class Bench:
             try:
                 targets.append(Distribution(
                     os.path.join(self.rundir, "dist-%d" % rnd),
-                    self.logdir))
+                    self.logdir, store=self.store))
                 if self.upstream is not None:
                     targets[-1].proxy = Distribution(
                         os.path.join(self.rundir, "distproxy-%d" % rnd),
@@ -1044,6 +1168,11 @@ class Bench:
         if w in ("push_mono", "push_chunked"):
             res = load.w_push_large(t.url, data, m, "bench/large",
                                     cfg["push_conc"], w == "push_chunked")
+        elif w in CHUNKS:
+            blobs = data.blobs if w == "push_chunks_5m" else data.chunky
+            res = load.w_push_chunks(t.url, blobs, data.path, m,
+                                     "bench/" + w[5:], cfg["push_conc"],
+                                     CHUNKS[w])
         elif w in ("pull", "pull_nosendfile"):
             res = load.w_pull(t.url, data, m, "bench/large",
                               cfg["pull_conc"])
@@ -1255,8 +1384,14 @@ class Bench:
         self.record(rnd, t.name, w, unit, res, m)
 
     def main(self):
-        for rnd in range(1, self.cfg["rounds"] + 1):
-            self.round(rnd)
+        if self.args.store != "filesystem":
+            self.store = Store(self.args.store, self.work, self.logdir)
+        try:
+            for rnd in range(1, self.cfg["rounds"] + 1):
+                self.round(rnd)
+        finally:
+            if self.store is not None:
+                self.store.stop()
         self.meta["finished"] = time.strftime("%Y-%m-%d %H:%M:%S %Z")
         self.save()
 
@@ -1340,6 +1475,13 @@ def parse_args():
                     "workloads; default 2)")
     ap.add_argument("--no-distribution", dest="distribution",
                     action="store_false")
+    ap.add_argument("--store", default="filesystem",
+                    choices=("filesystem", "radosgw", "swift-s3", "swift"),
+                    help="where every registry keeps its blobs: the "
+                    "filesystem (default), or a store started for the "
+                    "run: Ceph's radosgw or Swift's s3api through S3, "
+                    "Swift through its own API; then only the workloads "
+                    + ",".join(STORE_WORKLOADS) + " by default")
     ap.add_argument("--no-chart", action="store_true")
     ap.add_argument("--no-ceilings", dest="ceilings", action="store_false",
                     help="skip the ceilings (experiments only)")
@@ -1363,9 +1505,12 @@ def main():
         cfg["rounds"] = args.rounds
     if args.req_secs:
         cfg["req_secs"] = args.req_secs
-    args.frontends = (args.frontends or cfg["frontends"]).split(",")
+    args.frontends = [f for f in (cfg["frontends"] if args.frontends is None
+                                  else args.frontends).split(",") if f]
     args.workloads = args.workloads.split(",") if args.workloads else \
-        list(WORKLOADS)
+        (list(STORE_WORKLOADS) if args.store != "filesystem" else
+         [w for w in WORKLOADS if w not in CHUNKS and
+          not (args.quick and w in SWIFT_WORKLOADS)])
     if not shutil.which("skopeo"):
         log("skopeo is not installed: no skopeo workloads")
         args.workloads = [w for w in args.workloads
@@ -1389,7 +1534,7 @@ def main():
     os.chmod(args.work, 0o755)
     b = Bench(args, cfg)
     b.meta = {"started": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
-              "quick": args.quick, "config": cfg,
+              "quick": args.quick, "config": cfg, "store": args.store,
               "frontends": args.frontends, "workers": args.workers,
               "workloads": args.workloads, "versions": versions(args.specreg)}
     b.main()

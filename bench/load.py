@@ -43,6 +43,7 @@ class Conn:
         self.host = u.hostname
         self.port = u.port
         self.c = None
+        self.redirects = {}     # (host, port): Conn, for get_blob
 
     def _open(self):
         if self.c is None:
@@ -57,6 +58,8 @@ class Conn:
         if self.c is not None:
             self.c.close()
             self.c = None
+        for r in self.redirects.values():
+            r.close()
 
     def _finish(self, r, sink=None):
         """Read the response; returns (status, headers, body)."""
@@ -172,8 +175,34 @@ def push_chunked(conn, repo, digest, fobj, off, size):
     return check_created("PUT after PATCH", st, h, b, digest)
 
 
+def push_chunks(conn, repo, digest, fobj, off, size, chunk):
+    """POST, a PATCH per chunk bytes (Content-Range, each to the
+    Location the last answer gave), then PUT ?digest= without a body:
+    an OCI chunked upload."""
+    loc, err = start_upload(conn, repo)
+    if err:
+        return err
+    pos = 0
+    while pos < size:
+        n = min(chunk, size - pos)
+        st, h, b = conn.send_file(
+            "PATCH", loc, fobj, off + pos, n,
+            {"Content-Type": "application/octet-stream",
+             "Content-Range": "%d-%d" % (pos, pos + n - 1)})
+        if st != 202 or "location" not in h:
+            return "PATCH %d-%d: %d %s" % (pos, pos + n - 1, st, b[:200])
+        loc = loc_path(h["location"])
+        pos += n
+    st, h, b = conn.request("PUT", add_query(loc, "digest", digest), b"")
+    return check_created("PUT after %d-byte PATCHes" % chunk, st, h, b,
+                         digest)
+
+
 def get_blob(conn, path, buf, expect_size, head, tail):
-    """GET a large body into buf; check its size, first and last bytes."""
+    """GET a large body into buf; check its size, first and last bytes.
+    A redirect (distribution on S3 sends presigned URLs; specreg with
+    [registry] redirect = yes) is followed on a keep-alive connection of
+    conn's own to that host."""
     mv = memoryview(buf)
     got = {"n": 0, "first": b"", "last": b""}
 
@@ -190,6 +219,13 @@ def get_blob(conn, path, buf, expect_size, head, tail):
         return b""
 
     st, h, b = conn.request("GET", path, sink=sink)
+    if st in (302, 303, 307) and "location" in h:
+        u = urllib.parse.urlsplit(h["location"])
+        key = (u.hostname, u.port)
+        if key not in conn.redirects:
+            conn.redirects[key] = Conn(h["location"])
+        path = loc_path(h["location"])
+        st, h, b = conn.redirects[key].request("GET", path, sink=sink)
     if st != 200:
         return 0, "GET %s: %d %s" % (path, st, b[:200])
     if got["n"] != expect_size:
@@ -357,6 +393,19 @@ def w_push_large(base, data, meter, repo, conc, chunked):
 
     secs, errors = run_threads(base, conc, data.blobs, one, meter)
     return {"amount": sum(b[1] for b in data.blobs), "seconds": secs,
+            "errors": errors}
+
+
+def w_push_chunks(base, blobs, path, meter, repo, conc, chunk):
+    """blobs: [(off, size, digest)] of the file at path, each pushed
+    in PATCHes of chunk bytes."""
+    def one(conn, b):
+        off, size, digest = b
+        with open(path, "rb") as f:
+            return push_chunks(conn, repo, digest, f, off, size, chunk)
+
+    secs, errors = run_threads(base, conc, blobs, one, meter)
+    return {"amount": sum(b[1] for b in blobs), "seconds": secs,
             "errors": errors}
 
 

@@ -27,6 +27,11 @@ INFO = {
     "push_chunked": ("the same blobs: POST, one PATCH with "
                      "Transfer-Encoding: chunked (16 MiB frames), PUT",
                      "MB/s", "s/GB", "push"),
+    "push_chunks_5m": ("the same blobs in 5 MiB PATCHes with "
+                       "Content-Range, then PUT", "MB/s", "s/GB", "push"),
+    "push_chunks_64k": ("%(chunky_n)d x %(chunky_mib)s MiB in 64 KiB "
+                        "PATCHes with Content-Range, then PUT", "MB/s",
+                        "s/GB", "push"),
     "pull": ("GET those blobs, %(pull_conc)d clients; specreg hands them "
              "to the web server (X-Sendfile / X-Accel-Redirect)",
              "MB/s", "s/GB", "big"),
@@ -296,7 +301,10 @@ def legend(cfg):
     c.setdefault("catalog_repos", 10000)
     c.setdefault("swift_small_n", 200)
     c.setdefault("swift_mput_n", 100)
-    return ["  %-18s %s" % (w, INFO[w][0] % c) for w in ORDER]
+    c["chunky_mib"] = "%g" % (c.get("chunky_size", 0) / float(1 << 20))
+    # Runs from before the chunked workloads have no chunky_n.
+    return ["  %-18s %s" % (w, INFO[w][0] % c) for w in ORDER
+            if "chunky_n" in c or not w.startswith("push_chunks_")]
 
 
 def probe_fractions(runs, target, workload):
@@ -399,6 +407,15 @@ def header(meta):
            "Rounds    %d; each round starts every registry afresh, then runs "
            "each workload on all of them in a rotating order." %
            cfg["rounds"],
+           "Store     %s" % {
+               "filesystem": "the filesystem (one disk for all)",
+               "radosgw": "one Ceph radosgw for all (tests/ceph/ceph-aio.sh), "
+               "through S3: distribution's s3-aws driver, a bucket each",
+               "swift-s3": "one Swift's s3api for all (tests/swift/saio.sh), "
+               "through S3: distribution's s3-aws driver, a bucket each",
+               "swift": "one Swift for all (tests/swift/saio.sh), through "
+               "its own API: distribution's swift driver, a container each",
+           }.get(meta.get("store", "filesystem")),
            "",
            "",
            "rate: median [min..max] over rounds; MB = 10^6 B, GB = 10^9 B.",

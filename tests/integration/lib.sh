@@ -31,14 +31,22 @@
 #   SPECREG_NO_SKIP=1      a missing tool fails the test (CI sets it)
 #   SPECREG_KEEP=1         keep $T after the test
 #   SPECREG_START_TIMEOUT  seconds to wait for GET /v2/ (default 20)
-#   SPECREG_STORAGE        filesystem (default) or swift: the store is
-#                          then a container of its own on the Swift at
-#                          SPECREG_SWIFT_AUTH (an auth v1.0 URL, user
-#                          test:tester, key testing), or without it on a
-#                          single-node Swift started in $T/saio
-#                          (tests/swift/saio.sh).  Tests that read or
+#   SPECREG_STORAGE        filesystem (default), swift or s3.  swift:
+#                          the store is then a container of its own on
+#                          the Swift at SPECREG_SWIFT_AUTH (an auth v1.0
+#                          URL, user test:tester, key testing), or
+#                          without it on a single-node Swift started in
+#                          $T/saio (tests/swift/saio.sh).  s3: a bucket
+#                          of its own (S3_BUCKET) on the store at
+#                          SPECREG_S3_ENDPOINT (with SPECREG_S3_REGION,
+#                          SPECREG_S3_ACCESS_KEY, SPECREG_S3_SECRET_KEY),
+#                          or without it on a store of the test's own
+#                          in $T/s3 (s3_start).  Tests that read or
 #                          write $DATA themselves say "# storage:
 #                          filesystem" in their header.
+#   SPECREG_S3_STORE       the S3 store s3_start starts: swift (default;
+#                          Swift's s3api, tests/swift/saio.sh) or
+#                          radosgw (Ceph, tests/ceph/ceph-aio.sh)
 #
 # Set when sourced: T, a private directory removed on exit, and DATA,
 # the storage root ($T/data).  Set by start_registry: URL PORT HOSTPORT,
@@ -88,6 +96,10 @@ SWIFT_CONTAINER=specreg-$(basename "$0" .sh)-$(od -An -N6 -tx1 /dev/urandom |
     tr -d ' \n')
 ZUUL_SWIFT_PASSWORD=testing
 export ZUUL_SWIFT_PASSWORD
+# On S3: the store this test started (s3_start), and the bucket it
+# made (s3_bucket); lib_cleanup stops the one and deletes the other.
+S3_DIR=
+S3_BUCKET=
 
 # --- Outcomes --------------------------------------------------------------
 
@@ -339,6 +351,16 @@ storage_config() {
 		echo "password = %(ZUUL_SWIFT_PASSWORD)"
 		echo "container = $SWIFT_CONTAINER"
 		;;
+	s3)
+		s3_bucket
+		echo "driver = s3"
+		echo "endpoint = $SPECREG_S3_ENDPOINT"
+		echo "region = $SPECREG_S3_REGION"
+		echo "bucket = $S3_BUCKET"
+		echo "access-key = %(ZUUL_S3_ACCESS_KEY)"
+		echo "secret-key = %(ZUUL_S3_SECRET_KEY)"
+		echo "path-style = yes"
+		;;
 	*)
 		harness_error "unknown SPECREG_STORAGE=$SPECREG_STORAGE"
 		;;
@@ -368,6 +390,101 @@ swift_start() {
 	done
 	SWIFT_DIR=
 	harness_error "Swift did not start: $(tail -n 20 "$T/saio.log")"
+}
+
+# s3_start: an S3 store of SPECREG_S3_STORE's kind in $T/s3 on free
+# ports (tests/integration/s3-store), stopped by lib_cleanup; sets and
+# exports SPECREG_S3_STORE, SPECREG_S3_ENDPOINT, SPECREG_S3_REGION,
+# SPECREG_S3_ACCESS_KEY and SPECREG_S3_SECRET_KEY (what check_stor_s3
+# reads).  Skips if the store is not installed.
+s3_start() {
+	need_cmd python3
+	S3_DIR=$T/s3
+	_s3_rc=0
+	sh "$top_srcdir/tests/integration/s3-store" start \
+	    "${SPECREG_S3_STORE:-swift}" "$S3_DIR" >"$T/s3-store.log" 2>&1 ||
+	    _s3_rc=$?
+	case $_s3_rc in
+	0)	;;
+	77)	S3_DIR=
+		skip "$(tail -n 1 "$T/s3-store.log")" ;;
+	*)	harness_error "the S3 store did not start:" \
+		    "$(tail -n 20 "$T/s3-store.log")" ;;
+	esac
+	# shellcheck source=/dev/null
+	. "$S3_DIR/s3.env"
+	export SPECREG_S3_STORE SPECREG_S3_ENDPOINT SPECREG_S3_REGION \
+	    SPECREG_S3_ACCESS_KEY SPECREG_S3_SECRET_KEY
+}
+
+# s3_bucket: make this test's bucket, S3_BUCKET (also exported as
+# SPECREG_S3_BUCKET), on the store at SPECREG_S3_ENDPOINT, or on one
+# s3_start starts; the keys go to specreg as deployments pass them,
+# through the environment (ZUUL_S3_ACCESS_KEY, ZUUL_S3_SECRET_KEY).
+# lib_cleanup deletes the bucket and everything in it.
+s3_bucket() {
+	[ -z "$S3_BUCKET" ] || return 0
+	need_cmd python3
+	[ -n "${SPECREG_S3_ENDPOINT:-}" ] || s3_start
+	: "${SPECREG_S3_REGION:=us-east-1}"
+	export SPECREG_S3_REGION
+	# Bucket names: 3-63 of [a-z0-9-].
+	_sb_name=$(basename "$0" .sh | tr 'A-Z' 'a-z' | tr -c 'a-z0-9-\n' -)
+	_sb_name=specreg-$(printf %s "$_sb_name" | cut -c1-36)-$$-$(od -An \
+	    -N3 -tx1 /dev/urandom | tr -d ' \n')
+	python3 "$top_srcdir/tests/integration/s3-bucket.py" create \
+	    "$_sb_name" >&2 || harness_error "cannot make bucket $_sb_name"
+	S3_BUCKET=$_sb_name
+	SPECREG_S3_BUCKET=$S3_BUCKET
+	ZUUL_S3_ACCESS_KEY=$SPECREG_S3_ACCESS_KEY
+	ZUUL_S3_SECRET_KEY=$SPECREG_S3_SECRET_KEY
+	export SPECREG_S3_BUCKET ZUUL_S3_ACCESS_KEY ZUUL_S3_SECRET_KEY
+}
+
+# s3_cleanup: stop the test's own S3 store, or delete its bucket from
+# a shared one (unless SPECREG_KEEP=1); false if that failed.
+s3_cleanup() {
+	if [ -n "$S3_DIR" ]; then
+		sh "$top_srcdir/tests/integration/s3-store" stop "$S3_DIR" \
+		    >>"$T/s3-store.log" 2>&1
+		S3_DIR=
+		S3_BUCKET=
+		return 0
+	fi
+	[ -n "$S3_BUCKET" ] && [ "${SPECREG_KEEP:-0}" != 1 ] || return 0
+	python3 "$top_srcdir/tests/integration/s3-bucket.py" delete \
+	    "$S3_BUCKET" >&2 || {
+		echo "FAIL: bucket $S3_BUCKET is left on $SPECREG_S3_ENDPOINT" >&2
+		return 1
+	}
+	S3_BUCKET=
+}
+
+# store_stop, store_again: stop the store this test started itself
+# (swift_start, s3_start), keeping its data, and start it again, on the
+# same ports: for the fault tests.
+store_stop() {
+	if [ -n "$S3_DIR" ]; then
+		sh "$top_srcdir/tests/integration/s3-store" stop "$S3_DIR"
+	elif [ -n "$SWIFT_DIR" ]; then
+		"$top_srcdir/tests/swift/saio.sh" stop "$SWIFT_DIR" >/dev/null
+	else
+		harness_error "store_stop: this test started no store"
+	fi
+}
+
+store_again() {
+	if [ -n "$S3_DIR" ]; then
+		sh "$top_srcdir/tests/integration/s3-store" again "$S3_DIR"
+	elif [ -n "$SWIFT_DIR" ]; then
+		"$top_srcdir/tests/swift/saio.sh" start "$SWIFT_DIR" \
+		    >"$T/saio-again.log" 2>&1 || {
+			tail -n 20 "$T/saio-again.log" >&2
+			return 1
+		}
+	else
+		harness_error "store_again: this test started no store"
+	fi
 }
 
 # start_pool: run "specreg serve --listen" in the background.
@@ -458,7 +575,7 @@ start_registry() {
 # host_start N: start registry host N on the store of the others: a
 # pool and a front end of its own, with its configuration, sockets and
 # logs in $T/hostN, so that hosts share nothing but [storage] (on
-# Swift, the container).  Sets URL_N, POOL_N (the pool's supervisor)
+# Swift, the container; on S3, the bucket).  Sets URL_N, POOL_N (the pool's supervisor)
 # and FRONT_N (the front end's PID); URL and the other start_registry
 # variables are those of the last host started.
 host_start() {
@@ -466,6 +583,8 @@ host_start() {
 	    [ -z "${SPECREG_SWIFT_AUTH:-}" ]; then
 		swift_start
 	fi
+	# The store and the bucket in $T, not in host N's directory.
+	[ "${SPECREG_STORAGE:-filesystem}" != s3 ] || s3_bucket
 	_hs_top=$T
 	T=$_hs_top/host$1
 	mkdir -p "$T/tmp" "$T/www" || harness_error "cannot create $T"
@@ -992,6 +1111,9 @@ lib_cleanup() {
 	stop_frontend
 	stop_pool
 	hosts_stop
+	if ! s3_cleanup; then
+		case $_lc_rc in 0|77) _lc_rc=1 ;; esac
+	fi
 	if [ -n "$SWIFT_DIR" ]; then
 		"$top_srcdir/tests/swift/saio.sh" stop "$SWIFT_DIR" >/dev/null 2>&1
 	fi

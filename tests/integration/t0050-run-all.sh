@@ -79,8 +79,26 @@ cat >"$tree/tests/swift/saio.sh" <<'EOF'
 #!/bin/sh
 case " $STUB_FAIL " in *" swift "*) [ "$1" != start ] ;; esac
 EOF
+# tests/integration/s3-store: each S3 store starts unless STUB_FAIL
+# names it (s3-swift, s3-radosgw); s3-bucket.py lists a bucket left
+# behind with STUB_FAIL=s3-left.  The tree has no specreg, so no s3
+# driver: the S3 passes run t0963 alone.
+mkdir -p "$tree/tests/integration" ||
+    harness_error "cannot create $tree/tests/integration"
+cat >"$tree/tests/integration/s3-store" <<'EOF'
+#!/bin/sh
+case " $STUB_FAIL " in *" s3-$2 "*) exit 1 ;; esac
+[ "$1" = start ] || exit 0
+echo "SPECREG_S3_STORE=$2" >"$3/s3.env"
+EOF
+cat >"$tree/tests/integration/s3-bucket.py" <<'EOF'
+import os
+if " s3-left " in " %s " % os.environ.get("STUB_FAIL", ""):
+    print("specreg-t0100-blobs-1-abcdef")
+EOF
 chmod +x "$tree/configure" "$tree/bin/make" "$tree/tests/run-valgrind" \
-    "$tree/tests/run-frontends" "$tree/tests/swift/saio.sh" ||
+    "$tree/tests/run-frontends" "$tree/tests/swift/saio.sh" \
+    "$tree/tests/integration/s3-store" ||
     harness_error "cannot chmod the stubs"
 
 # run_all STATUS LAST-LINE [STUB_FAIL]: run-all exits with STATUS and
@@ -99,19 +117,25 @@ run_all() {
 }
 
 # 2 make check + 2 valgrind + 2 ASan + 3 x 2 front ends + 1 x 2 spawn
-# + 2 x 2 on Swift.
+# + 2 x 2 on Swift + 2 x 2 on the S3 stores (t0963 behind lighttpd).
 echo "# everything passes"
-run_all 0 "18 passed, 0 failed"
+run_all 0 "22 passed, 0 failed"
 echo "# a test of make check fails (in the tree and under ASan)"
-run_all 1 "16 passed, 2 failed" check
-echo "# a front end test fails (in each of the six runs)"
-run_all 1 "12 passed, 6 failed" fe
+run_all 1 "20 passed, 2 failed" check
+echo "# a front end test fails (in each of the eight runs)"
+run_all 1 "14 passed, 8 failed" fe
 echo "# valgrind fails with no test failing: one failure"
-run_all 1 "17 passed, 1 failed" valgrind
+run_all 1 "21 passed, 1 failed" valgrind
 echo "# the ASan build fails: one failure, its tests do not run"
-run_all 1 "16 passed, 1 failed" asan-build
+run_all 1 "20 passed, 1 failed" asan-build
 echo "# Swift does not start: one failure, its tests do not run"
-run_all 1 "14 passed, 1 failed" swift
+run_all 1 "18 passed, 1 failed" swift
+echo "# radosgw does not start: one failure, its tests do not run"
+run_all 1 "20 passed, 1 failed" s3-radosgw
+grep -q '^run-all: FAILED: s3-radosgw$' "$T/out" ||
+    fail "no 'run-all: FAILED: s3-radosgw' line"
+echo "# a bucket is left on each S3 store: a failure each"
+run_all 1 "22 passed, 2 failed" s3-left
 echo "# the build fails: nothing else runs"
 run_all 1 "0 passed, 1 failed" build
 grep -q '^run-all: FAILED: build$' "$T/out" ||

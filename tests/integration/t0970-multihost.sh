@@ -1,6 +1,6 @@
 #!/bin/sh
 # tests/integration/t0970-multihost.sh: three registry hosts on one
-# Swift container, each with its own pool, front end and directory
+# Swift container (or S3 bucket), each with its own pool, front end and directory
 # (host_start): nothing in common but the store.
 #  1. An upload started on host 1, continued on host 2 and finished on
 #     host 3; the blob and an image made of it pull from every host.
@@ -11,15 +11,16 @@
 #  3. Two hosts race PUTs of different manifests to one tag while a
 #     third reads it: every PUT a 201, every read whole, and the tag
 #     ends as one of the two.
-# The store is always Swift here (SPECREG_SWIFT_AUTH, or a Swift of the
-# test's own).
+# The store is Swift (SPECREG_SWIFT_AUTH, or a Swift of the test's
+# own), or with SPECREG_STORAGE=s3 a bucket on an S3 store (lib.sh's
+# SPECREG_S3_ENDPOINT, or a store of the test's own).
 # front end: any
 # shellcheck source=tests/integration/lib.sh
 . "${top_srcdir:?}/tests/integration/lib.sh"
 # shellcheck source=tests/integration/oci.sh
 . "$top_srcdir/tests/integration/oci.sh"
 
-SPECREG_STORAGE=swift
+[ "${SPECREG_STORAGE:-}" = s3 ] || SPECREG_STORAGE=swift
 : "${SPECREG_WORKERS:=4}"
 export SPECREG_WORKERS
 for h in 1 2 3; do

@@ -1,6 +1,6 @@
 #!/bin/sh
 # tests/integration/t0975-multihost-prune.sh: three registry hosts on
-# one Swift container (host_start), with prune and faults.
+# one Swift container or S3 bucket (host_start), with prune and faults.
 #  1. For $PRUNE_SECONDS (60): three clients push images, one through
 #     each host, and two pull them back through the other hosts, while
 #     host 1 runs "specreg prune" in a loop (--untagged every other run,
@@ -12,11 +12,13 @@
 #     until it has all of it): the client sees an error, asks host 3
 #     where the upload stands, sends the rest there and finishes; the
 #     blob is whole on every host.
-#  3. Swift stopped and started again in the middle of such a PATCH to
-#     host 1: the PATCH fails cleanly (an error status or a dropped
-#     connection, never a 2xx), /readyz answers 503 meanwhile, the
-#     client's retry succeeds, the blob is whole.
-# The store is a Swift of the test's own (part 3 restarts it).
+#  3. The store stopped and started again in the middle of such a
+#     PATCH to host 1: the PATCH fails cleanly (an error status or a
+#     dropped connection, never a 2xx), /readyz answers 503 meanwhile,
+#     the client's retry succeeds, the blob is whole.
+# The store is a Swift of the test's own (part 3 restarts it), or with
+# SPECREG_STORAGE=s3 an S3 store of the test's own, of SPECREG_S3_STORE's
+# kind (lib.sh's s3_start).
 # front end: any
 # shellcheck source=tests/integration/lib.sh
 . "${top_srcdir:?}/tests/integration/lib.sh"
@@ -25,8 +27,12 @@
 # shellcheck source=tests/integration/pushpull.sh
 . "$top_srcdir/tests/integration/pushpull.sh"
 
-SPECREG_STORAGE=swift
-SPECREG_SWIFT_AUTH=
+if [ "${SPECREG_STORAGE:-}" = s3 ]; then
+	SPECREG_S3_ENDPOINT=
+else
+	SPECREG_STORAGE=swift
+	SPECREG_SWIFT_AUTH=
+fi
 : "${PRUNE_SECONDS:=60}"
 : "${SPECREG_WORKERS:=4}"
 export SPECREG_WORKERS
@@ -208,16 +214,14 @@ for h in 1 2 3; do
 	body_is_file "$T/fault"
 done
 
-note "part 3: Swift stopped and started in the middle of a PATCH"
+note "part 3: the store stopped and started in the middle of a PATCH"
 randfile "$T/fault" $((96 * 1024 * 1024))
 first_mib 1 "$T/fault"
 paused_patch 1
-"$top_srcdir/tests/swift/saio.sh" stop "$SWIFT_DIR" >/dev/null 2>&1 ||
-    fail "saio.sh stop failed"
-patch_failed "Swift stopped"
+store_stop || fail "the store did not stop"
+patch_failed "the store stopped"
 expect_status 503 "$URL_2/readyz"
-"$top_srcdir/tests/swift/saio.sh" start "$SWIFT_DIR" >"$T/saio2.log" 2>&1 ||
-    harness_error "Swift did not start again: $(tail "$T/saio2.log")"
+store_again || harness_error "the store did not start again"
 expect_status 200 "$URL_2/readyz"
 resume_finish 1 "$T/fault"
 for h in 1 2 3; do

@@ -1,12 +1,16 @@
 #!/bin/sh
 # tests/integration/t0985-redirect.sh: [registry] redirect = yes on
-# Swift.  Two hosts on one fresh Swift account, which has no TempURL
-# key yet: the first blob GETs on both hosts race to set it, and every
-# URL either hands out works.
+# Swift, or with SPECREG_STORAGE=s3 on an S3 store.  Two hosts on one
+# fresh Swift account, which has no TempURL key yet: the first blob
+# GETs on both hosts race to set it, and every URL either hands out
+# works.
 #  1. A blob GET answers 307, Location a TempURL on the Swift proxy
-#     (HMAC-SHA256 under the account's key, about 300 s ahead) and
+#     (HMAC-SHA256 under the account's key, about 300 s ahead), or on
+#     S3 a presigned GET on the test's bucket (Signature V4 with the
+#     store's access key, expiring within 300 s), and
 #     Docker-Content-Digest; curl -L gets the exact bytes, a Range too.
-#  2. Swift refuses a tampered signature and an expired URL.
+#  2. The store refuses a tampered signature and a PUT to the URL, and
+#     Swift an expired URL.
 #  3. A blob the repository does not hold is a 404, not a redirect; HEAD
 #     stays a 200 with Content-Length.
 #  4. skopeo pushes an image and pulls it back through the redirects.
@@ -21,15 +25,15 @@ clients_reexec "$@"
 . "$top_srcdir/tests/integration/oci.sh"
 
 need_cmd openssl
-# shellcheck disable=SC2034 # read by lib.sh
-SPECREG_STORAGE=swift
+[ "${SPECREG_STORAGE:-}" = s3 ] || SPECREG_STORAGE=swift
 # shellcheck disable=SC2034
 SPECREG_INI_EXTRA='[registry]
 redirect = yes'
 host_start 1
 host_start 2
 oci_init
-SWIFT=${SPECREG_SWIFT_AUTH%/auth/v1.0}
+SWIFT=${SPECREG_SWIFT_AUTH:-}
+SWIFT=${SWIFT%/auth/v1.0}
 ACCOUNT=/v1/AUTH_test
 
 # account_key: the account's TempURL key ("" if none).
@@ -51,7 +55,28 @@ qparam() {
 	printf '%s\n' "$1" | sed -n "s/.*[?&]$2=\([^&]*\).*/\1/p"
 }
 
-[ -z "$(account_key)" ] || harness_error "the fresh account has a key"
+# s3_url_ok URL: URL is a presigned GET of a blob in the test's bucket.
+s3_url_ok() {
+	case $1 in
+	"$SPECREG_S3_ENDPOINT/$S3_BUCKET/"*"blobs/sha256/"*\?*) ;;
+	*) fail "Location is not in bucket $S3_BUCKET: $1" ;;
+	esac
+	[ "$(qparam "$1" X-Amz-Algorithm)" = AWS4-HMAC-SHA256 ] ||
+	    fail "not Signature V4: $1"
+	# The credential is percent-encoded ("test%3Atester%2F2026...").
+	case $(qparam "$1" X-Amz-Credential |
+	    sed 's/%3[Aa]/:/g; s/%2[Ff]/\//g') in
+	"$SPECREG_S3_ACCESS_KEY"/*) ;;
+	*) fail "not signed with the store's access key: $1" ;;
+	esac
+	_su_exp=$(qparam "$1" X-Amz-Expires)
+	[ -n "$_su_exp" ] && [ "$_su_exp" -gt 0 ] && [ "$_su_exp" -le 300 ] ||
+	    fail "X-Amz-Expires is '$_su_exp', not 1-300: $1"
+	[ -n "$(qparam "$1" X-Amz-Signature)" ] || fail "no signature: $1"
+}
+
+[ "$SPECREG_STORAGE" = s3 ] || [ -z "$(account_key)" ] ||
+    harness_error "the fresh account has a key"
 randfile "$T/a" $((3 * 1024 * 1024 + 17))
 randfile "$T/b" 4099
 URL=$URL_1
@@ -71,8 +96,10 @@ done
 for p in $pids; do
 	wait "$p"
 done
-key=$(account_key)
-[ -n "$key" ] || fail "no TempURL key was set"
+if [ "$SPECREG_STORAGE" = swift ]; then
+	key=$(account_key)
+	[ -n "$key" ] || fail "no TempURL key was set"
+fi
 for f in "$T"/race.*; do
 	loc=$(tr -d '\r' <"$f" | sed -n 's/^[Ll]ocation: //p')
 	[ -n "$loc" ] || fail "no Location: $(cat "$f")"
@@ -80,11 +107,15 @@ for f in "$T"/race.*; do
 	cmp -s "$T/body" "$T/a" || fail "bytes from $f's URL differ"
 done
 
-note "a blob GET answers 307 with a TempURL"
+note "a blob GET answers 307 with a TempURL or a presigned URL"
 for h in 1 2; do
 	expect_status 307 "$(v2 "$h")/r/a/blobs/$da"
 	hdr_is Docker-Content-Digest "$da"
 	loc=$(header Location)
+	if [ "$SPECREG_STORAGE" = s3 ]; then
+		s3_url_ok "$loc"
+		continue
+	fi
 	case $loc in
 	"$SWIFT$ACCOUNT/"*"/blobs/sha256/"*"?temp_url_sig="*) ;;
 	*) fail "Location is not a TempURL on Swift: $loc" ;;
@@ -103,19 +134,30 @@ for h in 1 2; do
 done
 curl -s -L -o "$T/got" "$V2/r/a/blobs/$da" || fail "curl -L"
 cmp -s "$T/got" "$T/a" || fail "curl -L: the bytes differ"
-note "a Range goes along to Swift"
+note "a Range goes along to the store"
 expect_status 206 -L -H 'Range: bytes=1000-1999' "$V2/r/a/blobs/$da"
 tail -c +1001 "$T/a" | head -c 1000 | cmp -s - "$T/body" ||
     fail "the range's bytes differ"
 
-note "Swift refuses a tampered or expired URL"
-bad=$(printf %s "$sig" | tr 0-9a-f 1-9a-f0)
-expect_status 401 "$(printf %s "$loc" | sed "s/$sig/$bad/")"
-old=$((now - 10))
-oldsig=$(printf 'GET\n%s\n%s' "$old" "$path" |
-    openssl dgst -sha256 -hmac "$key" -r | cut -d' ' -f1)
-expect_status 401 "$SWIFT$path?temp_url_sig=$oldsig&temp_url_expires=$old"
-expect_status 401 -X PUT --data-binary x "$loc"
+if [ "$SPECREG_STORAGE" = s3 ]; then
+	note "the store refuses a tampered URL and a PUT to the URL"
+	sig=$(qparam "$loc" X-Amz-Signature)
+	bad=$(printf %s "$sig" | tr 0-9a-f 1-9a-f0)
+	expect_status 403 "$(printf %s "$loc" | sed "s/$sig/$bad/")"
+	expect_status 403 -X PUT --data-binary x "$loc"
+	expect_status 200 "$loc"
+	cmp -s "$T/body" "$T/a" || fail "the blob changed"
+else
+	note "Swift refuses a tampered or expired URL"
+	bad=$(printf %s "$sig" | tr 0-9a-f 1-9a-f0)
+	expect_status 401 "$(printf %s "$loc" | sed "s/$sig/$bad/")"
+	old=$((now - 10))
+	oldsig=$(printf 'GET\n%s\n%s' "$old" "$path" |
+	    openssl dgst -sha256 -hmac "$key" -r | cut -d' ' -f1)
+	expect_status 401 \
+	    "$SWIFT$path?temp_url_sig=$oldsig&temp_url_expires=$old"
+	expect_status 401 -X PUT --data-binary x "$loc"
+fi
 
 note "another repository's blob is a 404; HEAD is a 200"
 expect_err 404 BLOB_UNKNOWN "$V2/r/a/blobs/$db"
