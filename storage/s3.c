@@ -927,13 +927,23 @@ s3_md5(const void *p, size_t len, char hex[33], char b64[25])
 	EVP_MD_CTX_free(ctx);
 }
 
-/* The answer's ETag is "md5": REG_OK, else IO, logged. */
+/*
+ * The answer's ETag is "md5": REG_OK, else IO, logged.  No ETag at all
+ * is Swift's s3api saying that a newer write of the object won (Swift's
+ * 202): what the store holds is that write, as a last writer wins, and
+ * the store checked our bytes against Content-MD5 anyway.
+ */
 static enum reg_err
 s3_etag_check(const char *name, const struct httpc *c, const char *md5)
 {
-	char	etag[72];
+	const char	*v = httpc_get(c, "ETag");
+	char		 etag[72];
 
-	s3_unquote(httpc_get(c, "ETag"), etag, sizeof(etag));
+	if (v == NULL || strcmp(v, "") == 0 || strcmp(v, "\"\"") == 0) {
+		log_debug("s3: PUT %s: no ETag: a newer write won", name);
+		return (REG_OK);
+	}
+	s3_unquote(v, etag, sizeof(etag));
 	if (strcasecmp(etag, md5) == 0)
 		return (REG_OK);
 	log_warnx("s3: PUT %s: ETag \"%s\", sent MD5 %s", name, etag, md5);

@@ -1,13 +1,22 @@
 /*
  * tests/unit/check_s3.c: the pure parts of storage/s3.c: the bounded
  * XML reader, ListObjectsV2 pages, times and the CompleteMultipartUpload
- * body.
+ * body; and how a PUT takes the store's ETag, against a stub server on
+ * 127.0.0.1 that gives one canned answer.
  */
 #include "config.h"
 
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
 #include <check.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/buf.h"
 #include "common/conf.h"
@@ -267,6 +276,104 @@ START_TEST(test_no_keys)
 }
 END_TEST
 
+/*
+ * A child that answers every request with "reply" (the request's head
+ * and its Content-Length body read first).  Its port in *port.
+ */
+static pid_t
+stub_start(const char *reply, int *port)
+{
+	struct sockaddr_in	 sin;
+	socklen_t		 len = sizeof(sin);
+	char			 buf[8192], *end, *cl;
+	ssize_t			 n;
+	size_t			 have, body;
+	pid_t			 pid;
+	int			 ls, fd;
+
+	ls = socket(AF_INET, SOCK_STREAM, 0);
+	ck_assert_int_ne(ls, -1);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(ls, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	ck_assert_int_eq(listen(ls, 8), 0);
+	ck_assert_int_eq(getsockname(ls, (struct sockaddr *)&sin, &len), 0);
+	*port = ntohs(sin.sin_port);
+	pid = fork();
+	ck_assert_int_ne(pid, -1);
+	if (pid != 0) {
+		close(ls);
+		return (pid);
+	}
+	while ((fd = accept(ls, NULL, NULL)) != -1) {
+		have = 0;
+		while ((n = read(fd, buf + have, sizeof(buf) - 1 - have)) > 0) {
+			have += (size_t)n;
+			buf[have] = '\0';
+			if ((end = strstr(buf, "\r\n\r\n")) == NULL)
+				continue;
+			cl = strcasestr(buf, "\r\nContent-Length:");
+			body = cl != NULL ? strtoul(cl + 17, NULL, 10) : 0;
+			if (have >= (size_t)(end + 4 - buf) + body)
+				break;
+		}
+		if (write(fd, reply, strlen(reply)) == -1)
+			_exit(1);
+		close(fd);
+	}
+	_exit(0);
+}
+
+/* s3_put of "abc" against a stub giving "reply". */
+static enum reg_err
+put_against(const char *reply)
+{
+	struct s3_conf	 sc;
+	struct s3	*s;
+	char		 ep[64];
+	enum reg_err	 err;
+	pid_t		 pid;
+	int		 port;
+
+	pid = stub_start(reply, &port);
+	snprintf(ep, sizeof(ep), "http://127.0.0.1:%d", port);
+	memset(&sc, 0, sizeof(sc));
+	sc.endpoint = ep;
+	sc.bucket = "b";
+	sc.access_key = "AKIDEXAMPLE";
+	sc.secret_key = "secret";
+	sc.path_style = 1;
+	sc.timeout = 5;
+	s = s3_new(&sc);
+	err = s3_put(s, "o/bj", "abc", 3, 0);
+	s3_free(s);
+	/* SIGKILL: the test's SIGTERM handler would stop the whole group. */
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	return (err);
+}
+
+#define STUB_HEAD	"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n" \
+			"Connection: close\r\n"
+
+/*
+ * The ETag must be the MD5 of what was sent; none at all is Swift's
+ * s3api saying a newer write of the object won (Swift's 202).
+ */
+START_TEST(test_put_etag)
+{
+	ck_assert_int_eq(put_against(STUB_HEAD
+	    "ETag: \"900150983cd24fb0d6963f7d28e17f72\"\r\n\r\n"), REG_OK);
+	ck_assert_int_eq(put_against(STUB_HEAD
+	    "ETag: \"00000000000000000000000000000000\"\r\n\r\n"),
+	    REG_E_IO);
+	ck_assert_int_eq(put_against(STUB_HEAD "\r\n"), REG_OK);
+	ck_assert_int_eq(put_against(STUB_HEAD "ETag: \"\"\r\n\r\n"),
+	    REG_OK);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -283,6 +390,7 @@ main(void)
 	tcase_add_test(tc, test_delete_body);
 	tcase_add_loop_test(tc, test_conf_check, 0, (int)nitems(conf_cases));
 	tcase_add_test(tc, test_no_keys);
+	tcase_add_test(tc, test_put_etag);
 	suite_add_tcase(s, tc);
 	return (check_run(s));
 }
