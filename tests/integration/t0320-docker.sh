@@ -8,6 +8,7 @@
 # restricted mode with token auth: docker login, push and pull as the
 # write user, the read user's push denied, anonymous pulls refused.
 # A private dockerd (daemons.sh) in private mount and PID namespaces.
+# store passes: no
 . "$top_srcdir/tests/integration/clients.sh"
 CLIENTS_NEED="dockerd docker"
 clients_reexec "$@"

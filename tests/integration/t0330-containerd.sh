@@ -10,6 +10,7 @@
 # server: what specreg lacks (a clean 404) comes from the upstream,
 # what specreg holds shadows the upstream's.  A private containerd
 # (daemons.sh) in private mount and PID namespaces.
+# store passes: no
 . "$top_srcdir/tests/integration/clients.sh"
 CLIENTS_NEED="containerd ctr"
 clients_reexec "$@"
