@@ -141,7 +141,7 @@ blob_repair(struct fsck *f, const char *path, const struct digest *d)
 }
 
 static enum reg_err
-blob_seen(const char *path, const struct digest *d,
+fsck_blob_seen(const char *path, const struct digest *d,
     const struct stor_stat *ss, void *arg)
 {
 	struct fsck	*f = arg;
@@ -185,7 +185,7 @@ ref_check(struct fsck *f, const struct manifest_desc *desc,
 }
 
 static enum reg_err
-child_check(struct fsck *f, const struct manifest_desc *desc,
+fsck_child_check(struct fsck *f, const struct manifest_desc *desc,
     struct buf *why)
 {
 	struct buf		path = BUF_INIT;
@@ -206,7 +206,8 @@ child_check(struct fsck *f, const struct manifest_desc *desc,
 }
 
 static enum reg_err
-refs_check(struct fsck *f, const struct manifest_parsed *mp, struct buf *why)
+fsck_refs_check(struct fsck *f, const struct manifest_parsed *mp,
+    struct buf *why)
 {
 	size_t		i;
 	enum reg_err	rc = REG_OK;
@@ -217,7 +218,7 @@ refs_check(struct fsck *f, const struct manifest_parsed *mp, struct buf *why)
 		if (mp->kind == MANIFEST_IMAGE)
 			rc = ref_check(f, &mp->refs[i], "layer", why);
 		else
-			rc = child_check(f, &mp->refs[i], why);
+			rc = fsck_child_check(f, &mp->refs[i], why);
 	}
 	return (rc);
 }
@@ -253,7 +254,7 @@ link_check(struct fsck *f, const struct digest *d, struct buf *why)
 		buf_addstr(why, "the link holds no media type");
 	else if (manifest_parse(body.buf, body.len, mt.buf, &mp, why) ==
 	    REG_OK) {
-		rc = refs_check(f, &mp, why);
+		rc = fsck_refs_check(f, &mp, why);
 		manifest_parsed_release(&mp);
 	}
 out:
@@ -284,7 +285,7 @@ link_repair(struct fsck *f, const struct digest *d)
 }
 
 static enum reg_err
-link_seen(const char *path, const struct digest *d,
+fsck_link_seen(const char *path, const struct digest *d,
     const struct stor_stat *ss, void *arg)
 {
 	struct fsck	*f = arg;
@@ -424,7 +425,7 @@ fsck_repo(struct fsck *f, const char *name)
 	f->repo = name;
 	for (pass = 0; pass < FSCK_LINK_PASSES && rc == REG_OK; pass++) {
 		f->again = 0;
-		rc = store_walk_links(f->st, name, link_seen, f);
+		rc = store_walk_links(f->st, name, fsck_link_seen, f);
 		if (!f->again)
 			break;
 	}
@@ -520,7 +521,7 @@ upload_check(struct fsck *f, const char *uuid, const char **why)
 #define FSCK_ANY_AGE	((time_t)INT64_MAX)
 
 static enum reg_err
-upload_seen(const char *entry, const struct stor_stat *ss, void *arg)
+fsck_upload_seen(const char *entry, const struct stor_stat *ss, void *arg)
 {
 	struct fsck	*f = arg;
 	const char	*why;
@@ -558,7 +559,7 @@ upload_seen(const char *entry, const struct stor_stat *ss, void *arg)
 static enum reg_err
 fsck_uploads(struct fsck *f)
 {
-	return (stor_stage_list(f->st->sd, STOR_STAGE_UPLOADS, upload_seen,
+	return (stor_stage_list(f->st->sd, STOR_STAGE_UPLOADS, fsck_upload_seen,
 	    f));
 }
 
@@ -597,7 +598,7 @@ store_fsck(struct store *st, int repair, fsck_report_fn report, void *arg,
 	f.stats = stats;
 	f.stale_before = time(NULL) - STORE_TMP_MIN_AGE;
 	log_info("fsck: checking%s", repair ? " and repairing" : "");
-	if ((rc = store_walk_blobs(st, blob_seen, &f)) == REG_OK &&
+	if ((rc = store_walk_blobs(st, fsck_blob_seen, &f)) == REG_OK &&
 	    (rc = fsck_repos(&f)) == REG_OK &&
 	    (rc = fsck_uploads(&f)) == REG_OK)
 		rc = fsck_tmp(&f);

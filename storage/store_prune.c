@@ -336,7 +336,7 @@ prune_upload(struct prune *p, const struct upload_seen *u)
 }
 
 static enum reg_err
-upload_seen(const char *entry, const struct stor_stat *ss, void *arg)
+prune_upload_seen(const char *entry, const struct stor_stat *ss, void *arg)
 {
 	struct uploads_seen	*us = arg;
 
@@ -358,7 +358,8 @@ prune_uploads(struct prune *p)
 	size_t			i;
 	enum reg_err		rc;
 
-	rc = stor_stage_list(p->st->sd, STOR_STAGE_UPLOADS, upload_seen, &us);
+	rc = stor_stage_list(p->st->sd, STOR_STAGE_UPLOADS, prune_upload_seen,
+	    &us);
 	for (i = 0; i < us.n && rc == REG_OK; i++)
 		rc = prune_upload(p, &us.v[i]);
 	log_info("prune: %zu uploads, %llu stale", us.n,
@@ -595,7 +596,7 @@ struct link_walk {
 };
 
 static enum reg_err
-link_seen(const char *path, const struct digest *d,
+prune_link_seen(const char *path, const struct digest *d,
     const struct stor_stat *ss, void *arg)
 {
 	struct link_walk	*lw = arg;
@@ -645,7 +646,8 @@ prune_repo(struct prune *p, size_t ri)
 			rc = mark_tag(p, ri, tags[i]);
 	store_strv_free(tags, ntags);
 	if (rc == REG_OK)
-		rc = store_walk_links(p->st, p->repos[ri].name, link_seen, &lw);
+		rc = store_walk_links(p->st, p->repos[ri].name,
+		    prune_link_seen, &lw);
 	return (rc);
 }
 
@@ -797,7 +799,7 @@ prune_links(struct prune *p)
 }
 
 static enum reg_err
-blob_seen(const char *path, const struct digest *d,
+prune_blob_seen(const char *path, const struct digest *d,
     const struct stor_stat *ss, void *arg)
 {
 	struct prune	*p = arg;
@@ -862,7 +864,7 @@ prune_blobs_collect(struct prune *p)
 {
 	enum reg_err	rc;
 
-	rc = store_walk_blobs(p->st, blob_seen, p);
+	rc = store_walk_blobs(p->st, prune_blob_seen, p);
 	log_info("prune: %llu blobs reachable, %zu unreachable and older "
 	    "than the grace", (unsigned long long)p->stats->kept, p->nblobs);
 	/* Marked blobs the walk did not find: configs and layers. */
