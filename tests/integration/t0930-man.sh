@@ -54,7 +54,7 @@ function host(k) {
 		s/.*strcmp(dot, "\.\([a-z]*\)").*/upstream.HOST.\1/p
 		s/.*u->url = .*/upstream.HOST/p
 	}' "$top_srcdir/common/conf.c"
-	sed -n '/^const struct stor_key stor_[a-z]*_keys\[\] = {/,/^};/{
+	sed -n '/^const struct stor_key stor_[a-z0-9]*_keys\[\] = {/,/^};/{
 		s/^[[:space:]]*{ "\([a-z-]*\)",.*/storage.\1/p
 	}' "$top_srcdir"/storage/*.c
 } | sort -u >"$T/keys.conf"
