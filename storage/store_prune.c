@@ -104,6 +104,10 @@
  * finish that died) are listed as uploads: their parts go with phase 2.
  * The mark lists tags and links after the epoch; it needs the store's
  * listings to show every object written before the listing started.
+ * Links have no trash: an index pushed between the mark and the sweep
+ * could name a child whose link the sweep then drops, so on a shared
+ * driver --untagged is ignored (with a warning) and links go only by
+ * expiration, whose cutoff is long.
  */
 #include "config.h"
 
@@ -1200,6 +1204,7 @@ store_prune(struct store *st, const struct prune_opts *opts,
 	struct prune	p;
 	uint64_t	tmp_age;
 	enum reg_err	rc;
+	int		untagged;
 
 	memset(&p, 0, sizeof(p));
 	memset(stats, 0, sizeof(*stats));
@@ -1207,15 +1212,21 @@ store_prune(struct store *st, const struct prune_opts *opts,
 	p.opts = opts;
 	p.stats = stats;
 	p.verb = opts->dry_run ? "would remove" : "removed";
+	untagged = opts->untagged;
+	if (untagged && !stor_has_locks(st->sd)) {
+		log_warnx("prune: untagged manifests stay: on a shared store "
+		    "an index pushed during the run could lose a child");
+		untagged = 0;
+	}
 	if ((rc = prune_barrier(&p)) == REG_OK) {
 		log_info("prune: %sstarting; grace %llus, expiration %llus%s",
 		    opts->dry_run ? "dry run, " : "",
 		    (unsigned long long)opts->grace,
 		    (unsigned long long)opts->expiration,
-		    opts->untagged ? ", untagged manifests go" : "");
+		    untagged ? ", untagged manifests go" : "");
 		p.blob_before = p.epoch - (time_t)opts->grace;
-		p.drop_links = opts->untagged || opts->expiration > 0;
-		p.link_before = p.epoch - (time_t)(opts->untagged ?
+		p.drop_links = untagged || opts->expiration > 0;
+		p.link_before = p.epoch - (time_t)(untagged ?
 		    opts->grace : opts->expiration > opts->grace ?
 		    opts->expiration : opts->grace);
 		rc = prune_uploads(&p);

@@ -10,7 +10,7 @@ unless MODE-FILE, read for each request, says otherwise:
   429 SECONDS   answer 429 with Retry-After: SECONDS
   slow SECONDS  wait SECONDS, then forward
 Each request is logged to LOG as "METHOD PATH STATUS", before it is
-answered.
+answered, and to LOG.arrived as "METHOD PATH" as soon as it arrives.
 """
 import http.client
 import http.server
@@ -76,6 +76,8 @@ class Flaky(http.server.BaseHTTPRequestHandler):
         c.close()
 
     def do_GET(self):
+        with open(LOG + '.arrived', 'a') as f:
+            f.write('%s %s\n' % (self.command, self.path))
         m = mode()
         if m[:1] == ['500']:
             self.answer(500, [], b'{"errors":[]}')

@@ -124,7 +124,7 @@ note "a lease holder killed mid-fetch: another host takes over after expiry"
 randfile "$T/mid" 8388608
 mid=$(digest_of "$T/mid")
 upstream_push "$T/mid"
-mode slow 2
+mode slow 5
 curl -s -m 60 -o /dev/null "$URL_1/v2/test/img/blobs/$mid" &
 first=$!
 lease=pulls/sha256/${mid#sha256:}.lease
@@ -143,6 +143,14 @@ if [ -n "$POOL_1" ]; then
 else
 	tr '\0' ' ' <"/proc/$holder/cmdline" | grep -q "$T/host1/"
 fi || fail "lease holder $holder is no worker of host 1: $(cat "$T/lease")"
+# Killed once its GET reached the upstream, which holds it 5 s (not
+# between the lease and the request: then one fetch would be all).
+n=0
+until grep -qs "^GET /v2/test/img/blobs/$mid\$" "$T/flaky.log.arrived"; do
+	n=$((n + 1))
+	[ "$n" -lt 600 ] || fail "host 1 never asked the upstream"
+	sleep 0.05
+done
 kill -KILL "$holder"
 wait "$first" || true
 mode pass
