@@ -52,6 +52,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <strings.h>
 #include <time.h>
 
@@ -627,7 +628,15 @@ sw_concat(struct swift *s, const char *uuid, const struct swift_segment *seg,
 	struct swift_stat	st;
 	struct buf		manifest = BUF_INIT;
 	enum reg_err		err;
+	int			tries;
 
+	/*
+	 * Another upload of the same bytes made it already: its name is its
+	 * digest, so it stays.  Fewer overwrites of one object also spare
+	 * readers Swift's 404 while a newer copy replaces the older one.
+	 */
+	if (swift_head(s, dest, &st) == REG_OK && st.size == size)
+		return (REG_OK);
 	if (n == 1)
 		err = swift_copy(s, seg[0].name, dest);
 	else {
@@ -639,8 +648,16 @@ sw_concat(struct swift *s, const char *uuid, const struct swift_segment *seg,
 		swift_delete(s, manifest.buf);
 	}
 	buf_release(&manifest);
-	if (err == REG_OK && (err = swift_head(s, dest, &st)) == REG_OK &&
-	    st.size != size) {
+	/* Just written: a 404 is a concurrent overwrite's moment. */
+	for (tries = 0; err == REG_OK && tries < 5; tries++) {
+		if ((err = swift_head(s, dest, &st)) != REG_E_NOENT)
+			break;
+		err = REG_OK;
+		usleep(200 * 1000);
+	}
+	if (err == REG_OK && tries == 5)
+		err = REG_E_NOENT;
+	if (err == REG_OK && st.size != size) {
 		log_warnx("swift: %s: %llu bytes, not %llu", dest,
 		    (unsigned long long)st.size, (unsigned long long)size);
 		err = REG_E_IO;

@@ -20,6 +20,7 @@
 #include <check.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -142,7 +143,7 @@ START_TEST(test_readyz)
 	secs = readyz(&out);
 	ck_assert_msg(strncmp(out.buf, "Status: 503", 11) == 0, "%s", out.buf);
 	ck_assert_ptr_nonnull(strstr(out.buf, "still hangs"));
-	ck_assert_msg(secs < 0.3, "took %.2f s", secs);
+	ck_assert_msg(secs < 0.8, "took %.2f s", secs);
 	ck_assert_int_eq(fake_calls, 1);
 	/*
 	 * Once it is over (3 s after it began; later on a loaded machine
@@ -265,9 +266,15 @@ blob_get_as_nobody(struct store *st, const struct digest *d,
 	request_init(&req, &conf, st, &io);
 	exchange_run(&req);
 	request_release(&req);
+	conf_release(&conf);
 	if (write(ofd, f.out.buf, f.out.len) != (ssize_t)f.out.len)
 		_exit(3);
-	_exit(0);
+	/*
+	 * Done: SIGKILL, not exit, so that valgrind (which follows the
+	 * child) does not report the parent's memory as this one's leaks.
+	 */
+	kill(getpid(), SIGKILL);
+	_exit(4);
 }
 
 START_TEST(test_blob_not_ours)
@@ -300,7 +307,8 @@ START_TEST(test_blob_not_ours)
 	if ((pid = fork()) == 0)
 		blob_get_as_nobody(st, &d, outf, errf);
 	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-	ck_assert_int_eq(WEXITSTATUS(status), 0);
+	ck_assert_msg(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL,
+	    "the child ended with %d", status);
 	buf_reset(&out);
 	slurp(outf, &out);
 	ck_assert_msg(strncmp(out.buf, "Status: 500", 11) == 0, "%s", out.buf);
