@@ -1361,7 +1361,7 @@ class Bench:
         elif w == "swift_pull":
             unit = "B"
             res = load.w_pull(t.url, data, m, "bench/large",
-                              cfg["pull_conc"], get=load.get_blob_follow)
+                              cfg["pull_conc"])
         elif w == "swift_push_small":
             # Fewer than push_small: distribution takes about a second
             # for one on Swift.

@@ -239,47 +239,6 @@ def get_blob(conn, path, buf, expect_size, head, tail):
     return got["n"], None
 
 
-def get_blob_follow(conn, path, buf, expect_size, head, tail):
-    """get_blob where the registry may answer with a redirect (307 to
-    an object store's TempURL): the Location is fetched on a connection
-    of its own, opened for it and closed after."""
-    mv = memoryview(buf)
-    got = {"n": 0, "first": b"", "last": b""}
-
-    def sink(r):
-        while True:
-            n = r.readinto(mv)
-            if n == 0:
-                break
-            if got["n"] == 0:
-                got["first"] = bytes(mv[:min(n, len(head))])
-            got["n"] += n
-            got["last"] = bytes(mv[max(0, n - len(tail)):n])
-        return b""
-
-    st, h, b = conn.request("GET", path, sink=sink)
-    if st in (301, 302, 303, 307, 308) and "location" in h:
-        u = urllib.parse.urlsplit(urllib.parse.urljoin(
-            "http://%s:%d%s" % (conn.host, conn.port, path), h["location"]))
-        other = Conn("%s://%s" % (u.scheme, u.netloc))
-        try:
-            st, h, b = other.request("GET", loc_path(h["location"]),
-                                     sink=sink)
-        finally:
-            other.close()
-    if st != 200:
-        return 0, "GET %s: %d %s" % (path, st, b[:200])
-    if got["n"] != expect_size:
-        return got["n"], "GET %s: %d bytes, not %d" % (path, got["n"],
-                                                        expect_size)
-    if got["first"] != head[:len(got["first"])] or \
-            (len(got["last"]) == len(tail) and got["last"] != tail):
-        return got["n"], "GET %s: wrong bytes" % path
-    return got["n"], None
-
-
-# --- Runners -----------------------------------------------------------------
-
 def run_threads(base, conc, items, fn, meter):
     """fn(conn, item) -> error or None, on conc threads; returns result."""
     q = queue.Queue()
@@ -409,12 +368,10 @@ def w_push_chunks(base, blobs, path, meter, repo, conc, chunk):
             "errors": errors}
 
 
-def w_pull(base, data, meter, repo, conc, path_of=None, check=True,
-           get=None):
+def w_pull(base, data, meter, repo, conc, path_of=None, check=True):
     """GET every blob (or path_of(blob)) with conc clients; without
     check, only the sizes are checked (bench/fcgi-ceiling's bytes);
-    get: get_blob's stand-in (get_blob_follow)."""
-    get = get or get_blob
+    get_blob follows a redirect to an object store."""
     with open(data.path, "rb") as f:
         edges = {}
         for off, size, digest in data.blobs:
@@ -433,7 +390,7 @@ def w_pull(base, data, meter, repo, conc, path_of=None, check=True,
         try:
             path = path_of(b) if path_of else \
                 "/v2/%s/blobs/%s" % (repo, digest)
-            _, err = get(conn, path, buf, size, *edges[digest])
+            _, err = get_blob(conn, path, buf, size, *edges[digest])
         finally:
             bufs.put(buf)
         return err
