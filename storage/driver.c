@@ -381,7 +381,10 @@ stor_use(struct stor_driver *sd, const char *path, struct stor_stat *st)
 
 	if (!path_check("use", path))
 		return (REG_E_IO);
-	return (sd->ops->use(sd, path, st != NULL ? st : &ignored));
+	if (st == NULL)
+		st = &ignored;
+	memset(st, 0, sizeof(*st));
+	return (sd->ops->use(sd, path, st));
 }
 
 enum reg_err

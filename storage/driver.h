@@ -64,6 +64,7 @@ struct stor_stat {
 	uint64_t	 size;
 	time_t		 mtime;		/* the store's clock */
 	int		 is_dir;
+	int		 revived;	/* use() took it back from the trash */
 };
 
 struct stor_driver;
@@ -188,14 +189,17 @@ struct stor_ops {
 	/* The store's current time, on the clock of stat()'s mtime. */
 	enum reg_err	(*clock)(struct stor_driver *, time_t *);
 	/*
-	 * "This blob must survive until my section ends": mark it used
-	 * now and stat it (REG_E_NOENT if it is gone).
+	 * "This object must survive until my section ends": mark it used
+	 * now and stat it (REG_E_NOENT if it is gone).  On a shared
+	 * driver "revived" says the object was in the trash (prune had
+	 * begun to remove it) and is back.
 	 */
 	enum reg_err	(*use)(struct stor_driver *, const char *,
 			    struct stor_stat *);
 	/*
-	 * Prune's removal of a blob not used since "cutoff": REG_E_BUSY
-	 * if it was, REG_OK with its stat if it went.
+	 * Prune's removal of an object (a blob, a manifest link) not used
+	 * since "cutoff": REG_E_BUSY if it was, REG_OK with its stat if
+	 * it went.
 	 */
 	enum reg_err	(*remove_unused)(struct stor_driver *, const char *,
 			    time_t, struct stor_stat *);

@@ -946,8 +946,9 @@ s3d_use(struct stor_driver *sd, const char *path, struct stor_stat *st)
 	s3d_side_path(&trash, ".trash", path);
 	if ((err = s3_put(s, live.buf, "", 0, 0)) == REG_OK &&
 	    (err = s3d_stat(sd, path, st)) == REG_E_NOENT &&
-	    (err = s3d_move(s, trash.buf, path)) == REG_OK)
-		err = s3d_stat(sd, path, st);
+	    (err = s3d_move(s, trash.buf, path)) == REG_OK &&
+	    (err = s3d_stat(sd, path, st)) == REG_OK)
+		st->revived = 1;
 	if (err == REG_OK && st->is_dir)
 		err = REG_E_NOENT;
 	buf_release(&trash);

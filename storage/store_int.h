@@ -48,6 +48,13 @@ enum reg_err	store_manifest_using(struct store *, const char *name,
  */
 enum reg_err	store_manifest_drop(struct store *, const char *name,
 		    const struct digest *);
+/*
+ * Prune's removal of a manifest no tag reaches: its link, unless used
+ * since "cutoff" (REG_E_BUSY), with its tags and referrer descriptor.
+ * Safe against concurrent pushes on a shared store too (store_prune.c).
+ */
+enum reg_err	store_manifest_expire(struct store *, const char *name,
+		    const struct digest *, time_t cutoff);
 
 /*
  * Prune's pass over the pull-through cache (store_cache.c): each cached

@@ -74,7 +74,41 @@ blob_check(struct store *st, const char *name,
 	return (REG_OK);
 }
 
-/* A child of an index must be a manifest of this repository. */
+static enum reg_err	refs_check(struct store *, const char *,
+			    const struct manifest_parsed *, struct buf *);
+static enum reg_err	manifest_read(struct store *, const char *,
+			    const struct digest *, struct buf *,
+			    char [MEDIA_TYPE_MAX + 1]);
+
+/*
+ * A child that a prune had begun to remove and that the child's check
+ * took back: what it references is used again too, as by a push of the
+ * child itself, or the sweep that follows could take it.
+ */
+static enum reg_err
+child_revive(struct store *st, const char *name, const struct digest *d,
+    struct buf *detail)
+{
+	struct manifest_parsed	mp;
+	struct buf		body = BUF_INIT;
+	char			mt[MEDIA_TYPE_MAX + 1];
+	enum reg_err		rc;
+
+	if ((rc = manifest_read(st, name, d, &body, mt)) == REG_OK &&
+	    (rc = manifest_parse(body.buf, body.len, mt, &mp, detail)) ==
+	    REG_OK) {
+		rc = refs_check(st, name, &mp, detail);
+		manifest_parsed_release(&mp);
+	}
+	buf_release(&body);
+	return (rc);
+}
+
+/*
+ * A child of an index must be a manifest of this repository.  Its link
+ * is used as the blobs are (store_prune.c: on a shared store that is
+ * what keeps it from a prune's sweep).
+ */
 static enum reg_err
 child_check(struct store *st, const char *name,
     const struct manifest_desc *desc, struct buf *detail)
@@ -84,7 +118,7 @@ child_check(struct store *st, const char *name,
 	enum reg_err		rc;
 
 	layout_manifest_link(&path, name, &desc->digest);
-	rc = stor_stat(st->sd, path.buf, &ss);
+	rc = stor_use(st->sd, path.buf, &ss);
 	buf_release(&path);
 	if (rc == REG_E_NOENT) {
 		buf_addf(detail, "manifest %s is not in repository %s",
@@ -93,7 +127,10 @@ child_check(struct store *st, const char *name,
 	}
 	if (rc != REG_OK)
 		return (rc);
-	return (blob_check(st, name, desc, "manifest", detail));
+	if ((rc = blob_check(st, name, desc, "manifest", detail)) == REG_OK &&
+	    ss.revived)
+		rc = child_revive(st, name, &desc->digest, detail);
+	return (rc);
 }
 
 static enum reg_err
@@ -433,6 +470,23 @@ store_manifest_using(struct store *st, const char *name,
 	return (rc == REG_OK ? REG_E_NOENT : rc);
 }
 
+/* Under the tag lock: the manifest's referrer descriptor, if it has one. */
+static enum reg_err
+referrer_drop_locked(struct store *st, const char *name,
+    const struct digest *d, const struct manifest_meta *meta)
+{
+	struct buf	path = BUF_INIT;
+	enum reg_err	rc;
+
+	if (!meta->has_subject)
+		return (REG_OK);
+	layout_referrer(&path, name, &meta->subject, d);
+	if ((rc = stor_remove(st->sd, path.buf)) == REG_E_NOENT)
+		rc = REG_OK;
+	buf_release(&path);
+	return (rc);
+}
+
 /* Under the tag lock: the manifest, its tags and referrer descriptor. */
 static enum reg_err
 manifest_remove_locked(struct store *st, const char *name,
@@ -446,11 +500,8 @@ manifest_remove_locked(struct store *st, const char *name,
 		layout_manifest_link(&path, name, d);
 		rc = stor_remove(st->sd, path.buf);
 	}
-	if (rc == REG_OK && meta->has_subject) {
-		layout_referrer(&path, name, &meta->subject, d);
-		if ((rc = stor_remove(st->sd, path.buf)) == REG_E_NOENT)
-			rc = REG_OK;
-	}
+	if (rc == REG_OK)
+		rc = referrer_drop_locked(st, name, d, meta);
 	buf_release(&path);
 	return (rc);
 }
@@ -506,4 +557,38 @@ store_manifest_drop(struct store *st, const char *name,
     const struct digest *d)
 {
 	return (manifest_delete(st, name, d, 0, NULL));
+}
+
+/*
+ * The link goes by stor_remove_unused(), which a use() of it since
+ * "cutoff" stops; then its tags and referrer descriptor, unless a push
+ * brought the link back meanwhile (REG_E_BUSY then, as for a use).
+ */
+enum reg_err
+store_manifest_expire(struct store *st, const char *name,
+    const struct digest *d, time_t cutoff)
+{
+	struct manifest_meta	 meta;
+	struct stor_lock	*lk;
+	struct stor_stat	 ss;
+	struct buf		 path = BUF_INIT;
+	enum reg_err		 rc;
+
+	if ((rc = manifest_meta_read(st, name, d, &meta)) != REG_OK)
+		return (rc);
+	if ((rc = store_tags_lock(st, name, STOR_LOCK_EX, 1, &lk)) != REG_OK)
+		return (rc);
+	layout_manifest_link(&path, name, d);
+	if ((rc = stor_remove_unused(st->sd, path.buf, cutoff, &ss)) ==
+	    REG_OK) {
+		rc = stor_stat(st->sd, path.buf, &ss);
+		if (rc == REG_OK)
+			rc = REG_E_BUSY;
+		else if (rc == REG_E_NOENT &&
+		    (rc = store_tags_drop_locked(st, name, d)) == REG_OK)
+			rc = referrer_drop_locked(st, name, d, &meta);
+	}
+	stor_unlock(st->sd, lk);
+	buf_release(&path);
+	return (rc);
 }

@@ -104,10 +104,23 @@
  * finish that died) are listed as uploads: their parts go with phase 2.
  * The mark lists tags and links after the epoch; it needs the store's
  * listings to show every object written before the listing started.
- * Links have no trash: an index pushed between the mark and the sweep
- * could name a child whose link the sweep then drops, so on a shared
- * driver --untagged is ignored (with a warning) and links go only by
- * expiration, whose cutoff is long.
+ *
+ * Manifest links go the way blobs do: the sweep removes a link
+ * candidate with store_manifest_expire(), which is remove_unused() on
+ * the link (to the trash, a second look, back if used), and a push that
+ * needs a link uses it: a manifest PUT touches its own link (link_put()),
+ * and the PUT of an index use()s each child's link, then the child's
+ * blob.  So an index pushed while a sweep takes a child never names a
+ * missing link, by the argument above.  What the child references
+ * needs the same care, as the sweep of this run may take it next: when
+ * the child's use() took its link back from the trash (stor_stat's
+ * "revived"), the PUT checks and uses the child's own references as a
+ * push of the child would (child_revive()), each one rescued from the
+ * trash or kept by its liveness record.  A child whose link the sweep
+ * kept (a use before its second look) is marked from, in the same hold,
+ * before any blob of the run is removed.  The tags and referrer
+ * descriptor of a removed link go after it, unless a push put the link
+ * back meanwhile.
  */
 #include "config.h"
 
@@ -768,9 +781,16 @@ links_remove(struct prune *p, size_t *left)
 		}
 		lc->done = 1;
 		batch++;
-		if (!p->opts->dry_run && (rc = store_manifest_drop(p->st,
-		    p->repos[lc->repo].name, &lc->d)) == REG_E_NOENT) {
+		if (!p->opts->dry_run)
+			rc = store_manifest_expire(p->st,
+			    p->repos[lc->repo].name, &lc->d, p->link_before);
+		if (rc == REG_E_NOENT) {
 			rc = REG_OK;
+			continue;
+		}
+		if (rc == REG_E_BUSY) {	/* used since the mark */
+			p->repos[lc->repo].links++;
+			rc = mark_manifest(p, lc->repo, &lc->d);
 			continue;
 		}
 		if (rc != REG_OK)
@@ -1204,7 +1224,6 @@ store_prune(struct store *st, const struct prune_opts *opts,
 	struct prune	p;
 	uint64_t	tmp_age;
 	enum reg_err	rc;
-	int		untagged;
 
 	memset(&p, 0, sizeof(p));
 	memset(stats, 0, sizeof(*stats));
@@ -1212,21 +1231,15 @@ store_prune(struct store *st, const struct prune_opts *opts,
 	p.opts = opts;
 	p.stats = stats;
 	p.verb = opts->dry_run ? "would remove" : "removed";
-	untagged = opts->untagged;
-	if (untagged && !stor_has_locks(st->sd)) {
-		log_warnx("prune: untagged manifests stay: on a shared store "
-		    "an index pushed during the run could lose a child");
-		untagged = 0;
-	}
 	if ((rc = prune_barrier(&p)) == REG_OK) {
 		log_info("prune: %sstarting; grace %llus, expiration %llus%s",
 		    opts->dry_run ? "dry run, " : "",
 		    (unsigned long long)opts->grace,
 		    (unsigned long long)opts->expiration,
-		    untagged ? ", untagged manifests go" : "");
+		    opts->untagged ? ", untagged manifests go" : "");
 		p.blob_before = p.epoch - (time_t)opts->grace;
-		p.drop_links = untagged || opts->expiration > 0;
-		p.link_before = p.epoch - (time_t)(untagged ?
+		p.drop_links = opts->untagged || opts->expiration > 0;
+		p.link_before = p.epoch - (time_t)(opts->untagged ?
 		    opts->grace : opts->expiration > opts->grace ?
 		    opts->expiration : opts->grace);
 		rc = prune_uploads(&p);

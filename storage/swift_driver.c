@@ -1079,8 +1079,9 @@ sw_use(struct stor_driver *sd, const char *path, struct stor_stat *st)
 	sw_side_path(&trash, ".trash", path);
 	if ((err = swift_put(s, live.buf, "", 0, 0, NULL)) == REG_OK &&
 	    (err = sw_stat(sd, path, st)) == REG_E_NOENT &&
-	    (err = sw_move(s, trash.buf, path)) == REG_OK)
-		err = sw_stat(sd, path, st);
+	    (err = sw_move(s, trash.buf, path)) == REG_OK &&
+	    (err = sw_stat(sd, path, st)) == REG_OK)
+		st->revived = 1;
 	if (err == REG_OK && st->is_dir)
 		err = REG_E_NOENT;
 	buf_release(&trash);

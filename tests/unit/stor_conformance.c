@@ -636,6 +636,7 @@ START_TEST(test_use)
 	ck_assert_int_eq(stor_use(sd, "blobs/u", &st), REG_OK);
 	ck_assert_uint_eq(st.size, 4);
 	ck_assert_int_eq(st.is_dir, 0);
+	ck_assert_int_eq(st.revived, 0);
 	ck_assert_int_eq(stor_use(sd, "blobs/u", NULL), REG_OK);
 	/* Used since the epoch: kept by a removal with that cutoff. */
 	ck_assert_int_eq(stor_remove_unused(sd, "blobs/u", now, &st),
@@ -665,7 +666,11 @@ START_TEST(test_remove_unused)
 	rc = stor_use(sd, "blobs/r", &st);
 	if (sd->ops->lock == NULL) {
 		ck_assert_int_eq(rc, REG_OK);
+		ck_assert_int_eq(st.revived, 1);
 		assert_content("blobs/r", "remove me");
+		/* Back in place: the next use finds it there. */
+		ck_assert_int_eq(stor_use(sd, "blobs/r", &st), REG_OK);
+		ck_assert_int_eq(st.revived, 0);
 	} else
 		ck_assert_int_eq(rc, REG_E_NOENT);
 }
