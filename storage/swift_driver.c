@@ -60,7 +60,9 @@
  * what a finish or a removal that died left).  Each is as old as the
  * newest of its object and the record, so a finish that wrote the
  * record a moment ago keeps its set; prune and fsck --repair sweep them
- * once they are older than their age for temporary files.
+ * once they are older than their age for temporary files.  What is not
+ * below an upload id (.segments/<blob>/<uuid>/ of an older layout) is
+ * never debris.
   */
 #include "config.h"
 
@@ -1125,6 +1127,8 @@ sw_segment_fn(const struct swift_entry *e, void *arg)
 	if (e->subdir || (slash = strchr(uuid, '/')) == NULL)
 		return (REG_OK);
 	len = (size_t)(slash - uuid);
+	if (!uuid_valid(uuid, len))
+		return (REG_OK);	/* not an upload's set: left alone */
 	if (ss->uuid.len != len || memcmp(ss->uuid.buf, uuid, len) != 0) {
 		buf_reset(&ss->uuid);
 		buf_add(&ss->uuid, uuid, len);

@@ -341,6 +341,10 @@ START_TEST(test_slo_once)
 	names_are(s, ".segments/", SET(UUID));
 	names_are(s, "uploads/", "");
 	debris_is(sd, "");
+	/* What is not an upload's set is never debris. */
+	ck_assert_int_eq(swift_put(s, ".segments/" SLO_BLOB "/" UUID_B "/0",
+	    "x", 1, 0, NULL), REG_OK);
+	segments_debris_are(sd, "");
 	free(data);
 	swift_free(s);
 	swift_factory_close(sd);
