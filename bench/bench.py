@@ -657,6 +657,7 @@ class DistributionSwift(Distribution):
         if not redirect:
             self.name = "distribution-noredirect"
             self.workloads = ("swift_pull",)
+        self.store = None       # its container goes with the Swift
         self.dir = rundir
         os.makedirs(rundir)
         for _ in range(5):

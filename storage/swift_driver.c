@@ -5,48 +5,65 @@
  *
  * Layout beside the store's own paths:
  *   uploads/<uuid>/state          the upload's state record
- *   uploads/<uuid>/p/<offset>     its bytes from <offset> (20 digits),
- *                                 one part per session (or more:
- *                                 see below), written create-only
+ *   uploads/<uuid>/beat           rewritten while a part streams
+ *   .segments/<uuid>/<offset>     the upload's bytes from <offset> (20
+ *                                 digits), one part per session (or
+ *                                 more: see below), written create-only
+ *   .segments/<uuid>/blob         written by a finish that makes the
+ *                                 blob an SLO: the blob's path; from
+ *                                 then on the set <uuid> is the blob's
  *   .liveness/<blob path>         an empty object: its mtime is the
  *                                 blob's last use()
  *   .trash/<blob path>            a blob remove_unused() took away; use()
  *                                 puts it back
- *   uploads/<uuid>/beat           rewritten while a part streams
  *   .clock                        rewritten by clock() for its mtime
- *   .segments/<blob path>/<uuid>/<offset>
- *                                 a segment of a blob larger than
- *                                 Swift's largest object; the blob is
- *                                 an SLO manifest naming the set <uuid>
- *                                 in X-Object-Meta-Segments
- *
- * stage_list(STOR_STAGE_TRASH) names the trash entries and the
- * liveness records whose blob is neither in place nor in the trash:
- * prune removes those older than its grace (see store_prune.c).  An
- * upload whose state is gone (a finish that died) is listed as an
- * upload: its parts go after upload-expiration.
- * stage_list(STOR_STAGE_DEBRIS) names the segments of the sets that no
- * one has: no upload finishing (its parts still there), no manifest
- * in the blob's place or in the trash.  Removing a blob (remove(), the
- * trash emptied) removes its manifest only, because a copy of the
- * manifest may share the set (a blob moving to or from the trash); the
- * set then is debris, which prune and fsck --repair sweep once it is
- * older than their age for temporary files.
  *
  * A session streams what it appends into parts (chunked PUTs, no
  * buffer) of at most Swift's largest object (max_file_size from the
  * cluster's /info); a commit, a read or a finish completes the part
  * first.  The first write of a session, at the committed offset, drops
- * the parts from that offset on (what a dead session left).  A finish
- * forgets the state, then makes the parts the object: up to Swift's
- * largest object, a server-side copy of a single part, or of an SLO
- * manifest of the parts, which Swift copies as their concatenation;
- * then it checks the size.  A larger blob stays an SLO: each part is
- * copied to the blob's set of segments, each copy checked against the
- * part's size and ETag (the MD5 of what was sent), and the manifest is
- * put create-only (Swift checks each segment's size and ETag, we check
- * the manifest's ETag and size).  Last, the parts go.
- */
+ * the parts from that offset on (what a dead session left), unless the
+ * set names a blob (the upload is finishing: NOENT).
+ *
+ * A finish writes each byte once.  A blob of SWIFT_SLO_MIN bytes or
+ * more whose parts are not too small (sw_slo_fits()), and every blob
+ * larger than Swift's largest object, becomes an SLO manifest over the
+ * upload's parts where they are: the finish writes the set's blob
+ * record, forgets the state, and puts the manifest create-only
+ * (If-None-Match: *), naming the set in X-Object-Meta-Segments; Swift
+ * checks each segment's size and ETag (the MD5 of what was sent, which
+ * each part's PUT checked), we check the manifest's ETag and size.  A
+ * smaller blob is a server-side copy of its single part, or of a
+ * temporary manifest of its parts (Swift copies their concatenation),
+ * checked by size; its parts then go.  Of several finishes of the same
+ * blob the first manifest stays: a later one finds the blob (HEAD, or
+ * the create-only PUT's 412) and drops its own set, never another's.
+ *
+ * Removing a blob (fsck --repair, the trash emptied) removes its
+ * manifest, then its set unless someone still has it (sw_set_orphan()),
+ * since a copy of the manifest shares the set (a blob moving to or from
+ * the trash).  Multipart-manifest=delete cannot do that: it removes the
+ * segments with the manifest, and refuses (200, nothing done) an
+ * object that is not an SLO.  Emptying the trash keeps the set, too,
+ * when the blob was used since it went to the trash: use() writes the
+ * liveness record before it copies the manifest back, so a copy that
+ * read the manifest before its removal shows there.
+ *
+ * stage_list(STOR_STAGE_TRASH) names the trash entries and the
+ * liveness records whose blob is neither in place nor in the trash:
+ * prune removes those older than its grace (see store_prune.c).
+ * stage_list(STOR_STAGE_UPLOADS) names uploads/<uuid>: removing one
+ * removes its parts too, unless their set names a blob.
+ * stage_list(STOR_STAGE_DEBRIS) names the objects of the sets that no
+ * one has: no upload (uploads/<uuid>), and no manifest of the set in
+ * the trash or in the place of the blob its record names (no record:
+ * what a finish or a removal that died left).  Each is as old as the
+ * newest of its object and the record, so a finish that wrote the
+ * record a moment ago keeps its set; prune and fsck --repair sweep them
+ * once they are older than their age for temporary files.  What is not
+ * below an upload id (.segments/<blob>/<uuid>/ of an older layout) is
+ * never debris.
+  */
 #include "config.h"
 
 #include <stdio.h>
@@ -65,6 +82,17 @@
 
 #define SWIFT_PART_DIGITS	20
 #define SWIFT_SEGMENTS		".segments"
+#define SWIFT_SET_BLOB		"blob"
+/*
+ * From this size on a blob is an SLO over its upload's parts.  On a
+ * loaded single-node Swift a copy of 4 MiB took 0.16-0.30 s, of 16 MiB
+ * 0.31-0.41 s, while the set's record and the manifest took 0.08-0.25 s
+ * together, and a GET of an SLO was slower (4 MiB: 165 against 86 ms):
+ * below 8 MiB the copy costs no more.
+ */
+#define SWIFT_SLO_MIN		(8ULL * 1024 * 1024)
+/* ... if its parts are this large on average (a GET reads each). */
+#define SWIFT_SLO_PART_MIN	(1024ULL * 1024)
 /* Seconds between two signs of life of a session that streams. */
 #define SWIFT_BEAT		30
 
@@ -234,9 +262,13 @@ sw_list(struct stor_driver *sd, const char *dir, stor_list_fn fn, void *arg)
 	return (err);
 }
 
+static enum reg_err	sw_trash_remove(struct swift *, const char *);
+
 static enum reg_err
 sw_remove(struct stor_driver *sd, const char *path)
 {
+	if (strncmp(path, ".trash/", 7) == 0)
+		return (sw_trash_remove(sw(sd), path));
 	return (swift_delete(sw(sd), path));
 }
 
@@ -298,6 +330,13 @@ sw_upload_path(struct buf *out, const char *uuid, const char *what)
 	buf_addf(out, "uploads/%s/%s", uuid, what);
 }
 
+/* ".segments/<uuid>/<what>": the upload's parts, then the blob's. */
+static void
+sw_set_path(struct buf *out, const char *uuid, const char *what)
+{
+	buf_addf(out, "%s/%s/%s", SWIFT_SEGMENTS, uuid, what);
+}
+
 static enum reg_err
 sw_stage_create(struct stor_driver *sd, const char *uuid, const void *state,
     size_t len)
@@ -342,6 +381,7 @@ struct sw_parts {
 	struct sw_part	*v;
 	size_t		 n;
 	size_t		 skip;
+	int		 named;		/* the set names its blob */
 };
 
 static enum reg_err
@@ -351,6 +391,8 @@ sw_parts_fn(const struct swift_entry *e, void *arg)
 	struct sw_part	*p;
 	uint64_t	 off;
 
+	if (!e->subdir && strcmp(e->name + ps->skip, SWIFT_SET_BLOB) == 0)
+		ps->named = 1;
 	if (e->subdir || parse_u64(e->name + ps->skip, 0, UINT64_MAX,
 	    &off) == -1)
 		return (REG_OK);
@@ -382,12 +424,60 @@ sw_parts(struct swift *s, const char *uuid, struct sw_parts *ps)
 	enum reg_err	err;
 
 	memset(ps, 0, sizeof(*ps));
-	sw_upload_path(&prefix, uuid, "p/");
+	sw_set_path(&prefix, uuid, "");
 	ps->skip = prefix.len;
 	err = swift_list(s, prefix.buf, NULL, sw_parts_fn, ps);
 	buf_release(&prefix);
 	if (err != REG_OK)
 		sw_parts_release(ps);
+	return (err);
+}
+
+static enum reg_err
+sw_parts_delete(struct swift *s, const struct sw_parts *ps, uint64_t from)
+{
+	size_t		i;
+	enum reg_err	err = REG_OK;
+
+	for (i = 0; i < ps->n && err == REG_OK; i++)
+		if (ps->v[i].off >= from &&
+		    (err = swift_delete(s, ps->v[i].name)) == REG_E_NOENT)
+			err = REG_OK;
+	return (err);
+}
+
+/* Every object of the set "uuid": parts, segments, record. */
+static enum reg_err
+sw_set_drop(struct swift *s, const char *uuid)
+{
+	struct buf	prefix = BUF_INIT;
+	enum reg_err	err;
+
+	sw_set_path(&prefix, uuid, "");
+	err = sw_delete_prefix(s, prefix.buf);
+	buf_release(&prefix);
+	return (err);
+}
+
+/*
+ * An upload's own objects, and its parts unless their set names a blob
+ * (a finish made them the blob's, or is making them so).
+ */
+static enum reg_err
+sw_upload_drop(struct swift *s, const char *uuid)
+{
+	struct sw_parts	ps;
+	struct buf	prefix = BUF_INIT;
+	enum reg_err	err;
+
+	buf_addf(&prefix, "uploads/%s/", uuid);
+	err = sw_delete_prefix(s, prefix.buf);
+	buf_release(&prefix);
+	if (err != REG_OK || (err = sw_parts(s, uuid, &ps)) != REG_OK)
+		return (err);
+	if (!ps.named)
+		err = sw_parts_delete(s, &ps, 0);
+	sw_parts_release(&ps);
 	return (err);
 }
 
@@ -403,21 +493,20 @@ sw_stage_flush(struct swift_stage *sg)
 	return (swift_put_close(p, NULL));
 }
 
-/* A session's first write at "off": drop the parts from "off" on. */
+/*
+ * A session's first write at "off": drop the parts from "off" on,
+ * unless a finish has made them a blob's.
+ */
 static enum reg_err
 sw_stage_begin(struct swift_stage *sg, uint64_t off)
 {
 	struct swift	*s = sw(sg->base.sd);
 	struct sw_parts	 ps;
-	size_t		 i;
 	enum reg_err	 err;
 
 	if ((err = sw_parts(s, sg->uuid, &ps)) != REG_OK)
 		return (err);
-	for (i = 0; i < ps.n && err == REG_OK; i++)
-		if (ps.v[i].off >= off &&
-		    (err = swift_delete(s, ps.v[i].name)) == REG_E_NOENT)
-			err = REG_OK;
+	err = ps.named ? REG_E_NOENT : sw_parts_delete(s, &ps, off);
 	sw_parts_release(&ps);
 	return (err);
 }
@@ -427,12 +516,12 @@ static enum reg_err
 sw_part_open(struct swift_stage *sg, uint64_t off)
 {
 	struct buf	path = BUF_INIT;
-	char		name[SWIFT_PART_DIGITS + 4];
+	char		name[SWIFT_PART_DIGITS + 1];
 	enum reg_err	err;
 
-	snprintf(name, sizeof(name), "p/%0*llu", SWIFT_PART_DIGITS,
+	snprintf(name, sizeof(name), "%0*llu", SWIFT_PART_DIGITS,
 	    (unsigned long long)off);
-	sw_upload_path(&path, sg->uuid, name);
+	sw_set_path(&path, sg->uuid, name);
 	err = swift_put_open(sw(sg->base.sd), path.buf, SWIFT_EXCL, &sg->put);
 	buf_release(&path);
 	if (err == REG_OK)
@@ -526,9 +615,7 @@ sw_stage_alive(struct swift_stage *sg)
 	if ((err = swift_head(s, path.buf, &st)) == REG_E_NOENT) {
 		log_info("swift: upload %s was removed during a session",
 		    sg->uuid);
-		buf_reset(&path);
-		buf_addf(&path, "uploads/%s/", sg->uuid);
-		(void)sw_delete_prefix(s, path.buf);
+		(void)sw_upload_drop(s, sg->uuid);
 	}
 	buf_release(&path);
 	return (err);
@@ -620,6 +707,31 @@ sw_parts_etags(struct swift *s, struct sw_parts *ps)
 	return (REG_OK);
 }
 
+/*
+ * "dest" holds "size" bytes, "st" its stat.  Just written: a 404 is a
+ * concurrent overwrite's moment (a newer copy replacing the older one,
+ * a blob coming back from the trash), so it is asked again.
+ */
+static enum reg_err
+sw_landed(struct swift *s, const char *dest, uint64_t size,
+    struct swift_stat *st)
+{
+	enum reg_err	err;
+	int		tries;
+
+	for (tries = 0; tries < 5; tries++) {
+		if ((err = swift_head(s, dest, st)) != REG_E_NOENT)
+			break;
+		usleep(200 * 1000);
+	}
+	if (err == REG_OK && st->size != size) {
+		log_warnx("swift: %s: %llu bytes, not %llu", dest,
+		    (unsigned long long)st->size, (unsigned long long)size);
+		err = REG_E_IO;
+	}
+	return (err);
+}
+
 /* Make "dest" the concatenation of the parts, server-side. */
 static enum reg_err
 sw_concat(struct swift *s, const char *uuid, const struct swift_segment *seg,
@@ -628,7 +740,6 @@ sw_concat(struct swift *s, const char *uuid, const struct swift_segment *seg,
 	struct swift_stat	st;
 	struct buf		manifest = BUF_INIT;
 	enum reg_err		err;
-	int			tries;
 
 	/*
 	 * Another upload of the same bytes made it already: its name is its
@@ -642,74 +753,56 @@ sw_concat(struct swift *s, const char *uuid, const struct swift_segment *seg,
 	else {
 		sw_upload_path(&manifest, uuid, "manifest");
 		if ((err = swift_slo_put(s, manifest.buf, seg, n, NULL, 0,
-		    NULL)) ==
-		    REG_OK)
+		    NULL)) == REG_OK)
 			err = swift_copy_whole(s, manifest.buf, dest);
 		swift_delete(s, manifest.buf);
 	}
 	buf_release(&manifest);
-	/* Just written: a 404 is a concurrent overwrite's moment. */
-	for (tries = 0; err == REG_OK && tries < 5; tries++) {
-		if ((err = swift_head(s, dest, &st)) != REG_E_NOENT)
-			break;
-		err = REG_OK;
-		usleep(200 * 1000);
-	}
-	if (err == REG_OK && tries == 5)
-		err = REG_E_NOENT;
-	if (err == REG_OK && st.size != size) {
-		log_warnx("swift: %s: %llu bytes, not %llu", dest,
-		    (unsigned long long)st.size, (unsigned long long)size);
-		err = REG_E_IO;
-	}
+	if (err == REG_OK)
+		err = sw_landed(s, dest, size, &st);
 	return (err);
 }
 
-/* ".segments/<dest>/<uuid>": the set of segments an upload made. */
-static void
-sw_set_path(struct buf *out, const char *dest, const char *uuid)
+/* Whether a blob of "size" bytes in "n" parts becomes an SLO of them. */
+static int
+sw_slo_fits(const struct swift_limits *lim, uint64_t size, size_t n)
 {
-	buf_addf(out, "%s/%s/%s", SWIFT_SEGMENTS, dest, uuid);
+	if (size > lim->max_file_size)
+		return (1);
+	return (size >= SWIFT_SLO_MIN && n <= lim->max_segments &&
+	    size / n >= SWIFT_SLO_PART_MIN);
 }
 
-/* Copy a part to "to"; the copy must have the part's size and ETag. */
+/* The set "uuid" is the blob "dest"'s from now on (its record). */
 static enum reg_err
-sw_segment_copy(struct swift *s, const struct swift_segment *part,
-    const char *to)
+sw_set_name(struct swift *s, const char *uuid, const char *dest)
 {
-	struct swift_stat	st;
-	enum reg_err		err;
+	struct buf	path = BUF_INIT;
+	enum reg_err	err;
 
-	if ((err = swift_copy(s, part->name, to)) != REG_OK ||
-	    (err = swift_head(s, to, &st)) != REG_OK)
-		return (err);
-	if (st.size == part->size && strcasecmp(st.etag, part->etag) == 0)
-		return (REG_OK);
-	log_warnx("swift: %s: %llu bytes, ETag %s; its part had %llu, %s", to,
-	    (unsigned long long)st.size, st.etag,
-	    (unsigned long long)part->size, part->etag);
-	return (REG_E_IO);
+	sw_set_path(&path, uuid, SWIFT_SET_BLOB);
+	err = swift_put(s, path.buf, dest, strlen(dest), 0, NULL);
+	buf_release(&path);
+	return (err);
 }
 
 /*
- * A blob larger than Swift's largest object: the parts copied to its
- * set of segments, then a manifest of them at "dest", create-only.  If
- * the blob is there already (another upload of the same bytes won),
- * that one stays and this set goes.
+ * Make "dest" an SLO manifest of the parts, create-only.  "*ours" is
+ * cleared when the blob is known to be another set's (another upload
+ * of the same bytes made it first, or at the same moment and Swift
+ * kept the other): that one stays, this set goes.  A manifest of ours
+ * replaced after our look leaves its set as debris.
  */
 static enum reg_err
 sw_slo_make(struct swift *s, const char *uuid,
-    const struct swift_segment *part, size_t n, uint64_t size,
-    const char *dest)
+    const struct swift_segment *seg, size_t n, uint64_t size,
+    const char *dest, int *ours)
 {
-	struct swift_limits	 lim;
-	struct swift_segment	*seg;
-	struct buf		 set = BUF_INIT;
-	char			**names;
-	uint64_t		 at = 0;
-	size_t			 i;
-	enum reg_err		 err;
+	struct swift_limits	lim;
+	struct swift_stat	st;
+	enum reg_err		err;
 
+	*ours = 1;
 	if ((err = swift_limits(s, &lim)) != REG_OK)
 		return (err);
 	if (n > lim.max_segments) {
@@ -717,32 +810,26 @@ sw_slo_make(struct swift *s, const char *uuid,
 		    n, (unsigned long long)lim.max_segments);
 		return (REG_E_IO);
 	}
-	sw_set_path(&set, dest, uuid);
-	seg = xcalloc(n, sizeof(*seg));
-	names = xcalloc(n, sizeof(*names));
-	for (i = 0; i < n && err == REG_OK; i++) {
-		names[i] = xasprintf("%s/%0*llu", set.buf, SWIFT_PART_DIGITS,
-		    (unsigned long long)at);
-		seg[i] = part[i];
-		seg[i].name = names[i];
-		err = sw_segment_copy(s, &part[i], names[i]);
-		at += part[i].size;
+	if (swift_head(s, dest, &st) == REG_OK && st.size == size) {
+		*ours = st.slo && strcmp(st.set, uuid) == 0;
+		return (REG_OK);
 	}
+	/*
+	 * Swift may take two create-only PUTs that come at once, and keep
+	 * the newer: the HEAD after ours shows whose manifest stayed.
+	 */
+	err = swift_slo_put(s, dest, seg, n, uuid, SWIFT_EXCL, &st);
 	if (err == REG_OK) {
-		err = swift_slo_put(s, dest, seg, n, uuid, SWIFT_EXCL, NULL);
-		if (err == REG_E_EXISTS) {
-			log_debug("swift: %s was there already", dest);
-			buf_addch(&set, '/');
-			err = sw_delete_prefix(s, set.buf);
-		} else if (err == REG_OK)
-			log_info("swift: %s: %llu bytes in %zu segments", dest,
-			    (unsigned long long)size, n);
+		*ours = st.slo && strcmp(st.set, uuid) == 0;
+		log_debug("swift: %s: %llu bytes in %zu segments%s", dest,
+		    (unsigned long long)size, n, *ours ? "" : ", replaced");
 	}
-	for (i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
-	free(seg);
-	buf_release(&set);
+	if (err != REG_E_EXISTS)
+		return (err);
+	log_debug("swift: %s was there already", dest);
+	*ours = 0;
+	if ((err = sw_landed(s, dest, size, &st)) == REG_OK)
+		*ours = st.slo && strcmp(st.set, uuid) == 0;
 	return (err);
 }
 
@@ -763,20 +850,48 @@ sw_stage_short(struct swift_stage *sg, uint64_t size, int gone)
 	return (REG_E_IO);
 }
 
+/* Make the parts [0, size) the blob "dest"; "*ours": it keeps them. */
+static enum reg_err
+sw_stage_make(struct swift_stage *sg, struct sw_parts *ps, uint64_t size,
+    int gone, const char *dest, int *ours)
+{
+	struct swift		*s = sw(sg->base.sd);
+	struct swift_segment	*seg = NULL;
+	struct swift_limits	 lim;
+	size_t			 n;
+	enum reg_err		 err;
+
+	*ours = 0;
+	if (size == 0)
+		err = swift_put(s, dest, "", 0, 0, NULL);
+	else if (sw_segments(ps, size, &seg, &n) == -1)
+		err = sw_stage_short(sg, size, gone);
+	else if ((err = sw_parts_etags(s, ps)) == REG_OK &&
+	    (err = swift_limits(s, &lim)) == REG_OK)
+		err = sw_slo_fits(&lim, size, n) ?
+		    sw_slo_make(s, sg->uuid, seg, n, size, dest, ours) :
+		    sw_concat(s, sg->uuid, seg, n, size, dest);
+	free(seg);
+	return (err);
+}
+
 static enum reg_err
 sw_stage_finish(struct stor_stage *base, uint64_t size, const char *dest)
 {
 	struct swift_stage	*sg = (struct swift_stage *)base;
 	struct swift		*s = sw(base->sd);
-	struct swift_segment	*seg = NULL;
 	struct swift_limits	 lim;
 	struct sw_parts		 ps;
 	struct buf		 path = BUF_INIT;
-	size_t			 n;
-	int			 gone;
+	int			 gone, ours;
 	enum reg_err		 err;
 
-	if ((err = sw_stage_flush(sg)) != REG_OK)
+	if ((err = sw_stage_flush(sg)) != REG_OK ||
+	    (err = swift_limits(s, &lim)) != REG_OK)
+		return (err);
+	/* Maybe an SLO of the parts: they are the blob's before it is. */
+	if (sw_slo_fits(&lim, size, 1) &&
+	    (err = sw_set_name(s, sg->uuid, dest)) != REG_OK)
 		return (err);
 	sw_upload_path(&path, sg->uuid, "state");
 	err = swift_delete(s, path.buf);
@@ -786,21 +901,14 @@ sw_stage_finish(struct stor_stage *base, uint64_t size, const char *dest)
 	gone = err == REG_E_NOENT;
 	if ((err = sw_parts(s, sg->uuid, &ps)) != REG_OK)
 		return (err);
-	if (size == 0)
-		err = swift_put(s, dest, "", 0, 0, NULL);
-	else if (sw_segments(&ps, size, &seg, &n) == -1)
-		err = sw_stage_short(sg, size, gone);
-	else if ((err = sw_parts_etags(s, &ps)) == REG_OK &&
-	    (err = swift_limits(s, &lim)) == REG_OK)
-		err = size <= lim.max_file_size ?
-		    sw_concat(s, sg->uuid, seg, n, size, dest) :
-		    sw_slo_make(s, sg->uuid, seg, n, size, dest);
-	free(seg);
+	err = sw_stage_make(sg, &ps, size, gone, dest, &ours);
 	sw_parts_release(&ps);
 	if (err == REG_OK || err == REG_E_NOENT) {
 		buf_addf(&path, "uploads/%s/", sg->uuid);
-		sw_delete_prefix(s, path.buf);
+		(void)sw_delete_prefix(s, path.buf);
 		buf_release(&path);
+		if (!ours)
+			(void)sw_set_drop(s, sg->uuid);
 	}
 	return (err);
 }
@@ -821,7 +929,7 @@ struct sw_activity {
 	time_t		 mtime;
 	uint64_t	 size;
 	int		 any;
-	size_t		 skip;
+	int		 parts;		/* listing the parts */
 };
 
 static enum reg_err
@@ -834,7 +942,7 @@ sw_activity_fn(const struct swift_entry *e, void *arg)
 	a->any = 1;
 	if (e->mtime > a->mtime)
 		a->mtime = e->mtime;
-	if (strncmp(e->name + a->skip, "p/", 2) == 0)
+	if (a->parts)
 		a->size += e->bytes;
 	return (REG_OK);
 }
@@ -848,8 +956,13 @@ sw_activity(struct swift *s, const char *uuid, struct sw_activity *a)
 
 	memset(a, 0, sizeof(*a));
 	buf_addf(&prefix, "uploads/%s/", uuid);
-	a->skip = prefix.len;
-	err = swift_list(s, prefix.buf, NULL, sw_activity_fn, a);
+	if ((err = swift_list(s, prefix.buf, NULL, sw_activity_fn, a)) ==
+	    REG_OK) {
+		buf_reset(&prefix);
+		sw_set_path(&prefix, uuid, "");
+		a->parts = 1;
+		err = swift_list(s, prefix.buf, NULL, sw_activity_fn, a);
+	}
 	buf_release(&prefix);
 	if (err == REG_OK && !a->any)
 		return (REG_E_NOENT);
@@ -860,17 +973,13 @@ static enum reg_err
 sw_stage_remove(struct stor_driver *sd, const char *uuid, time_t before)
 {
 	struct sw_activity	a;
-	struct buf		prefix = BUF_INIT;
 	enum reg_err		err;
 
 	if ((err = sw_activity(sw(sd), uuid, &a)) != REG_OK)
 		return (err);
 	if (before != 0 && a.mtime >= before)
 		return (REG_E_BUSY);
-	buf_addf(&prefix, "uploads/%s/", uuid);
-	err = sw_delete_prefix(sw(sd), prefix.buf);
-	buf_release(&prefix);
-	return (err);
+	return (sw_upload_drop(sw(sd), uuid));
 }
 
 struct sw_uploads {
@@ -944,73 +1053,94 @@ sw_set_named(struct swift *s, const char *path, const char *uuid)
 	return (st.slo && strcmp(st.set, uuid) == 0 ? REG_OK : REG_E_NOENT);
 }
 
-/*
- * Whether no one has the set ".segments/<blob>/<uuid>": not an upload
- * still finishing (its parts are there until it is done), not the
- * blob's manifest in the trash or in its place.  The trash is looked
- * at first: while prune runs, only use() moves a blob, from the trash
- * to its place, and it copies before it removes.
- */
+/* The blob path the set's record names, and the record's mtime. */
 static enum reg_err
-sw_set_orphan(struct swift *s, const char *set, int *orphan)
+sw_set_blob(struct swift *s, const char *uuid, struct buf *blob,
+    time_t *since)
 {
-	const char	*uuid = strrchr(set, '/'), *blob;
-	struct buf	 path = BUF_INIT;
-	enum reg_err	 err;
+	struct swift_stat	st;
+	struct buf		path = BUF_INIT;
+	enum reg_err		err;
 
-	*orphan = 1;
-	blob = set + strlen(SWIFT_SEGMENTS "/");
-	if (uuid == NULL || uuid < blob + 1)
-		return (REG_OK);
-	uuid++;
-	buf_addf(&path, "uploads/%s", uuid);
-	if ((err = sw_dir_exists(s, path.buf)) == REG_E_NOENT) {
-		buf_reset(&path);
-		buf_addf(&path, ".trash/%.*s", (int)(uuid - 1 - blob), blob);
-		err = sw_set_named(s, path.buf, uuid);
-	}
-	if (err == REG_E_NOENT) {
-		buf_reset(&path);
-		buf_add(&path, blob, (size_t)(uuid - 1 - blob));
-		err = sw_set_named(s, path.buf, uuid);
+	sw_set_path(&path, uuid, SWIFT_SET_BLOB);
+	if ((err = swift_head(s, path.buf, &st)) == REG_OK &&
+	    (err = swift_get_buf(s, path.buf, 4096, blob)) == REG_OK) {
+		*since = st.mtime;
+		if (!stor_path_valid(blob->buf)) {
+			log_warnx("swift: %s names no blob", path.buf);
+			err = REG_E_IO;
+		}
 	}
 	buf_release(&path);
-	if (err == REG_OK)
-		*orphan = 0;
+	return (err);
+}
+
+/*
+ * Whether no one has the set ".segments/<uuid>": no upload (its state
+ * or a beat under uploads/<uuid>), and no manifest of the set in the
+ * trash or in the place of the blob its record names ("*since": the
+ * record's mtime).  The trash is looked at first: while prune runs,
+ * only use() moves a blob, from the trash to its place, and it copies
+ * before it removes.
+ */
+static enum reg_err
+sw_set_orphan(struct swift *s, const char *uuid, int *orphan, time_t *since)
+{
+	struct buf	path = BUF_INIT, blob = BUF_INIT;
+	enum reg_err	err;
+
+	*orphan = 0;
+	*since = 0;
+	buf_addf(&path, "uploads/%s", uuid);
+	if ((err = sw_dir_exists(s, path.buf)) == REG_E_NOENT &&
+	    (err = sw_set_blob(s, uuid, &blob, since)) == REG_OK) {
+		buf_reset(&path);
+		sw_side_path(&path, ".trash", blob.buf);
+		if ((err = sw_set_named(s, path.buf, uuid)) == REG_E_NOENT)
+			err = sw_set_named(s, blob.buf, uuid);
+	}
+	buf_release(&blob);
+	buf_release(&path);
+	if (err == REG_E_NOENT)
+		*orphan = 1;
 	return (err == REG_E_NOENT ? REG_OK : err);
 }
 
 struct sw_sets {
 	struct sw_uploads	*u;
-	struct buf		 set;	/* the set last looked at */
+	struct buf		 uuid;	/* the set last looked at */
 	int			 orphan;
+	time_t			 since;
 };
 
-/* A segment of a set that no one has. */
+/* An object of a set that no one has, as old as it or the record. */
 static enum reg_err
 sw_segment_fn(const struct swift_entry *e, void *arg)
 {
 	struct sw_sets		*ss = arg;
 	struct stor_stat	 st;
-	const char		*slash = strrchr(e->name, '/');
+	const char		*uuid, *slash;
 	size_t			 len;
 	enum reg_err		 err;
 
-	if (e->subdir || slash == NULL)
+	uuid = e->name + strlen(SWIFT_SEGMENTS "/");
+	if (e->subdir || (slash = strchr(uuid, '/')) == NULL)
 		return (REG_OK);
-	len = (size_t)(slash - e->name);
-	if (ss->set.len != len || memcmp(ss->set.buf, e->name, len) != 0) {
-		buf_reset(&ss->set);
-		buf_add(&ss->set, e->name, len);
-		if ((err = sw_set_orphan(ss->u->s, ss->set.buf,
-		    &ss->orphan)) != REG_OK)
+	len = (size_t)(slash - uuid);
+	if (!uuid_valid(uuid, len))
+		return (REG_OK);	/* not an upload's set: left alone */
+	if (ss->uuid.len != len || memcmp(ss->uuid.buf, uuid, len) != 0) {
+		buf_reset(&ss->uuid);
+		buf_add(&ss->uuid, uuid, len);
+		if ((err = sw_set_orphan(ss->u->s, ss->uuid.buf,
+		    &ss->orphan, &ss->since)) != REG_OK)
 			return (err);
 	}
 	if (!ss->orphan)
 		return (REG_OK);
 	memset(&st, 0, sizeof(st));
 	st.size = e->bytes;
-	st.mtime = e->mtime;
+	st.mtime = e->mtime > ss->since ? e->mtime : ss->since;
 	return (ss->u->fn(e->name, &st, ss->u->arg));
 }
 
@@ -1019,7 +1149,7 @@ sw_stage_list(struct stor_driver *sd, enum stor_stage_what what,
     stor_list_fn fn, void *arg)
 {
 	struct sw_uploads	u = { sw(sd), fn, arg };
-	struct sw_sets		ss = { &u, BUF_INIT, 0 };
+	struct sw_sets		ss = { &u, BUF_INIT, 0, 0 };
 	enum reg_err		err;
 
 	if (what == STOR_STAGE_UPLOADS)
@@ -1032,7 +1162,7 @@ sw_stage_list(struct stor_driver *sd, enum stor_stage_what what,
 	if (what == STOR_STAGE_DEBRIS) {
 		err = swift_list(sw(sd), SWIFT_SEGMENTS "/", NULL,
 		    sw_segment_fn, &ss);
-		buf_release(&ss.set);
+		buf_release(&ss.uuid);
 		return (err);
 	}
 	if ((err = swift_list(sw(sd), ".trash/", NULL, sw_debris_fn, &u)) !=
@@ -1042,6 +1172,45 @@ sw_stage_list(struct stor_driver *sd, enum stor_stage_what what,
 }
 
 /* --- Coordination -------------------------------------------------------- */
+
+/* Whether the blob of the trash entry "path" was used since "since". */
+static int
+sw_used_since(struct swift *s, const char *path, time_t since)
+{
+	struct swift_stat	st;
+	struct buf		live = BUF_INIT;
+	enum reg_err		err;
+
+	sw_side_path(&live, ".liveness", path + strlen(".trash/"));
+	err = swift_head(s, live.buf, &st);
+	buf_release(&live);
+	return (err != REG_E_NOENT && (err != REG_OK || st.mtime >= since));
+}
+
+/*
+ * The trash emptied of a blob: its manifest, then its set unless a
+ * use() since it went there may be copying the manifest back, or
+ * someone else has the set (else it is debris: sw_set_orphan()).
+ */
+static enum reg_err
+sw_trash_remove(struct swift *s, const char *path)
+{
+	struct swift_stat	st;
+	time_t			since;
+	int			orphan;
+	enum reg_err		err;
+
+	if ((err = swift_head(s, path, &st)) != REG_OK ||
+	    (err = swift_delete(s, path)) != REG_OK)
+		return (err);
+	if (!st.slo || st.set[0] == '\0' ||
+	    sw_used_since(s, path, st.mtime) ||
+	    sw_set_orphan(s, st.set, &orphan, &since) != REG_OK || !orphan)
+		return (REG_OK);
+	log_debug("swift: %s: its segments go too", path);
+	(void)sw_set_drop(s, st.set);
+	return (REG_OK);
+}
 
 static enum reg_err
 sw_clock(struct stor_driver *sd, time_t *now)

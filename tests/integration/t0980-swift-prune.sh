@@ -5,16 +5,18 @@
 #     upload whose state is gone (a finish that died: parts only) leave
 #     their objects and the blobs' .liveness/ records.  Prune with the
 #     defaults (grace and upload-expiration 3600 s) removes nothing.
-#  2. After upload-expiration (2 s) both uploads go, with their parts;
-#     after the grace (2 s) the unreferenced blob goes to .trash/, its
-#     record stays.  The blobs of the image never go.  --untagged
-#     moves an untagged manifest's link and blobs to the trash; an index
-#     pushed while a sweep had moved its child's link and layer there
-#     brings both back.
+#  2. After upload-expiration (2 s) the abandoned upload goes, with its
+#     parts (under .segments/<upload>/); the dead finish's parts, which
+#     no upload and no manifest has, are debris younger than
+#     STORE_TMP_MIN_AGE (60 s) and stay.  After the grace (2 s) the
+#     unreferenced blob goes to .trash/, its record stays.  The blobs of
+#     the image never go.  --untagged moves an untagged manifest's link
+#     and blobs to the trash; an index pushed while a sweep had moved
+#     its child's link and layer there brings both back.
 #  3. A trash entry younger than the grace stays (prune-grace 3600),
-#     older than it (and STORE_TMP_MIN_AGE, 60 s) it goes; then the
-#     record of the blob, which is in neither place, likewise.  The
-#     image's records stay.
+#     older than it (and STORE_TMP_MIN_AGE) it goes, and so do the dead
+#     finish's parts; then the record of the blob, which is in neither
+#     place, likewise.  The image's records stay.
 #  4. fsck is clean; a layer deleted through the Swift API is reported
 #     (exit 1), fsck --repair drops the manifest that names it, and the
 #     next fsck is clean.
@@ -123,8 +125,8 @@ listing before
 has before "^blobs/sha256/../$LAYER\$" "^blobs/sha256/../$LONE\$" \
     "^\.liveness/blobs/sha256/../$LAYER\$" \
     "^\.liveness/blobs/sha256/../$LONE\$" \
-    "^uploads/$ABANDONED/state\$" "^uploads/$ABANDONED/p/" \
-    "^uploads/$DEAD/p/"
+    "^uploads/$ABANDONED/state\$" "^\.segments/$ABANDONED/0" \
+    "^\.segments/$DEAD/0"
 lacks before "^uploads/$DEAD/state" "^\.trash/"
 prune 3600 3600
 listing defaults
@@ -138,8 +140,9 @@ note "part 2: after upload-expiration and the grace"
 sleep 3
 prune 2 2
 listing expired
-lacks expired "^uploads/" "^blobs/sha256/../$LONE\$"
-has expired "^\.trash/blobs/sha256/../$LONE\$" \
+lacks expired "^uploads/" "^\.segments/$ABANDONED/" \
+    "^blobs/sha256/../$LONE\$"
+has expired "^\.segments/$DEAD/0" "^\.trash/blobs/sha256/../$LONE\$" \
     "^\.liveness/blobs/sha256/../$LONE\$" \
     "^blobs/sha256/../$LAYER\$" "^blobs/sha256/../$CFG\$"
 
@@ -189,11 +192,11 @@ note "part 3: the trash and the records, kept before the grace"
 sleep 61
 prune 3600 3600
 listing young
-has young "^\.trash/blobs/sha256/../$LONE\$" \
+has young "^\.segments/$DEAD/0" "^\.trash/blobs/sha256/../$LONE\$" \
     "^\.liveness/blobs/sha256/../$LONE\$"
 prune 2 2
 listing trash
-lacks trash "^\.trash/"
+lacks trash "^\.trash/" "^\.segments/"
 has trash "^\.liveness/blobs/sha256/../$LONE\$"
 prune 3600 3600
 listing record

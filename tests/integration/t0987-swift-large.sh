@@ -4,9 +4,11 @@
 # (SAIO_MAX_FILE_SIZE), seen through the Swift API (test:tester).
 #  1. A 100 MiB blob pushed in chunked PATCHes of odd sizes (one below
 #     1 MiB, two that span the limit) and a PUT with the last bytes
-#     becomes an SLO manifest at the blob's place and 9 segments of at
-#     most 16 MiB under .segments/<blob>/<upload>/; nothing stays under
-#     uploads/.  HEAD says its size; fsck is clean (it reads the blob).
+#     becomes an SLO manifest at the blob's place over the upload's 9
+#     parts of at most 16 MiB, where they were written, under
+#     .segments/<upload>/ beside the record naming the blob; nothing
+#     stays under uploads/.  HEAD says its size; fsck is clean (it reads
+#     the blob).
 #  2. Pulled back whole and by ranges across segment boundaries, from
 #     specreg and through the 307 redirect (a second host with
 #     redirect = yes, Swift serves the TempURL of the manifest).
@@ -14,9 +16,9 @@
 #     its first set of segments, the second push's set is gone.
 #  4. Deleted from the repository and pruned (grace 2 s): the manifest
 #     goes to .trash/ with its segments still there; after the grace and
-#     STORE_TMP_MIN_AGE (60 s) the trash entry goes, the next prune
-#     sweeps the segments no manifest names; fsck is clean and nothing
-#     of the blob is left.
+#     STORE_TMP_MIN_AGE (60 s) the trash entry goes and its segments with
+#     it; the next prune takes the blob's liveness record; fsck is clean
+#     and nothing of the blob is left.
 # front end: any
 # shellcheck source=tests/integration/lib.sh
 . "${top_srcdir:?}/tests/integration/lib.sh"
@@ -125,13 +127,15 @@ expect_status 201 -X PUT -H 'Expect:' \
     -H 'Content-Type: application/octet-stream' \
     --data-binary "@$T/piece" "$(add_query "$UPLOAD" "digest=$D")"
 listing pushed
-SEGS=".segments/$BLOB/$FIRST/"
+SEGS=".segments/$FIRST/[0-9]"
 n=$(count pushed "^$SEGS")
 [ "$n" = 9 ] || fail "$n segments, not 9: $(cat "$T/list.pushed")"
 big=$(grep "^$SEGS" "$T/list.pushed" | awk -v l=$LIMIT '$2 > l' | head -1)
 [ -z "$big" ] || fail "a segment over the limit: $big"
 sum=$(grep "^$SEGS" "$T/list.pushed" | awk '{ s += $2 } END { print s }')
 [ "$sum" = $SIZE ] || fail "the segments hold $sum bytes"
+grep -q "^\.segments/$FIRST/blob " "$T/list.pushed" ||
+    fail "no record of the blob in the set"
 [ "$(count pushed '^uploads/')" = 0 ] ||
     fail "the upload stayed: $(grep '^uploads/' "$T/list.pushed")"
 curl -sS -f -I -H "X-Auth-Token: $TOKEN" "$C/$BLOB" | tr -d '\r' \
@@ -170,7 +174,7 @@ expect_status 201 -X PUT -H 'Expect:' \
     --data-binary "@$T/big" "$(add_query "$UPLOAD" "digest=$D")"
 listing again
 [ "$(count again "^$SEGS")" = 9 ] || fail "the first set changed"
-[ "$(count again "^\.segments/$BLOB/$SECOND/")" = 0 ] ||
+[ "$(count again "^\.segments/$SECOND/")" = 0 ] ||
     fail "the second push's segments stayed"
 [ "$(count again '^uploads/')" = 0 ] || fail "an upload stayed"
 expect_status 200 "$V2/$R/blobs/$D"
@@ -190,7 +194,8 @@ sleep 61
 prune 2
 listing emptied
 [ "$(count emptied "^\.trash/")" = 0 ] || fail "the trash stayed"
-[ "$(count emptied "^$SEGS")" = 9 ] || fail "the segments went too early"
+[ "$(count emptied "^\.segments/")" = 0 ] ||
+    fail "segments stayed: $(grep '^\.segments/' "$T/list.emptied")"
 prune 2
 listing swept
 [ "$(count swept "$HEX")" = 0 ] ||
