@@ -4,8 +4,10 @@
 #
 # Sourced after lib.sh and oci.sh.  The clients use $V2 (set it in the
 # background job to put a client on another host), run until $END (a
-# date +%s), append "repo tag media-type digest" of every image they
-# pushed to $T/pushed.N and every failure to $T/errors.  The images take
+# date +%s) and past it while $T/prune.runs (a line per run of the
+# test's prune loop) has fewer than $PRUNE_RUNS lines (default 0),
+# append "repo tag media-type digest" of every image they pushed to
+# $T/pushed.N and every failure to $T/errors.  The images take
 # a base layer from a pool of blobs ($T/pool/p<i>, $T/pool.n of them)
 # that nothing references until then, reused as docker does (HEAD,
 # upload only if missing).  A manifest PUT may fail with
@@ -25,6 +27,14 @@ rnd() {
 # error MESSAGE: record a failure seen by a background client.
 error() {
 	echo "$*" >>"$T/errors"
+}
+
+# running: the loops go on: $END has not come, or the prune loop has
+# not made $PRUNE_RUNS runs yet (on a slow store one run can outlast
+# $END, and each kind of run must have pushes around it).
+running() {
+	[ "$(date +%s)" -lt "$END" ] && return 0
+	[ "$(cat "$T/prune.runs" 2>/dev/null | wc -l)" -lt "${PRUNE_RUNS:-0}" ]
 }
 
 # --- Pushing ----------------------------------------------------------------
@@ -106,13 +116,13 @@ index_push() {
 	mput "$1" "$2" "$3" "$M_INDEX" "$1/top.json"
 }
 
-# client N: push images until $END; record each in $T/pushed.N.
+# client N: push images while running; record each in $T/pushed.N.
 client() {
 	W=$T/c$1
 	mkdir -p "$W"
 	repo=test/prune/r$(($1 % 2))
 	n=0
-	while [ "$(date +%s)" -lt "$END" ]; do
+	while running; do
 		n=$((n + 1))
 		tag=c$1-$n
 		case $((n % 3)) in
@@ -194,11 +204,11 @@ image_ok() {
 	done <"$1/kids"
 }
 
-# puller N: pull random images that were pushed until $END.
+# puller N: pull random images that were pushed, while running.
 puller() {
 	W=$T/p$1
 	mkdir -p "$W"
-	while [ "$(date +%s)" -lt "$END" ]; do
+	while running; do
 		cat "$T"/pushed.* >"$W/all" 2>/dev/null
 		_p_n=$(wc -l <"$W/all")
 		if [ "$_p_n" -eq 0 ]; then
