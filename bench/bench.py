@@ -15,6 +15,7 @@ import json
 import os
 import platform
 import random
+import re
 import shutil
 import socket
 import subprocess
@@ -202,8 +203,10 @@ def pss_kib(pid):
 class Meter:
     """CPU (server tree, client, others) and peak RSS of one workload."""
 
-    def __init__(self, target):
+    def __init__(self, target, store=None):
         self.target = target
+        self.store = store
+        self.store_mark = None
         self.hwm = {}
         self.pss_max = 0
         self.res = None
@@ -247,6 +250,8 @@ class Meter:
             except OSError:
                 pass
         self.t0 = t0
+        if self.store is not None:
+            self.store_mark = self.store.log_mark()
         self.c0 = os.times()
         self.b0 = busy_ticks()
         self.w0 = time.monotonic()
@@ -283,6 +288,7 @@ class Target:
     kind = None
     name = None
     url = None
+    bucket = None           # its bucket or container on a --store
     static = False
     workloads = None        # None: every workload
 
@@ -333,6 +339,7 @@ class Specreg(Target):
             if line == "ready":
                 self.info = info
                 self.url = info["url"]
+                self.bucket = info.get("bucket")
                 return
             k, _, v = line.partition("=")
             info[k] = v
@@ -409,6 +416,11 @@ http:
 """
 
 
+# A request in a store's log: radosgw's "PUT /bucket/key HTTP/1.1",
+# Swift's proxy "PUT /v1/AUTH_test/c/o HTTP/1.0" (and the S3 path).
+STORE_REQ = re.compile(r"\b(GET|HEAD|PUT|POST|DELETE|COPY) (/\S*) HTTP/")
+
+
 class Store:
     """The object store every registry of the run writes to (--store):
     radosgw (Ceph) or swift-s3 (Swift's s3api) through S3, or swift
@@ -474,11 +486,48 @@ class Store:
 
     def specreg_env(self):
         """What lib.sh needs to put specreg on this store (it makes
-        the bucket and deletes it when serve.sh ends)."""
+        the bucket and deletes it when serve.sh ends): blob GETs answer
+        307 to the store (presigned URLs, TempURLs), as distribution's
+        do, and nothing is handed to the web server to send."""
         env = {k: v for k, v in self.env.items()
                if k.startswith("SPECREG_")}
         env["SPECREG_STORAGE"] = "swift" if self.kind == "swift" else "s3"
+        env["SPECREG_SENDFILE"] = "off"
+        env["SPECREG_INI_EXTRA"] = "[registry]\nredirect = yes"
         return env
+
+    def log_path(self):
+        """The store's log of the requests it answered: radosgw's
+        (beast's access lines), Swift's proxy (proxy-logging)."""
+        d = self.env["S3_STORE_DIR"]
+        if self.kind == "radosgw":
+            return os.path.join(d, "log", "ceph-client.rgw.a.log")
+        return os.path.join(d, "log", "proxy-server.log")
+
+    def log_mark(self):
+        try:
+            return os.path.getsize(self.log_path())
+        except OSError:
+            return None
+
+    def requests(self, bucket, since):
+        """{METHOD: count} of the requests on bucket the store logged
+        after offset since.  Swift's proxy logs an S3 request twice
+        (as it came, and as the Swift request s3api made of it): on
+        swift-s3 only the S3 ones (path /BUCKET...) count."""
+        out = {}
+        if since is None or not bucket:
+            return out
+        with open(self.log_path(), "rb") as f:
+            f.seek(since)
+            text = f.read().decode("latin-1")
+        for m in STORE_REQ.finditer(text):
+            path = m.group(2).split("?")[0]
+            if self.kind == "swift":
+                path = re.sub(r"^/v1/[^/]+", "", path)
+            if path == "/" + bucket or path.startswith("/" + bucket + "/"):
+                out[m.group(1)] = out.get(m.group(1), 0) + 1
+        return out
 
     def stop(self):
         subprocess.run(["sh", os.path.join(SRC, "tests", "integration",
@@ -946,6 +995,7 @@ class Bench:
         shutil.rmtree(self.rundir, ignore_errors=True)
         os.makedirs(self.rundir)
         self.store = None
+        self.manifests = {}     # target: the digest of what it has as t0
         self.templates = self.make_templates()
         self.upstream = None
         self.data = Data(self.work, cfg)
@@ -1011,9 +1061,10 @@ class Bench:
                    SPECREG_SENDFILE=DEFAULT_SENDFILE.get(
                        VARIANTS.get(frontend, (frontend,))[0], ""))
         env.pop("SPECREG_NO_SKIP", None)
+        ini = [VARIANT_INI[frontend]] if frontend in VARIANT_INI else []
         if self.store is not None:
             env.update(self.store.specreg_env())
-        ini = [VARIANT_INI[frontend]] if frontend in VARIANT_INI else []
+            ini.append(env.pop("SPECREG_INI_EXTRA"))
         if self.upstream is not None and frontend not in VARIANTS:
             # A day: the run measures serving from the cache.
             ini.append("[upstream]\n%s = %s\ntag-ttl = 86400" %
@@ -1163,7 +1214,7 @@ class Bench:
         if w in PROXY_WORKLOADS:
             self.record(rnd, t.name, w, "req", *self.proxy_workload(t, w))
             return
-        m = Meter(t)
+        m = Meter(t, self.store)
         unit = "B"
         if w in ("push_mono", "push_chunked"):
             res = load.w_push_large(t.url, data, m, "bench/large",
@@ -1184,10 +1235,12 @@ class Bench:
             unit = "req"
             res = load.w_manifest_put(t.url, data, m, "bench/man",
                                       cfg["mput_n"], cfg["mput_conc"])
+            self.manifests[t.name] = res.get("manifest_digest")
         elif w == "manifest_get":
             unit = "req"
             res = self.check_then(t, "/v2/bench/man/manifests/t0",
-                                  {"Accept": load.OCI_MANIFEST}, 200)
+                                  {"Accept": load.OCI_MANIFEST}, 200,
+                                  digest=self.manifests.get(t.name))
             if not res["errors"]:
                 res = load.wrk(t.url + "/v2/bench/man/manifests/t0", m, 2,
                                cfg["req_conns"], cfg["req_secs"],
@@ -1228,6 +1281,16 @@ class Bench:
                 res = load.wrk(t.url + path, m, 1, 1, cfg["req_secs"])
         else:
             raise ValueError(w)
+        if self.store is not None:
+            time.sleep(0.5)     # the store writes its log after answering
+            res["store_requests"] = self.store.requests(t.bucket,
+                                                        m.store_mark)
+        if not res["errors"] and (w in CHUNKS or w in ("push_mono",
+                                                       "push_chunked")):
+            blobs = data.chunky if w == "push_chunks_64k" else data.blobs
+            res["errors"] = load.verify_blobs(
+                t.url, "bench/" + (w[5:] if w in CHUNKS else "large"),
+                blobs)
         self.record(rnd, t.name, w, unit, res, m)
 
     def proxy_workload(self, t, w):
@@ -1259,8 +1322,10 @@ class Bench:
         return res, m
 
     @staticmethod
-    def check_then(t, path, headers, want, method="GET", tags=None):
-        """One request by hand before the load tool hammers it."""
+    def check_then(t, path, headers, want, method="GET", tags=None,
+                   digest=None):
+        """One request by hand before the load tool hammers it; with
+        digest, the body and its Docker-Content-Digest must be that."""
         conn = load.Conn(t.url)
         errors = []
         try:
@@ -1271,6 +1336,12 @@ class Bench:
                     len(json.loads(b).get("tags") or []) != tags:
                 errors.append("tags/list: %d tags, not %d" %
                               (len(json.loads(b).get("tags") or []), tags))
+            elif digest is not None and (
+                    h.get("docker-content-digest") != digest or
+                    "sha256:" + hashlib.sha256(b).hexdigest() != digest):
+                errors.append("%s %s: digest %s, body sha256:%s, not %s" %
+                              (method, path, h.get("docker-content-digest"),
+                               hashlib.sha256(b).hexdigest(), digest))
         except Exception as e:          # noqa: BLE001 - report it
             errors.append("%s %s: %r" % (method, path, e))
         conn.close()
