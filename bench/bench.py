@@ -62,7 +62,7 @@ SWIFT_WORKLOADS = ("swift_push", "swift_pull", "swift_push_small",
 SWIFT_FRONTEND = "lighttpd"
 SWIFT_TARGET = "specreg+swift"
 WORKLOADS = ["push_mono", "push_chunked", "push_chunks_5m",
-             "push_chunks_64k", "pull", "push_small",
+             "push_chunks_64k", "pull", "pull_redirect", "push_small",
              "manifest_put", "manifest_get", "tags_list", "blob_head",
              "race_same", "race_repos", "skopeo_push", "skopeo_pull",
              "pull_nosendfile", "catalog_first", "catalog_mid",
@@ -71,12 +71,14 @@ WORKLOADS = ["push_mono", "push_chunked", "push_chunks_5m",
 # in one request and in OCI chunks (5 MiB, S3's smallest part, and
 # 64 KiB), pulls, small blobs and manifests.  The catalog workloads
 # write a filesystem store directly; the rest stay filesystem-only to
-# keep the run short.
+# keep the run short.  pull_redirect is the registry's part of a pull
+# there: the 307 alone, at a request rate.
 STORE_WORKLOADS = ["push_mono", "push_chunked", "push_chunks_5m",
-                   "push_chunks_64k", "pull", "push_small",
+                   "push_chunks_64k", "pull", "pull_redirect", "push_small",
                    "manifest_put", "manifest_get"]
 CHUNKS = {"push_chunks_5m": 5 * MiB, "push_chunks_64k": 64 * 1024}
-# (On the filesystem, they run when named in --workloads.)
+# (On the filesystem, they run when named in --workloads; pull_redirect
+# wants a store.)
 # Pull-through (issue 15): an upstream distribution holds PROXY_REPO;
 # specreg reaches it as PROXY_HOST/PROXY_REPO ([upstream] PROXY_HOST =
 # its URL, so no other workload's misses go upstream), distribution
@@ -252,6 +254,7 @@ class Meter:
         self.t0 = t0
         if self.store is not None:
             self.store_mark = self.store.log_mark()
+            self.s0 = tree(self.store.pids())
         self.c0 = os.times()
         self.b0 = busy_ticks()
         self.w0 = time.monotonic()
@@ -270,10 +273,17 @@ class Meter:
                   sum(t for _, t in self.t0.values())) / CLK
         client = sum(c1[i] - self.c0[i] for i in range(4))
         system = (b1 - self.b0) / CLK
+        store = None
+        if self.store is not None:
+            s1 = tree(self.store.pids())
+            store = sum(t - self.s0.get(pid, ("", 0))[1]
+                        for pid, (_, t) in s1.items()) / CLK
         rss = self.target.rss_roles(self.hwm)
         rss["pss_total"] = self.pss_max / 1024.0
         self.res = {"server_cpu": server, "client_cpu": client,
-                    "other_cpu": max(0.0, system - server - client),
+                    "other_cpu": max(0.0, system - server - client -
+                                     (store or 0)),
+                    "store_cpu": store,
                     "cpu_split": self._split(t1), "wall": wall,
                     "rss": rss}
 
@@ -495,6 +505,20 @@ class Store:
         env["SPECREG_SENDFILE"] = "off"
         env["SPECREG_INI_EXTRA"] = "[registry]\nredirect = yes"
         return env
+
+    def pids(self):
+        """The store's daemons (their pid files)."""
+        out = []
+        rdir = os.path.join(self.env["S3_STORE_DIR"], "run")
+        for name in os.listdir(rdir) if os.path.isdir(rdir) else []:
+            if not name.endswith(".pid"):
+                continue
+            try:
+                with open(os.path.join(rdir, name)) as f:
+                    out.append(int(f.read().split()[0]))
+            except (OSError, ValueError, IndexError):
+                pass
+        return out
 
     def log_path(self):
         """The store's log of the requests it answered: radosgw's
@@ -1227,6 +1251,13 @@ class Bench:
         elif w in ("pull", "pull_nosendfile"):
             res = load.w_pull(t.url, data, m, "bench/large",
                               cfg["pull_conc"])
+        elif w == "pull_redirect":
+            unit = "req"
+            path = "/v2/bench/large/blobs/" + data.blobs[0][2]
+            res = self.check_then(t, path, {}, 307)
+            if not res["errors"]:
+                res = load.wrk(t.url + path, m, 2, cfg["req_conns"],
+                               cfg["req_secs"])
         elif w == "push_small":
             unit = "req"
             res = load.w_push_small(t.url, data, m, "bench/small",
@@ -1581,6 +1612,7 @@ def main():
     args.workloads = args.workloads.split(",") if args.workloads else \
         (list(STORE_WORKLOADS) if args.store != "filesystem" else
          [w for w in WORKLOADS if w not in CHUNKS and
+          w != "pull_redirect" and
           not (args.quick and w in SWIFT_WORKLOADS)])
     if not shutil.which("skopeo"):
         log("skopeo is not installed: no skopeo workloads")

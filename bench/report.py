@@ -35,6 +35,10 @@ INFO = {
     "pull": ("GET those blobs, %(pull_conc)d clients; specreg hands them "
              "to the web server (X-Sendfile / X-Accel-Redirect)",
              "MB/s", "s/GB", "big"),
+    "pull_redirect": ("on a store: GET the first of them without following "
+                      "the 307 (the registry's part of a pull): wrk -t2 "
+                      "-c%(req_conns)d -d%(req_secs)ds", "req/s", "ms/req",
+                      None),
     "pull_nosendfile": ("the same GETs with [registry] sendfile = off: "
                         "specreg streams the file through FastCGI",
                         "MB/s", "s/GB", "big"),
@@ -136,11 +140,6 @@ STORE_GOALS = [
     ("manifest_put", "rate", ">=", 2.0, None),
     ("manifest_get", "rate", ">=", 2.0, None),
 ]
-# What one operation of a workload is, for the store's requests.
-OPS = {"push_mono": "blob", "push_chunked": "blob",
-       "push_chunks_5m": "blob", "push_chunks_64k": "blob",
-       "pull": "blob", "push_small": "blob", "manifest_put": "manifest",
-       "manifest_get": "request"}
 
 
 def med(xs):
@@ -373,7 +372,8 @@ def goals(runs, table=None):
 
 
 def ops_of(r, cfg):
-    """How many operations a record made (OPS)."""
+    """How many operations a record made: blobs pushed or pulled,
+    manifests put, requests made."""
     w = r["workload"]
     if w in ("push_mono", "push_chunked", "push_chunks_5m", "pull"):
         return cfg["blob_n"]
@@ -397,13 +397,15 @@ def store_requests(runs, cfg):
                    for m in methods]
             total = med([sum(r["store_requests"].values()) / ops_of(r, cfg)
                          for r in rs])
-            lines.append("  %-18s %-22s %-8s %s" % (
-                w, t.replace("specreg+", "specreg/"), fmt(total),
+            cpu = med([per_unit(r, r.get("store_cpu")) for r in rs])
+            lines.append("  %-18s %-22s %-13s %-8s %s" % (
+                w, t.replace("specreg+", "specreg/"),
+                fmt(cpu) + " " + INFO[w][2], fmt(total),
                 ", ".join(per) or "-"))
     if lines:
-        lines.insert(0, "  %-18s %-22s %-8s %s" % (
-            "workload", "registry", "total", "by method (median per "
-            "blob, manifest or GET)"))
+        lines.insert(0, "  %-18s %-22s %-13s %-8s %s" % (
+            "workload", "registry", "store CPU", "requests",
+            "by method (median per blob, manifest or GET)"))
     return lines
 
 
