@@ -440,6 +440,7 @@ class Store:
 
     def __init__(self, kind, work, logdir):
         self.kind = kind
+        self.logdir = logdir
         self.dir = os.path.join(work, "store")
         shutil.rmtree(self.dir, ignore_errors=True)
         log("starting the %s store" % kind)
@@ -557,6 +558,12 @@ class Store:
         subprocess.run(["sh", os.path.join(SRC, "tests", "integration",
                                            "s3-store"), "stop", self.dir],
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        # Its log of requests stays with the run's (logs/store-requests).
+        try:
+            shutil.copy(self.log_path(),
+                        os.path.join(self.logdir, "store-requests.log"))
+        except OSError:
+            pass
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
