@@ -445,7 +445,7 @@ class Store:
         shutil.rmtree(self.dir, ignore_errors=True)
         log("starting the %s store" % kind)
         # radosgw's OSD: a sparse file of SPECREG_CEPH_GB (the tests'
-        # 16 filled up in the fourth push workload: a round writes every
+        # 16 filled up in the third push workload: a round writes every
         # blob twice per registry, and radosgw's garbage collector keeps
         # what is deleted for two hours).
         env = dict(os.environ)
