@@ -15,6 +15,7 @@ import json
 import os
 import platform
 import random
+import re
 import shutil
 import socket
 import subprocess
@@ -61,7 +62,7 @@ SWIFT_WORKLOADS = ("swift_push", "swift_pull", "swift_push_small",
 SWIFT_FRONTEND = "lighttpd"
 SWIFT_TARGET = "specreg+swift"
 WORKLOADS = ["push_mono", "push_chunked", "push_chunks_5m",
-             "push_chunks_64k", "pull", "push_small",
+             "push_chunks_64k", "pull", "pull_redirect", "push_small",
              "manifest_put", "manifest_get", "tags_list", "blob_head",
              "race_same", "race_repos", "skopeo_push", "skopeo_pull",
              "pull_nosendfile", "catalog_first", "catalog_mid",
@@ -70,12 +71,14 @@ WORKLOADS = ["push_mono", "push_chunked", "push_chunks_5m",
 # in one request and in OCI chunks (5 MiB, S3's smallest part, and
 # 64 KiB), pulls, small blobs and manifests.  The catalog workloads
 # write a filesystem store directly; the rest stay filesystem-only to
-# keep the run short.
+# keep the run short.  pull_redirect is the registry's part of a pull
+# there: the 307 alone, at a request rate.
 STORE_WORKLOADS = ["push_mono", "push_chunked", "push_chunks_5m",
-                   "push_chunks_64k", "pull", "push_small",
+                   "push_chunks_64k", "pull", "pull_redirect", "push_small",
                    "manifest_put", "manifest_get"]
 CHUNKS = {"push_chunks_5m": 5 * MiB, "push_chunks_64k": 64 * 1024}
-# (On the filesystem, they run when named in --workloads.)
+# (On the filesystem, they run when named in --workloads; pull_redirect
+# wants a store.)
 # Pull-through (issue 15): an upstream distribution holds PROXY_REPO;
 # specreg reaches it as PROXY_HOST/PROXY_REPO ([upstream] PROXY_HOST =
 # its URL, so no other workload's misses go upstream), distribution
@@ -202,8 +205,10 @@ def pss_kib(pid):
 class Meter:
     """CPU (server tree, client, others) and peak RSS of one workload."""
 
-    def __init__(self, target):
+    def __init__(self, target, store=None):
         self.target = target
+        self.store = store
+        self.store_mark = None
         self.hwm = {}
         self.pss_max = 0
         self.res = None
@@ -247,6 +252,9 @@ class Meter:
             except OSError:
                 pass
         self.t0 = t0
+        if self.store is not None:
+            self.store_mark = self.store.log_mark()
+            self.s0 = tree(self.store.pids())
         self.c0 = os.times()
         self.b0 = busy_ticks()
         self.w0 = time.monotonic()
@@ -265,10 +273,17 @@ class Meter:
                   sum(t for _, t in self.t0.values())) / CLK
         client = sum(c1[i] - self.c0[i] for i in range(4))
         system = (b1 - self.b0) / CLK
+        store = None
+        if self.store is not None:
+            s1 = tree(self.store.pids())
+            store = sum(t - self.s0.get(pid, ("", 0))[1]
+                        for pid, (_, t) in s1.items()) / CLK
         rss = self.target.rss_roles(self.hwm)
         rss["pss_total"] = self.pss_max / 1024.0
         self.res = {"server_cpu": server, "client_cpu": client,
-                    "other_cpu": max(0.0, system - server - client),
+                    "other_cpu": max(0.0, system - server - client -
+                                     (store or 0)),
+                    "store_cpu": store,
                     "cpu_split": self._split(t1), "wall": wall,
                     "rss": rss}
 
@@ -283,6 +298,7 @@ class Target:
     kind = None
     name = None
     url = None
+    bucket = None           # its bucket or container on a --store
     static = False
     workloads = None        # None: every workload
 
@@ -333,6 +349,7 @@ class Specreg(Target):
             if line == "ready":
                 self.info = info
                 self.url = info["url"]
+                self.bucket = info.get("bucket")
                 return
             k, _, v = line.partition("=")
             info[k] = v
@@ -409,6 +426,11 @@ http:
 """
 
 
+# A request in a store's log: radosgw's "PUT /bucket/key HTTP/1.1",
+# Swift's proxy "PUT /v1/AUTH_test/c/o HTTP/1.0" (and the S3 path).
+STORE_REQ = re.compile(r"\b(GET|HEAD|PUT|POST|DELETE|COPY) (/\S*) HTTP/")
+
+
 class Store:
     """The object store every registry of the run writes to (--store):
     radosgw (Ceph) or swift-s3 (Swift's s3api) through S3, or swift
@@ -418,14 +440,21 @@ class Store:
 
     def __init__(self, kind, work, logdir):
         self.kind = kind
+        self.logdir = logdir
         self.dir = os.path.join(work, "store")
         shutil.rmtree(self.dir, ignore_errors=True)
         log("starting the %s store" % kind)
+        # radosgw's OSD: a sparse file of SPECREG_CEPH_GB (the tests'
+        # 16 filled up in the third push workload: a round writes every
+        # blob twice per registry, and radosgw's garbage collector keeps
+        # what is deleted for two hours).
+        env = dict(os.environ)
+        env.setdefault("SPECREG_CEPH_GB", "64")
         with open(os.path.join(logdir, "store.log"), "a") as lf:
             p = subprocess.run(
                 ["sh", os.path.join(SRC, "tests", "integration", "s3-store"),
                  "start", "radosgw" if kind == "radosgw" else "swift",
-                 self.dir], stdout=lf, stderr=lf)
+                 self.dir], stdout=lf, stderr=lf, env=env)
         if p.returncode != 0:
             raise SystemExit("bench: the %s store did not start (%s)" %
                              (kind, lf.name))
@@ -474,16 +503,73 @@ class Store:
 
     def specreg_env(self):
         """What lib.sh needs to put specreg on this store (it makes
-        the bucket and deletes it when serve.sh ends)."""
+        the bucket and deletes it when serve.sh ends): blob GETs answer
+        307 to the store (presigned URLs, TempURLs), as distribution's
+        do, and nothing is handed to the web server to send."""
         env = {k: v for k, v in self.env.items()
                if k.startswith("SPECREG_")}
         env["SPECREG_STORAGE"] = "swift" if self.kind == "swift" else "s3"
+        env["SPECREG_SENDFILE"] = "off"
+        env["SPECREG_INI_EXTRA"] = "[registry]\nredirect = yes"
         return env
+
+    def pids(self):
+        """The store's daemons (their pid files)."""
+        out = []
+        rdir = os.path.join(self.env["S3_STORE_DIR"], "run")
+        for name in os.listdir(rdir) if os.path.isdir(rdir) else []:
+            if not name.endswith(".pid"):
+                continue
+            try:
+                with open(os.path.join(rdir, name)) as f:
+                    out.append(int(f.read().split()[0]))
+            except (OSError, ValueError, IndexError):
+                pass
+        return out
+
+    def log_path(self):
+        """The store's log of the requests it answered: radosgw's
+        (beast's access lines), Swift's proxy (proxy-logging)."""
+        d = self.env["S3_STORE_DIR"]
+        if self.kind == "radosgw":
+            return os.path.join(d, "log", "ceph-client.rgw.a.log")
+        return os.path.join(d, "log", "proxy-server.log")
+
+    def log_mark(self):
+        try:
+            return os.path.getsize(self.log_path())
+        except OSError:
+            return None
+
+    def requests(self, bucket, since):
+        """{METHOD: count} of the requests on bucket the store logged
+        after offset since.  Swift's proxy logs an S3 request twice
+        (as it came, and as the Swift request s3api made of it): on
+        swift-s3 only the S3 ones (path /BUCKET...) count."""
+        out = {}
+        if since is None or not bucket:
+            return out
+        with open(self.log_path(), "rb") as f:
+            f.seek(since)
+            text = f.read().decode("latin-1")
+        for m in STORE_REQ.finditer(text):
+            path = m.group(2).split("?")[0]
+            if self.kind == "swift":
+                path = re.sub(r"^/v1/[^/]+", "", path)
+            if path == "/" + bucket or path.startswith("/" + bucket + "/"):
+                out[m.group(1)] = out.get(m.group(1), 0) + 1
+        return out
 
     def stop(self):
         subprocess.run(["sh", os.path.join(SRC, "tests", "integration",
                                            "s3-store"), "stop", self.dir],
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        # Its log of requests stays with the run's (logs/store-requests).
+        try:
+            shutil.copy(self.log_path(),
+                        os.path.join(self.logdir, "store-requests.log"))
+        except OSError:
+            pass
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
@@ -947,6 +1033,7 @@ class Bench:
         shutil.rmtree(self.rundir, ignore_errors=True)
         os.makedirs(self.rundir)
         self.store = None
+        self.manifests = {}     # target: the digest of what it has as t0
         self.templates = self.make_templates()
         self.upstream = None
         self.data = Data(self.work, cfg)
@@ -1012,9 +1099,10 @@ class Bench:
                    SPECREG_SENDFILE=DEFAULT_SENDFILE.get(
                        VARIANTS.get(frontend, (frontend,))[0], ""))
         env.pop("SPECREG_NO_SKIP", None)
+        ini = [VARIANT_INI[frontend]] if frontend in VARIANT_INI else []
         if self.store is not None:
             env.update(self.store.specreg_env())
-        ini = [VARIANT_INI[frontend]] if frontend in VARIANT_INI else []
+            ini.append(env.pop("SPECREG_INI_EXTRA"))
         if self.upstream is not None and frontend not in VARIANTS:
             # A day: the run measures serving from the cache.
             ini.append("[upstream]\n%s = %s\ntag-ttl = 86400" %
@@ -1164,7 +1252,7 @@ class Bench:
         if w in PROXY_WORKLOADS:
             self.record(rnd, t.name, w, "req", *self.proxy_workload(t, w))
             return
-        m = Meter(t)
+        m = Meter(t, self.store)
         unit = "B"
         if w in ("push_mono", "push_chunked"):
             res = load.w_push_large(t.url, data, m, "bench/large",
@@ -1177,6 +1265,13 @@ class Bench:
         elif w in ("pull", "pull_nosendfile"):
             res = load.w_pull(t.url, data, m, "bench/large",
                               cfg["pull_conc"])
+        elif w == "pull_redirect":
+            unit = "req"
+            path = "/v2/bench/large/blobs/" + data.blobs[0][2]
+            res = self.check_then(t, path, {}, 307)
+            if not res["errors"]:
+                res = load.wrk(t.url + path, m, 2, cfg["req_conns"],
+                               cfg["req_secs"])
         elif w == "push_small":
             unit = "req"
             res = load.w_push_small(t.url, data, m, "bench/small",
@@ -1185,10 +1280,12 @@ class Bench:
             unit = "req"
             res = load.w_manifest_put(t.url, data, m, "bench/man",
                                       cfg["mput_n"], cfg["mput_conc"])
+            self.manifests[t.name] = res.get("manifest_digest")
         elif w == "manifest_get":
             unit = "req"
             res = self.check_then(t, "/v2/bench/man/manifests/t0",
-                                  {"Accept": load.OCI_MANIFEST}, 200)
+                                  {"Accept": load.OCI_MANIFEST}, 200,
+                                  digest=self.manifests.get(t.name))
             if not res["errors"]:
                 res = load.wrk(t.url + "/v2/bench/man/manifests/t0", m, 2,
                                cfg["req_conns"], cfg["req_secs"],
@@ -1229,6 +1326,16 @@ class Bench:
                 res = load.wrk(t.url + path, m, 1, 1, cfg["req_secs"])
         else:
             raise ValueError(w)
+        if self.store is not None:
+            time.sleep(0.5)     # the store writes its log after answering
+            res["store_requests"] = self.store.requests(t.bucket,
+                                                        m.store_mark)
+        if not res["errors"] and (w in CHUNKS or w in ("push_mono",
+                                                       "push_chunked")):
+            blobs = data.chunky if w == "push_chunks_64k" else data.blobs
+            res["errors"] = load.verify_blobs(
+                t.url, "bench/" + (w[5:] if w in CHUNKS else "large"),
+                blobs)
         self.record(rnd, t.name, w, unit, res, m)
 
     def proxy_workload(self, t, w):
@@ -1260,8 +1367,10 @@ class Bench:
         return res, m
 
     @staticmethod
-    def check_then(t, path, headers, want, method="GET", tags=None):
-        """One request by hand before the load tool hammers it."""
+    def check_then(t, path, headers, want, method="GET", tags=None,
+                   digest=None):
+        """One request by hand before the load tool hammers it; with
+        digest, the body and its Docker-Content-Digest must be that."""
         conn = load.Conn(t.url)
         errors = []
         try:
@@ -1272,6 +1381,12 @@ class Bench:
                     len(json.loads(b).get("tags") or []) != tags:
                 errors.append("tags/list: %d tags, not %d" %
                               (len(json.loads(b).get("tags") or []), tags))
+            elif digest is not None and (
+                    h.get("docker-content-digest") != digest or
+                    "sha256:" + hashlib.sha256(b).hexdigest() != digest):
+                errors.append("%s %s: digest %s, body sha256:%s, not %s" %
+                              (method, path, h.get("docker-content-digest"),
+                               hashlib.sha256(b).hexdigest(), digest))
         except Exception as e:          # noqa: BLE001 - report it
             errors.append("%s %s: %r" % (method, path, e))
         conn.close()
@@ -1511,6 +1626,7 @@ def main():
     args.workloads = args.workloads.split(",") if args.workloads else \
         (list(STORE_WORKLOADS) if args.store != "filesystem" else
          [w for w in WORKLOADS if w not in CHUNKS and
+          w != "pull_redirect" and
           not (args.quick and w in SWIFT_WORKLOADS)])
     if not shutil.which("skopeo"):
         log("skopeo is not installed: no skopeo workloads")

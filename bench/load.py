@@ -239,6 +239,42 @@ def get_blob(conn, path, buf, expect_size, head, tail):
     return got["n"], None
 
 
+def head_location(location):
+    """HEAD an absolute URL (a redirect's) on a connection of its own."""
+    c = Conn(location)
+    try:
+        return c.request("HEAD", loc_path(location))
+    finally:
+        c.close()
+
+
+def verify_blobs(base, repo, blobs):
+    """After a push: HEAD each of blobs [(off, size, digest)] in repo;
+    a list of what is wrong (the bytes are checked by the pulls)."""
+    conn = Conn(base)
+    errors = []
+    try:
+        for _, size, digest in blobs:
+            path = "/v2/%s/blobs/%s" % (repo, digest)
+            st, h, _ = conn.request("HEAD", path)
+            want = digest
+            if st in (302, 303, 307) and "location" in h:
+                # distribution on S3 redirects HEADs too: the store's
+                # answer has the length, no digest.
+                st, h, _ = head_location(h["location"])
+                want = None
+            if st != 200 or h.get("content-length") != str(size) or \
+                    h.get("docker-content-digest") != want:
+                errors.append("HEAD %s after the push: %d, length %s, "
+                              "digest %s" % (path, st,
+                                             h.get("content-length"),
+                                             h.get("docker-content-digest")))
+    except Exception as e:          # noqa: BLE001 - report it
+        errors.append("HEAD after the push: %r" % e)
+    conn.close()
+    return errors[:MAX_ERRORS]
+
+
 def run_threads(base, conc, items, fn, meter):
     """fn(conn, item) -> error or None, on conc threads; returns result."""
     q = queue.Queue()

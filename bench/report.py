@@ -35,6 +35,10 @@ INFO = {
     "pull": ("GET those blobs, %(pull_conc)d clients; specreg hands them "
              "to the web server (X-Sendfile / X-Accel-Redirect)",
              "MB/s", "s/GB", "big"),
+    "pull_redirect": ("on a store: GET the first of them without following "
+                      "the 307 (the registry's part of a pull): wrk -t2 "
+                      "-c%(req_conns)d -d%(req_secs)ds", "req/s", "ms/req",
+                      None),
     "pull_nosendfile": ("the same GETs with [registry] sendfile = off: "
                         "specreg streams the file through FastCGI",
                         "MB/s", "s/GB", "big"),
@@ -122,6 +126,19 @@ GOALS = [
     ("swift_push_small", "rate", ">=", 2.0, None),
     ("swift_manifest_put", "rate", ">=", 2.0, None),
     ("swift_manifest_get", "rate", ">=", 2.0, None),
+]
+# issue 13: on an object store (--store), against distribution's own
+# driver on the same store: every push, pull with redirects, small
+# blobs and manifests.
+STORE_GOALS = [
+    ("push_mono", "rate", ">=", 1.5, None),
+    ("push_chunked", "rate", ">=", 1.5, None),
+    ("push_chunks_5m", "rate", ">=", 1.5, None),
+    ("push_chunks_64k", "rate", ">=", 1.5, None),
+    ("pull", "rate", ">=", 2.0, None),
+    ("push_small", "rate", ">=", 2.0, None),
+    ("manifest_put", "rate", ">=", 2.0, None),
+    ("manifest_get", "rate", ">=", 2.0, None),
 ]
 
 
@@ -294,7 +311,7 @@ def table(runs):
     return lines
 
 
-def legend(cfg):
+def legend(cfg, store="filesystem"):
     c = dict(cfg, blob_mib=cfg["blob_size"] >> 20,
              small_kib=cfg["small_size"] >> 10,
              race_mib=cfg["race_size"] >> 20, oci_mib=cfg["oci_size"] >> 20)
@@ -303,7 +320,12 @@ def legend(cfg):
     c.setdefault("swift_mput_n", 100)
     c["chunky_mib"] = "%g" % (c.get("chunky_size", 0) / float(1 << 20))
     # Runs from before the chunked workloads have no chunky_n.
-    return ["  %-18s %s" % (w, INFO[w][0] % c) for w in ORDER
+    info = {w: INFO[w][0] for w in ORDER}
+    if store != "filesystem":
+        info["pull"] = ("GET those blobs, %(pull_conc)d clients, following "
+                        "the 307 to the store (specreg redirect = yes; "
+                        "distribution's default)")
+    return ["  %-18s %s" % (w, info[w] % c) for w in ORDER
             if "chunky_n" in c or not w.startswith("push_chunks_")]
 
 
@@ -317,11 +339,11 @@ def probe_fractions(runs, target, workload):
     return out
 
 
-def goals(runs):
+def goals(runs, table=None):
     lines = ["%-18s %-6s %-8s %-22s %-20s %s" % (
         "workload", "what", "goal", "registry", "measured (median)",
         "verdict")]
-    for w, key, op, goal, fronts in GOALS:
+    for w, key, op, goal, fronts in table or GOALS:
         for t in runs.targets():
             if is_dist(t) or (fronts and t.replace("specreg+", "") not in
                              fronts):
@@ -346,6 +368,44 @@ def goals(runs):
         lines.append("%-18s %-6s %-8s %-22s %-20s %s" % (
             "all", "worker", "< 16 MiB", top[1], "%.1f MiB (%s)" %
             (top[0], top[2]), "met" if top[0] < 16 else "MISSED"))
+    return lines
+
+
+def ops_of(r, cfg):
+    """How many operations a record made: blobs pushed or pulled,
+    manifests put, requests made."""
+    w = r["workload"]
+    if w in ("push_mono", "push_chunked", "push_chunks_5m", "pull"):
+        return cfg["blob_n"]
+    if w == "push_chunks_64k":
+        return cfg["chunky_n"]
+    return r.get("amount") or None
+
+
+def store_requests(runs, cfg):
+    """The store's requests per operation, by method (its log)."""
+    lines = []
+    for w in ORDER:
+        for t in runs.targets():
+            rs = [r for r in runs.get(t, w) if "store_requests" in r and
+                  not r["errors"] and ops_of(r, cfg)]
+            if not rs:
+                continue
+            methods = sorted({m for r in rs for m in r["store_requests"]})
+            per = ["%s %s" % (m, fmt(med([r["store_requests"].get(m, 0) /
+                                          ops_of(r, cfg) for r in rs])))
+                   for m in methods]
+            total = med([sum(r["store_requests"].values()) / ops_of(r, cfg)
+                         for r in rs])
+            cpu = med([per_unit(r, r.get("store_cpu")) for r in rs])
+            lines.append("  %-18s %-22s %-13s %-8s %s" % (
+                w, t.replace("specreg+", "specreg/"),
+                fmt(cpu) + " " + INFO[w][2], fmt(total),
+                ", ".join(per) or "-"))
+    if lines:
+        lines.insert(0, "  %-18s %-22s %-13s %-8s %s" % (
+            "workload", "registry", "store CPU", "requests",
+            "by method (median per blob, manifest or GET)"))
     return lines
 
 
@@ -508,14 +568,19 @@ def write(out, meta, records, chart=True):
     lines = header(meta)
     lines += ["", "Workloads (same Python/wrk/ab/skopeo clients for every "
               "registry)"]
-    lines += legend(meta["config"])
+    lines += legend(meta["config"], meta.get("store", "filesystem"))
     lines += ["", "Ceilings measured in the same run (median [min..max])"]
     lines += ceilings(runs)
     lines += ["", "Results", ""]
     lines += table(runs)
-    lines += ["", "Goals of issue 8 (ratios against distribution, medians "
-              "of per-round ratios)", ""]
-    lines += goals(runs)
+    on_store = meta.get("store", "filesystem") != "filesystem"
+    lines += ["", "Goals of issue %s (ratios against distribution, medians "
+              "of per-round ratios)" % ("13" if on_store else "8"), ""]
+    lines += goals(runs, STORE_GOALS if on_store else None)
+    reqs = store_requests(runs, meta["config"])
+    if reqs:
+        lines += ["", "Requests to the store during the measured part, per "
+                  "operation (the store's log)", ""] + reqs
     lines += [""] + noise(runs)
     failed = [r for r in records if r["errors"]]
     if failed:

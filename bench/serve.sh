@@ -8,7 +8,8 @@
 # off, as in deploy/); lib.sh reads them from $top_srcdir/tests/integration.
 #
 # Protocol: once the registry answers, print "key=value" lines (url,
-# port, t, data, pool, front, frontend, sendfile) and "ready".  Then
+# port, t, data, pool, front, frontend, sendfile, bucket: the bucket or
+# container on an object store) and "ready".  Then
 # read commands from stdin, one per line:
 #	restart SENDFILE	restart the front end and the pool with
 #				[registry] sendfile = SENDFILE (same port,
@@ -38,6 +39,10 @@ serve_report() {
 	echo "front=$FRONT_PID"
 	echo "frontend=$SPECREG_FRONTEND"
 	echo "sendfile=${SPECREG_SENDFILE:-$FRONT_SENDFILE}"
+	case ${SPECREG_STORAGE:-filesystem} in
+	s3)	echo "bucket=$S3_BUCKET" ;;
+	swift)	echo "bucket=$SWIFT_CONTAINER" ;;
+	esac
 	echo "ready"
 }
 
