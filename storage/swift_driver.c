@@ -135,19 +135,27 @@ sw_dir_exists(struct swift *s, const char *dir)
 	return (p.found ? REG_OK : REG_E_NOENT);
 }
 
+/* The object "path" (a HEAD); NOENT if none, even with things below it. */
 static enum reg_err
-sw_stat(struct stor_driver *sd, const char *path, struct stor_stat *st)
+sw_stat_object(struct swift *s, const char *path, struct stor_stat *st)
 {
 	struct swift_stat	ss;
 	enum reg_err		err;
 
 	memset(st, 0, sizeof(*st));
-	if ((err = swift_head(sw(sd), path, &ss)) == REG_OK) {
+	if ((err = swift_head(s, path, &ss)) == REG_OK) {
 		st->size = ss.size;
 		st->mtime = ss.mtime;
-		return (REG_OK);
 	}
-	if (err != REG_E_NOENT ||
+	return (err);
+}
+
+static enum reg_err
+sw_stat(struct stor_driver *sd, const char *path, struct stor_stat *st)
+{
+	enum reg_err	err;
+
+	if ((err = sw_stat_object(sw(sd), path, st)) != REG_E_NOENT ||
 	    (err = sw_dir_exists(sw(sd), path)) != REG_OK)
 		return (err);
 	st->is_dir = 1;
@@ -763,13 +771,35 @@ sw_stage_short(struct swift_stage *sg, uint64_t size, int gone)
 	return (REG_E_IO);
 }
 
+/*
+ * Make "dest" of the parts that "seg" names: a copy of a single part,
+ * or of a manifest, which names the parts' ETags: they are read (a HEAD
+ * each) only then.
+ */
+static enum reg_err
+sw_parts_make(struct swift *s, const char *uuid, struct sw_parts *ps,
+    const struct swift_segment *seg, size_t n, uint64_t size,
+    const char *dest)
+{
+	struct swift_limits	lim;
+	enum reg_err		err;
+
+	if ((err = swift_limits(s, &lim)) != REG_OK)
+		return (err);
+	if ((n > 1 || size > lim.max_file_size) &&
+	    (err = sw_parts_etags(s, ps)) != REG_OK)
+		return (err);
+	return (size <= lim.max_file_size ?
+	    sw_concat(s, uuid, seg, n, size, dest) :
+	    sw_slo_make(s, uuid, seg, n, size, dest));
+}
+
 static enum reg_err
 sw_stage_finish(struct stor_stage *base, uint64_t size, const char *dest)
 {
 	struct swift_stage	*sg = (struct swift_stage *)base;
 	struct swift		*s = sw(base->sd);
 	struct swift_segment	*seg = NULL;
-	struct swift_limits	 lim;
 	struct sw_parts		 ps;
 	struct buf		 path = BUF_INIT;
 	size_t			 n;
@@ -790,11 +820,8 @@ sw_stage_finish(struct stor_stage *base, uint64_t size, const char *dest)
 		err = swift_put(s, dest, "", 0, 0, NULL);
 	else if (sw_segments(&ps, size, &seg, &n) == -1)
 		err = sw_stage_short(sg, size, gone);
-	else if ((err = sw_parts_etags(s, &ps)) == REG_OK &&
-	    (err = swift_limits(s, &lim)) == REG_OK)
-		err = size <= lim.max_file_size ?
-		    sw_concat(s, sg->uuid, seg, n, size, dest) :
-		    sw_slo_make(s, sg->uuid, seg, n, size, dest);
+	else
+		err = sw_parts_make(s, sg->uuid, &ps, seg, n, size, dest);
 	free(seg);
 	sw_parts_release(&ps);
 	if (err == REG_OK || err == REG_E_NOENT) {
@@ -1077,12 +1104,11 @@ sw_use(struct stor_driver *sd, const char *path, struct stor_stat *st)
 
 	sw_side_path(&live, ".liveness", path);
 	sw_side_path(&trash, ".trash", path);
+	/* A blob is an object: no listing for a directory on a 404. */
 	if ((err = swift_put(s, live.buf, "", 0, 0, NULL)) == REG_OK &&
-	    (err = sw_stat(sd, path, st)) == REG_E_NOENT &&
+	    (err = sw_stat_object(s, path, st)) == REG_E_NOENT &&
 	    (err = sw_move(s, trash.buf, path)) == REG_OK)
-		err = sw_stat(sd, path, st);
-	if (err == REG_OK && st->is_dir)
-		err = REG_E_NOENT;
+		err = sw_stat_object(s, path, st);
 	buf_release(&trash);
 	buf_release(&live);
 	return (err);
