@@ -1,10 +1,10 @@
 /*
  * tests/unit/check_httpc.c: net/httpc.c's connections, against a stub
  * server on 127.0.0.1 that numbers the connections it accepts: requests
- * of a process share them, a forked child makes its own, a request
- * "alone" (another thread's) takes none of them, and a request
- * sent on a kept connection that the server drops is sent again, its
- * body too, pushed or not.
+ * of a process share them (8 idle at most), a forked child makes its
+ * own, a request "alone" (another thread's) takes none of them, and a
+ * request sent on a kept connection that the server drops is sent
+ * again, its body too, pushed or not.
  */
 #include "config.h"
 
@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 
 #include <check.h>
+#include <dirent.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -304,6 +305,49 @@ START_TEST(test_alone)
 }
 END_TEST
 
+/* Sockets open in this process. */
+static int
+sockets_open(void)
+{
+	DIR		*d;
+	struct dirent	*e;
+	char		 path[300], to[64];
+	ssize_t		 n;
+	int		 count = 0;
+
+	d = opendir("/proc/self/fd");
+	ck_assert_ptr_nonnull(d);
+	while ((e = readdir(d)) != NULL) {
+		snprintf(path, sizeof(path), "/proc/self/fd/%s", e->d_name);
+		if ((n = readlink(path, to, sizeof(to) - 1)) <= 0)
+			continue;
+		to[n] = '\0';
+		if (strncmp(to, "socket:", 7) == 0)
+			count++;
+	}
+	closedir(d);
+	return (count);
+}
+
+/* Ten servers, one request each: the last 8 connections stay. */
+START_TEST(test_bounded)
+{
+	pid_t	pid[10];
+	int	port[10];
+	size_t	i;
+
+	for (i = 0; i < nitems(pid); i++) {
+		pid[i] = stub_start(&port[i]);
+		get_is(port[i], "1 1 0");
+	}
+	ck_assert_int_eq(sockets_open(), 8);
+	get_is(port[9], "1 2 0");
+	get_is(port[0], "2 1 0");
+	for (i = 0; i < nitems(pid); i++)
+		stub_stop(pid[i]);
+}
+END_TEST
+
 /* Dropped on the kept connection, sent again on a new one. */
 START_TEST(test_dropped_mem)
 {
@@ -355,6 +399,7 @@ main(void)
 	tcase_add_test(tc, test_reuse);
 	tcase_add_test(tc, test_fork);
 	tcase_add_test(tc, test_alone);
+	tcase_add_test(tc, test_bounded);
 	tcase_add_test(tc, test_dropped_mem);
 	tcase_add_test(tc, test_dropped_push);
 	suite_add_tcase(s, tc);
