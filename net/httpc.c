@@ -7,6 +7,17 @@
  * the read callback hands out the caller's pushed piece and pauses when
  * it is used up, until the next httpc_write().  Memory does not grow
  * with the size of either body.
+ *
+ * Connections outlive their request: every request of a process takes
+ * them from one libcurl share handle's connection cache, which keeps at
+ * most HTTPC_CONNS idle ones.  The share is made by the first request
+ * of a process; a forked child that finds its parent's makes its own
+ * and leaves the parent's alone (closing those would end the parent's
+ * connections: TLS says goodbye on a close).  A kept connection that
+ * the server closed just as a request went out on it is libcurl's to
+ * retry on a new one, and it does so when nothing came back yet; the
+ * body is then sent again from the start, which a pushed body allows
+ * while its first HTTPC_REPLAY bytes are all that went: they are kept.
  */
 #include "config.h"
 
@@ -15,6 +26,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 
@@ -27,6 +39,10 @@
 #define HTTPC_HEADERS_MAX	(64 * 1024)
 #define HTTPC_BACKOFF_MS	100
 #define HTTPC_BACKOFF_MAX_MS	3200
+/* Idle connections a process keeps. */
+#define HTTPC_CONNS		8
+/* Bytes of a pushed body kept to send again on a new connection. */
+#define HTTPC_REPLAY		(64 * 1024)
 
 enum httpc_send {
 	SEND_NONE = 0,
@@ -47,6 +63,10 @@ struct httpc {
 	size_t			 src_len, src_off;
 	int			 src_eof;	/* nothing more to push */
 	int			 rpaused;
+	/* The pushed pieces before this one, while they fit. */
+	struct buf		 replay;
+	size_t			 replay_off;	/* sent again so far */
+	int			 replay_gone;	/* too many to keep */
 	/* The response. */
 	size_t			 max;
 	int			 pull;
@@ -63,11 +83,32 @@ struct httpc {
 	CURLcode		 result;
 };
 
+/* This process's connection cache, made by its first request. */
+static CURLSH	*httpc_sh;
+static pid_t	 httpc_sh_pid;
+/* A parent's, inherited by this process: never used, never closed. */
+static CURLSH	*httpc_sh_parent;
+
 void
 httpc_init(void)
 {
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		log_warnx("curl_global_init failed");
+}
+
+static CURLSH *
+httpc_share(void)
+{
+	if (httpc_sh != NULL && httpc_sh_pid == getpid())
+		return (httpc_sh);
+	if (httpc_sh != NULL)
+		httpc_sh_parent = httpc_sh;
+	if ((httpc_sh = curl_share_init()) == NULL ||
+	    curl_share_setopt(httpc_sh, CURLSHOPT_SHARE,
+	    CURL_LOCK_DATA_CONNECT) != CURLSHE_OK)
+		fatalx("out of memory for libcurl");
+	httpc_sh_pid = getpid();
+	return (httpc_sh);
 }
 
 static int
@@ -145,9 +186,17 @@ static size_t
 httpc_read_cb(char *dst, size_t size, size_t n, void *arg)
 {
 	struct httpc	*c = arg;
-	size_t		 left = c->src_len - c->src_off;
+	size_t		 left = c->replay.len - c->replay_off;
 
 	n *= size;
+	if (left > 0) {
+		if (n > left)
+			n = left;
+		memcpy(dst, c->replay.buf + c->replay_off, n);
+		c->replay_off += n;
+		return (n);
+	}
+	left = c->src_len - c->src_off;
 	if (left == 0) {
 		if (c->src_eof)
 			return (0);
@@ -161,12 +210,21 @@ httpc_read_cb(char *dst, size_t size, size_t n, void *arg)
 	return (n);
 }
 
-/* A memory body is sent again after a redirect or a retry. */
+/*
+ * A memory body is sent again after a redirect or a retry; a pushed one
+ * from its start while all that went of it is kept.
+ */
 static int
 httpc_seek_cb(void *arg, curl_off_t off, int origin)
 {
 	struct httpc	*c = arg;
 
+	if (c->send == SEND_PUSH && origin == SEEK_SET && off == 0 &&
+	    !c->replay_gone) {
+		c->replay_off = 0;
+		c->src_off = 0;
+		return (CURL_SEEKFUNC_OK);
+	}
 	if (c->send != SEND_MEM || origin != SEEK_SET || off < 0 ||
 	    (size_t)off > c->src_len)
 		return (CURL_SEEKFUNC_CANTSEEK);
@@ -183,6 +241,7 @@ httpc_new(const char *method, const char *url, const struct httpc_opts *o)
 	buf_init(&c->rhdrs);
 	buf_init(&c->body);
 	buf_init(&c->ebody);
+	buf_init(&c->replay);
 	c->method = xstrdup(method);
 	c->retries = o->retries;
 	c->max = HTTPC_CHUNK;
@@ -190,6 +249,9 @@ httpc_new(const char *method, const char *url, const struct httpc_opts *o)
 	if ((c->h = curl_easy_init()) == NULL ||
 	    (c->m = curl_multi_init()) == NULL)
 		fatalx("out of memory for libcurl");
+	if (!o->alone)
+		curl_easy_setopt(c->h, CURLOPT_SHARE, httpc_share());
+	curl_multi_setopt(c->m, CURLMOPT_MAXCONNECTS, (long)HTTPC_CONNS);
 	curl_easy_setopt(c->h, CURLOPT_URL, url);
 	curl_easy_setopt(c->h, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(c->h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
@@ -233,6 +295,7 @@ httpc_free(struct httpc *c)
 	buf_release(&c->rhdrs);
 	buf_release(&c->body);
 	buf_release(&c->ebody);
+	buf_release(&c->replay);
 	free(c->method);
 	free(c);
 }
@@ -348,6 +411,14 @@ httpc_write(struct httpc *c, const void *p, size_t len)
 		httpc_pump(c);
 	}
 	all = c->src_off == len;
+	if (all && !c->replay_gone && c->replay.len + len <= HTTPC_REPLAY) {
+		buf_add(&c->replay, p, len);
+		c->replay_off = c->replay.len;
+	} else {
+		c->replay_gone = 1;
+		buf_release(&c->replay);
+		c->replay_off = 0;
+	}
 	c->src = NULL;
 	c->src_len = c->src_off = 0;
 	return (all && !c->done && !c->headers_done ? 0 : -1);

@@ -24,6 +24,12 @@
  * failed or the answer was a 5xx; the last answer stands.  A pushed body
  * is gone once sent, so the caller decides.
  *
+ * Connections: the requests of a process share a cache of kept-alive
+ * connections to the servers it talks to (at most a few idle ones); a
+ * forked child makes its own.  A request of another thread than the one
+ * that makes all others (the readiness probe) says "alone": it gets a
+ * connection for itself, closed at httpc_free().
+ *
  * Protocols: http and https only, redirects included.  Results are 0 or
  * -1; httpc_error() says why in words for the caller's log line.
  */
@@ -47,6 +53,7 @@ struct httpc_opts {
 	long	 stall;			/* seconds under 1 byte/s; 0: none */
 	int	 follow;		/* follow up to 5 redirects */
 	int	 retries;		/* see above */
+	int	 alone;			/* no connection kept: see above */
 };
 
 struct httpc;

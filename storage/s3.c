@@ -48,6 +48,7 @@ struct s3 {
 	int		 path_style;
 	long		 timeout;
 	int		 retries;
+	int		 alone;		/* the probe's: see httpc.h */
 	unsigned int	 page;
 	int		 excl;		/* If-None-Match: * works */
 };
@@ -543,6 +544,7 @@ s3_req_new(struct s3 *s, const struct s3_req *r)
 	o.connect_timeout = s->timeout;
 	o.stall = s->timeout;
 	o.retries = s->retries;
+	o.alone = s->alone;
 	s3_path(s, r->name, &path);
 	buf_addstr(&url, s->scheme);
 	s3_host(s, &url);
@@ -762,6 +764,7 @@ s3_ping(struct s3 *s)
 	memset(&r, 0, sizeof(r));
 	r.method = "HEAD";
 	s->retries = 0;
+	s->alone = 1;
 	return (s3_do_free(s, &r));
 }
 

@@ -96,7 +96,10 @@ struct s3	*s3_new(const struct s3_conf *);
 void		 s3_free(struct s3 *);
 /* Create the bucket if it is missing; find whether S3_EXCL works. */
 enum reg_err	 s3_connect(struct s3 *);
-/* Whether the bucket answers a HEAD (readiness); no retries. */
+/*
+ * Whether the bucket answers a HEAD (readiness, in a thread of its own):
+ * no retries, no kept connection (httpc.h); the client stays so.
+ */
 enum reg_err	 s3_ping(struct s3 *);
 /* Whether the store honours If-None-Match: * on PUT. */
 int		 s3_excl(const struct s3 *);

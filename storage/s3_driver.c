@@ -126,19 +126,27 @@ s3d_dir_exists(struct s3 *s, const char *dir)
 	return (found ? REG_OK : REG_E_NOENT);
 }
 
+/* The object "path" (a HEAD); NOENT if none, even with things below it. */
 static enum reg_err
-s3d_stat(struct stor_driver *sd, const char *path, struct stor_stat *st)
+s3d_stat_object(struct s3 *s, const char *path, struct stor_stat *st)
 {
 	struct s3_stat	ss;
 	enum reg_err	err;
 
 	memset(st, 0, sizeof(*st));
-	if ((err = s3_head(s3d(sd), path, &ss)) == REG_OK) {
+	if ((err = s3_head(s, path, &ss)) == REG_OK) {
 		st->size = ss.size;
 		st->mtime = ss.mtime;
-		return (REG_OK);
 	}
-	if (err != REG_E_NOENT ||
+	return (err);
+}
+
+static enum reg_err
+s3d_stat(struct stor_driver *sd, const char *path, struct stor_stat *st)
+{
+	enum reg_err	err;
+
+	if ((err = s3d_stat_object(s3d(sd), path, st)) != REG_E_NOENT ||
 	    (err = s3d_dir_exists(s3d(sd), path)) != REG_OK)
 		return (err);
 	st->is_dir = 1;
@@ -944,13 +952,12 @@ s3d_use(struct stor_driver *sd, const char *path, struct stor_stat *st)
 
 	s3d_side_path(&live, ".liveness", path);
 	s3d_side_path(&trash, ".trash", path);
+	/* Blobs and links are objects: no listing for a directory on a 404. */
 	if ((err = s3_put(s, live.buf, "", 0, 0)) == REG_OK &&
-	    (err = s3d_stat(sd, path, st)) == REG_E_NOENT &&
+	    (err = s3d_stat_object(s, path, st)) == REG_E_NOENT &&
 	    (err = s3d_move(s, trash.buf, path)) == REG_OK &&
-	    (err = s3d_stat(sd, path, st)) == REG_OK)
+	    (err = s3d_stat_object(s, path, st)) == REG_OK)
 		st->revived = 1;
-	if (err == REG_OK && st->is_dir)
-		err = REG_E_NOENT;
 	buf_release(&trash);
 	buf_release(&live);
 	return (err);

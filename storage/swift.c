@@ -55,6 +55,7 @@ struct swift {
 	char		*app_cred_secret;
 	long		 timeout;
 	int		 retries;
+	int		 alone;		/* the probe's: see httpc.h */
 	unsigned int	 page;
 	/* From the auth service; "" until then. */
 	struct buf	 token;		/* "X-Auth-Token: ..." */
@@ -299,6 +300,7 @@ swift_httpc(const struct swift *s, const char *method, const char *url,
 	o.connect_timeout = s->timeout;
 	o.stall = s->timeout;
 	o.retries = retries;
+	o.alone = s->alone;
 	return (httpc_new(method, url, &o));
 }
 
@@ -644,6 +646,7 @@ swift_ping(struct swift *s)
 	memset(&r, 0, sizeof(r));
 	r.method = "HEAD";
 	s->retries = 0;
+	s->alone = 1;
 	return (swift_do_free(s, &r));
 }
 

@@ -100,7 +100,10 @@ struct swift	*swift_new(const struct swift_conf *);
 void		 swift_free(struct swift *);
 /* Authenticate and create the container if it is missing. */
 enum reg_err	 swift_connect(struct swift *);
-/* Whether the container answers a HEAD (readiness); no retries. */
+/*
+ * Whether the container answers a HEAD (readiness, in a thread of its
+ * own): no retries, no kept connection (httpc.h); the client stays so.
+ */
 enum reg_err	 swift_ping(struct swift *);
 
 enum reg_err	 swift_head(struct swift *, const char *name,

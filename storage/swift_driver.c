@@ -163,19 +163,27 @@ sw_dir_exists(struct swift *s, const char *dir)
 	return (p.found ? REG_OK : REG_E_NOENT);
 }
 
+/* The object "path" (a HEAD); NOENT if none, even with things below it. */
 static enum reg_err
-sw_stat(struct stor_driver *sd, const char *path, struct stor_stat *st)
+sw_stat_object(struct swift *s, const char *path, struct stor_stat *st)
 {
 	struct swift_stat	ss;
 	enum reg_err		err;
 
 	memset(st, 0, sizeof(*st));
-	if ((err = swift_head(sw(sd), path, &ss)) == REG_OK) {
+	if ((err = swift_head(s, path, &ss)) == REG_OK) {
 		st->size = ss.size;
 		st->mtime = ss.mtime;
-		return (REG_OK);
 	}
-	if (err != REG_E_NOENT ||
+	return (err);
+}
+
+static enum reg_err
+sw_stat(struct stor_driver *sd, const char *path, struct stor_stat *st)
+{
+	enum reg_err	err;
+
+	if ((err = sw_stat_object(sw(sd), path, st)) != REG_E_NOENT ||
 	    (err = sw_dir_exists(sw(sd), path)) != REG_OK)
 		return (err);
 	st->is_dir = 1;
@@ -859,6 +867,7 @@ sw_stage_make(struct swift_stage *sg, struct sw_parts *ps, uint64_t size,
 	struct swift_segment	*seg = NULL;
 	struct swift_limits	 lim;
 	size_t			 n;
+	int			 slo;
 	enum reg_err		 err;
 
 	*ours = 0;
@@ -866,11 +875,16 @@ sw_stage_make(struct swift_stage *sg, struct sw_parts *ps, uint64_t size,
 		err = swift_put(s, dest, "", 0, 0, NULL);
 	else if (sw_segments(ps, size, &seg, &n) == -1)
 		err = sw_stage_short(sg, size, gone);
-	else if ((err = sw_parts_etags(s, ps)) == REG_OK &&
-	    (err = swift_limits(s, &lim)) == REG_OK)
-		err = sw_slo_fits(&lim, size, n) ?
-		    sw_slo_make(s, sg->uuid, seg, n, size, dest, ours) :
-		    sw_concat(s, sg->uuid, seg, n, size, dest);
+	else if ((err = swift_limits(s, &lim)) == REG_OK) {
+		/* The parts' ETags (a HEAD each) only for a manifest. */
+		slo = sw_slo_fits(&lim, size, n);
+		if (slo || n > 1)
+			err = sw_parts_etags(s, ps);
+		if (err == REG_OK)
+			err = slo ? sw_slo_make(s, sg->uuid, seg, n, size,
+			    dest, ours) : sw_concat(s, sg->uuid, seg, n, size,
+			    dest);
+	}
 	free(seg);
 	return (err);
 }
@@ -1246,13 +1260,12 @@ sw_use(struct stor_driver *sd, const char *path, struct stor_stat *st)
 
 	sw_side_path(&live, ".liveness", path);
 	sw_side_path(&trash, ".trash", path);
+	/* Blobs and links are objects: no listing for a directory on a 404. */
 	if ((err = swift_put(s, live.buf, "", 0, 0, NULL)) == REG_OK &&
-	    (err = sw_stat(sd, path, st)) == REG_E_NOENT &&
+	    (err = sw_stat_object(s, path, st)) == REG_E_NOENT &&
 	    (err = sw_move(s, trash.buf, path)) == REG_OK &&
-	    (err = sw_stat(sd, path, st)) == REG_OK)
+	    (err = sw_stat_object(s, path, st)) == REG_OK)
 		st->revived = 1;
-	if (err == REG_OK && st->is_dir)
-		err = REG_E_NOENT;
 	buf_release(&trash);
 	buf_release(&live);
 	return (err);
