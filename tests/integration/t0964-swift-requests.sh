@@ -1,7 +1,8 @@
 #!/bin/sh
 # tests/integration/t0964-swift-requests.sh: what a small blob push and
 # a manifest PUT ask of Swift, counted in its proxy's log.
-#  1. A small blob push (POST, PUT ?digest=) HEADs its one part once:
+#  1. A small blob push (POST, PUT ?digest=) HEADs its one part (under
+#     .segments/<upload>/) once:
 #     after writing it (size check); a copy of a single part needs no
 #     ETag, so the finish does not HEAD it again.
 #  2. A manifest PUT lists nothing: the use() of its blob, new, looks
@@ -51,7 +52,7 @@ randfile "$T/blob" 3000
 mark
 blob_push "$R" "$T/blob" >/dev/null || fail "blob_push"
 since
-n=$(count '^HEAD /uploads/[0-9a-f]*/p/')
+n=$(count '^HEAD /\.segments/[0-9a-f]*/')
 [ "$n" = 1 ] || fail "the push HEADed its part $n times: $(cat "$T/req")"
 
 note "2. manifest PUT"
