@@ -730,6 +730,15 @@ prune_cache(struct prune *p)
 
 /* Phase 5: sweep. */
 
+/* A link candidate stays after all: marked from, as a root. */
+static enum reg_err
+link_keep(struct prune *p, struct link_cand *lc)
+{
+	lc->done = 1;
+	p->repos[lc->repo].links++;
+	return (mark_manifest(p, lc->repo, &lc->d));
+}
+
 /* Under the gc lock: keep the link candidates that became fresh. */
 static enum reg_err
 links_rescue(struct prune *p)
@@ -747,11 +756,8 @@ links_rescue(struct prune *p)
 		if (rc == REG_E_NOENT) {
 			lc->done = 1;	/* deleted meanwhile */
 			rc = REG_OK;
-		} else if (rc == REG_OK && fresh) {
-			lc->done = 1;
-			p->repos[lc->repo].links++;
-			rc = mark_manifest(p, lc->repo, &lc->d);
-		}
+		} else if (rc == REG_OK && fresh)
+			rc = link_keep(p, lc);
 	}
 	return (rc);
 }
@@ -789,8 +795,7 @@ links_remove(struct prune *p, size_t *left)
 			continue;
 		}
 		if (rc == REG_E_BUSY) {	/* used since the mark */
-			p->repos[lc->repo].links++;
-			rc = mark_manifest(p, lc->repo, &lc->d);
+			rc = link_keep(p, lc);
 			continue;
 		}
 		if (rc != REG_OK)
