@@ -153,6 +153,7 @@ struct stor_driver *
 stor_open(const struct conf *c)
 {
 	const struct stor_entry	*e;
+	struct stor_driver	*sd;
 	struct buf		 errs = BUF_INIT;
 	char			*line, *save = NULL;
 
@@ -165,7 +166,9 @@ stor_open(const struct conf *c)
 	}
 	buf_release(&errs);
 	e = stor_entry_find(c->driver);
-	return (e->open(c));
+	if ((sd = e->open(c)) != NULL && c->prune_grace >= STOR_FRESH_MIN_GRACE)
+		sd->fresh = (time_t)(c->prune_grace / 2);
+	return (sd);
 }
 
 static enum reg_err
@@ -181,6 +184,21 @@ stor_stat(struct stor_driver *sd, const char *path, struct stor_stat *st)
 	if (!path_check("stat", path))
 		return (REG_E_IO);
 	return (sd->ops->stat(sd, path, st));
+}
+
+enum reg_err
+stor_stat_object(struct stor_driver *sd, const char *path,
+    struct stor_stat *st)
+{
+	enum reg_err	rc;
+
+	if (!path_check("stat", path))
+		return (REG_E_IO);
+	if (sd->ops->stat_object != NULL)
+		return (sd->ops->stat_object(sd, path, st));
+	if ((rc = sd->ops->stat(sd, path, st)) == REG_OK && st->is_dir)
+		rc = REG_E_NOENT;
+	return (rc);
 }
 
 enum reg_err

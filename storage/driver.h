@@ -87,6 +87,7 @@ enum stor_lock_mode {
 
 /* stor_ops.caps */
 #define STOR_CAP_EXCL	0x1	/* put() honours STOR_PUT_EXCL */
+#define STOR_CAP_REMOTE	0x2	/* each operation is a round trip */
 
 /* stage_list(): what to list. */
 enum stor_stage_what {
@@ -102,6 +103,13 @@ struct stor_ops {
 
 	/* Objects. */
 	enum reg_err	(*stat)(struct stor_driver *, const char *,
+			    struct stor_stat *);
+	/*
+	 * stat() of an object: REG_E_NOENT for a directory, which the
+	 * driver need not look for (a listing on an object store).
+	 * NULL: stat() does.
+	 */
+	enum reg_err	(*stat_object)(struct stor_driver *, const char *,
 			    struct stor_stat *);
 	/* Append a whole object of at most "max" bytes (else REG_E_IO). */
 	enum reg_err	(*get)(struct stor_driver *, const char *, size_t,
@@ -192,7 +200,8 @@ struct stor_ops {
 	 * "This object must survive until my section ends": mark it used
 	 * now and stat it (REG_E_NOENT if it is gone).  On a shared
 	 * driver "revived" says the object was in the trash (prune had
-	 * begun to remove it) and is back.
+	 * begun to remove it) and is back; an object younger than
+	 * "fresh" needs no mark.
 	 */
 	enum reg_err	(*use)(struct stor_driver *, const char *,
 			    struct stor_stat *);
@@ -225,7 +234,17 @@ struct stor_ops {
 
 struct stor_driver {
 	const struct stor_ops	*ops;
+	/*
+	 * A shared driver's use() of an object younger than this many
+	 * seconds (its mtime against this host's clock) only looks that
+	 * it is there: half of [storage] prune-grace as stor_open() sets
+	 * it, 0 (always mark) for a grace under STOR_FRESH_MIN_GRACE.
+	 * store_prune.c says why that is safe.
+	 */
+	time_t			 fresh;
 };
+
+#define STOR_FRESH_MIN_GRACE	120
 
 /* A driver's stage embeds this as its first member. */
 struct stor_stage {
@@ -253,6 +272,8 @@ struct stor_driver *stor_open(const struct conf *);
 
 int		stor_path_valid(const char *);
 enum reg_err	stor_stat(struct stor_driver *, const char *,
+		    struct stor_stat *);
+enum reg_err	stor_stat_object(struct stor_driver *, const char *,
 		    struct stor_stat *);
 enum reg_err	stor_get(struct stor_driver *, const char *, size_t,
 		    struct buf *);

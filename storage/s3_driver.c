@@ -154,6 +154,12 @@ s3d_stat(struct stor_driver *sd, const char *path, struct stor_stat *st)
 }
 
 static enum reg_err
+s3d_stat_only(struct stor_driver *sd, const char *path, struct stor_stat *st)
+{
+	return (s3d_stat_object(s3d(sd), path, st));
+}
+
+static enum reg_err
 s3d_get(struct stor_driver *sd, const char *path, size_t max, struct buf *out)
 {
 	struct buf	b = BUF_INIT;
@@ -948,13 +954,22 @@ s3d_use(struct stor_driver *sd, const char *path, struct stor_stat *st)
 {
 	struct s3	*s = s3d(sd);
 	struct buf	 live = BUF_INIT, trash = BUF_INIT;
+	int		 gone = 0;
 	enum reg_err	 err;
 
+	/* Blobs and links are objects: no listing for a directory on a 404. */
+	if (sd->fresh > 0) {
+		err = s3d_stat_object(s, path, st);
+		if (err == REG_OK && st->mtime > time(NULL) - sd->fresh)
+			return (REG_OK);
+		if (err != REG_OK && err != REG_E_NOENT)
+			return (err);
+		gone = err == REG_E_NOENT;
+	}
 	s3d_side_path(&live, ".liveness", path);
 	s3d_side_path(&trash, ".trash", path);
-	/* Blobs and links are objects: no listing for a directory on a 404. */
 	if ((err = s3_put(s, live.buf, "", 0, 0)) == REG_OK &&
-	    (err = s3d_stat_object(s, path, st)) == REG_E_NOENT &&
+	    (gone || (err = s3d_stat_object(s, path, st)) == REG_E_NOENT) &&
 	    (err = s3d_move(s, trash.buf, path)) == REG_OK &&
 	    (err = s3d_stat_object(s, path, st)) == REG_OK)
 		st->revived = 1;
@@ -1040,6 +1055,7 @@ s3d_close(struct stor_driver *sd)
 	.name = "s3",							\
 	.caps = (caps_),						\
 	.stat = s3d_stat,						\
+	.stat_object = s3d_stat_only,					\
 	.get = s3d_get,							\
 	.put = s3d_put,							\
 	.read = s3d_read,						\
@@ -1065,8 +1081,8 @@ s3d_close(struct stor_driver *sd)
 	.close = s3d_close
 
 /* The store decides the caps: with create-only writes, or without. */
-static const struct stor_ops s3_ops_excl = { S3D_OPS(STOR_CAP_EXCL) };
-static const struct stor_ops s3_ops = { S3D_OPS(0) };
+static const struct stor_ops s3_ops_excl = { S3D_OPS(STOR_CAP_EXCL | STOR_CAP_REMOTE) };
+static const struct stor_ops s3_ops = { S3D_OPS(STOR_CAP_REMOTE) };
 
 /* A key from the file, else from the environment; NULL if neither. */
 static const char *

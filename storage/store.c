@@ -62,6 +62,21 @@ store_gc_lock(struct store *st, enum stor_lock_mode mode,
 	return (rc);
 }
 
+/*
+ * Whether to write what is probably new create-only first, and read
+ * only when it was there: on a store where a read is a round trip and
+ * creates are conditional.  On the filesystem a read is cheap and a
+ * write that finds its name taken has synced a temporary file for
+ * nothing.
+ */
+int
+store_create_first(const struct store *st)
+{
+	unsigned int	both = STOR_CAP_EXCL | STOR_CAP_REMOTE;
+
+	return ((st->sd->ops->caps & both) == both);
+}
+
 void
 store_strv_free(char **v, size_t n)
 {

@@ -53,7 +53,7 @@ path_exists(struct store *st, const struct buf *path)
 {
 	struct stor_stat	ss;
 
-	return (stor_stat(st->sd, path->buf, &ss));
+	return (stor_stat_object(st->sd, path->buf, &ss));
 }
 
 enum reg_err
@@ -63,8 +63,9 @@ store_blob_link(struct store *st, const char *name, const struct digest *d)
 	enum reg_err	rc;
 
 	layout_blob_link(&path, name, d);
-	if ((rc = path_exists(st, &path)) == REG_E_NOENT)
-		rc = stor_put(st->sd, path.buf, "", 0, 0);
+	if ((rc = stor_put(st->sd, path.buf, "", 0, STOR_PUT_EXCL)) ==
+	    REG_E_EXISTS)
+		rc = REG_OK;
 	buf_release(&path);
 	return (rc);
 }

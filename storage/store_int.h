@@ -22,6 +22,7 @@
  * The store's gc lock (store.h): pushes that link blobs take it shared,
  * prune and fsck exclusively.
  */
+int		store_create_first(const struct store *);
 enum reg_err	store_gc_lock(struct store *, enum stor_lock_mode,
 		    struct stor_lock **);
 

@@ -154,7 +154,11 @@ refs_check(struct store *st, const char *name,
 
 /* Writing a manifest. */
 
-/* The manifest's bytes as a blob, unless that blob is there already. */
+/*
+ * The manifest's bytes as a blob, unless that blob is there already
+ * (then it is used), with store_create_first() a create-only put
+ * first.
+ */
 static enum reg_err
 manifest_blob_write(struct store *st, const struct digest *d,
     const void *body, size_t len)
@@ -164,9 +168,14 @@ manifest_blob_write(struct store *st, const struct digest *d,
 	enum reg_err		rc;
 
 	layout_blob(&path, d);
-	rc = stor_use(st->sd, path.buf, &ss);
-	if (rc == REG_E_NOENT || (rc == REG_OK && ss.size != len))
-		rc = stor_put(st->sd, path.buf, body, len, 0);
+	rc = REG_E_EXISTS;
+	if (store_create_first(st))
+		rc = stor_put(st->sd, path.buf, body, len, STOR_PUT_EXCL);
+	if (rc == REG_E_EXISTS) {
+		rc = stor_use(st->sd, path.buf, &ss);
+		if (rc == REG_E_NOENT || (rc == REG_OK && ss.size != len))
+			rc = stor_put(st->sd, path.buf, body, len, 0);
+	}
 	buf_release(&path);
 	return (rc);
 }
@@ -202,10 +211,10 @@ referrer_desc(const struct digest *d, size_t len,
 }
 
 /*
- * The repository's link to a manifest holds its media type.  A
- * manifest pushed again (to another tag, say) finds its link in
- * place: touching it is enough, as for its blob, and saves a new file
- * and two syncs.
+ * The repository's link to a manifest holds its media type.  A manifest
+ * pushed again (to another tag, say) finds its link in place: touching
+ * it is enough, as for its blob, and saves a new file and two syncs.
+ * With store_create_first() a create-only put goes first.
  */
 static enum reg_err
 link_put(struct store *st, const struct buf *path,
@@ -213,8 +222,12 @@ link_put(struct store *st, const struct buf *path,
 {
 	struct buf	b = BUF_INIT;
 	size_t		len = strlen(mp->media_type);
-	enum reg_err	rc = REG_E_NOENT;
+	enum reg_err	rc;
 
+	if (store_create_first(st) && (rc = stor_put(st->sd, path->buf,
+	    mp->media_type, len, STOR_PUT_EXCL)) != REG_E_EXISTS)
+		return (rc);
+	rc = REG_E_NOENT;
 	if (stor_get(st->sd, path->buf, MEDIA_TYPE_MAX, &b) == REG_OK &&
 	    b.len == len && memcmp(b.buf, mp->media_type, len) == 0)
 		rc = stor_touch(st->sd, path->buf);

@@ -121,6 +121,18 @@
  * before any blob of the run is removed.  The tags and referrer
  * descriptor of a removed link go after it, unless a push put the link
  * back meanwhile.
+ *
+ * A young object needs no mark.  With a grace of STOR_FRESH_MIN_GRACE
+ * or more, a shared driver's use() first stats the object, and if its
+ * mtime is less than half the grace old by this host's clock, that is
+ * all it does (driver.h, "fresh"): the layers a client pushed a moment
+ * ago cost one request each, not a record written and a stat.  Safe:
+ * the sweep takes an object only if its last use is before
+ * epoch - grace, so for an object of mtime m > now - grace/2 only a
+ * sweep whose epoch is after m + grace > now + grace/2, half a grace
+ * after the look; the section, which takes less than that, is over by
+ * then.  Skew between this host's clock and the store's eats into that
+ * half grace, as it does into the TempURLs' lifetime.
  */
 #include "config.h"
 

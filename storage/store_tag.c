@@ -154,7 +154,7 @@ out:
 /* Replace a tag file with "te", or remove it when "n" is 0. */
 static enum reg_err
 tag_write(struct store *st, const char *name, const char *tag,
-    const struct tag_entry *te, size_t n)
+    const struct tag_entry *te, size_t n, int flags)
 {
 	struct buf	path = BUF_INIT, b = BUF_INIT;
 	enum reg_err	rc;
@@ -166,7 +166,7 @@ tag_write(struct store *st, const char *name, const char *tag,
 		if (rc == REG_E_NOENT)
 			rc = REG_OK;
 	} else
-		rc = stor_put(st->sd, path.buf, b.buf, b.len, 0);
+		rc = stor_put(st->sd, path.buf, b.buf, b.len, flags);
 	buf_release(&path);
 	buf_release(&b);
 	return (rc);
@@ -193,6 +193,10 @@ store_tag_set_locked(struct store *st, struct stor_lock *lk,
 
 	if ((rc = stor_lock_slot(st->sd, lk, tag_slot(tag))) != REG_OK)
 		return (rc);
+	if (store_create_first(st) &&
+	    (rc = tag_write(st, name, tag, te, 1, STOR_PUT_EXCL)) !=
+	    REG_E_EXISTS)
+		return (rc);
 	rc = tag_read(st, name, tag, &old, &nold);
 	if (rc == REG_E_NOENT)
 		rc = REG_OK;
@@ -203,7 +207,7 @@ store_tag_set_locked(struct store *st, struct stor_lock *lk,
 	for (i = 0; i < nold; i++)
 		if (strcmp(old[i].media_type, te->media_type) != 0)
 			nw[n++] = old[i];
-	rc = tag_write(st, name, tag, nw, n);
+	rc = tag_write(st, name, tag, nw, n, 0);
 	free(old);
 	free(nw);
 	return (rc);
@@ -224,7 +228,7 @@ tag_drop(struct store *st, const char *name, const char *tag,
 		if (!digest_equal(&te[i].digest, d))
 			te[kept++] = te[i];
 	if (kept != n)
-		rc = tag_write(st, name, tag, te, kept);
+		rc = tag_write(st, name, tag, te, kept, 0);
 	free(te);
 	return (rc);
 }

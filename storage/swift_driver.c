@@ -191,6 +191,12 @@ sw_stat(struct stor_driver *sd, const char *path, struct stor_stat *st)
 }
 
 static enum reg_err
+sw_stat_only(struct stor_driver *sd, const char *path, struct stor_stat *st)
+{
+	return (sw_stat_object(sw(sd), path, st));
+}
+
+static enum reg_err
 sw_get(struct stor_driver *sd, const char *path, size_t max, struct buf *out)
 {
 	struct buf	b = BUF_INIT;
@@ -1256,13 +1262,22 @@ sw_use(struct stor_driver *sd, const char *path, struct stor_stat *st)
 {
 	struct swift	*s = sw(sd);
 	struct buf	 live = BUF_INIT, trash = BUF_INIT;
+	int		 gone = 0;
 	enum reg_err	 err;
 
+	/* Blobs and links are objects: no listing for a directory on a 404. */
+	if (sd->fresh > 0) {
+		err = sw_stat_object(s, path, st);
+		if (err == REG_OK && st->mtime > time(NULL) - sd->fresh)
+			return (REG_OK);
+		if (err != REG_OK && err != REG_E_NOENT)
+			return (err);
+		gone = err == REG_E_NOENT;
+	}
 	sw_side_path(&live, ".liveness", path);
 	sw_side_path(&trash, ".trash", path);
-	/* Blobs and links are objects: no listing for a directory on a 404. */
 	if ((err = swift_put(s, live.buf, "", 0, 0, NULL)) == REG_OK &&
-	    (err = sw_stat_object(s, path, st)) == REG_E_NOENT &&
+	    (gone || (err = sw_stat_object(s, path, st)) == REG_E_NOENT) &&
 	    (err = sw_move(s, trash.buf, path)) == REG_OK &&
 	    (err = sw_stat_object(s, path, st)) == REG_OK)
 		st->revived = 1;
@@ -1348,8 +1363,9 @@ sw_close(struct stor_driver *sd)
 
 static const struct stor_ops swift_ops = {
 	.name = "swift",
-	.caps = STOR_CAP_EXCL,
+	.caps = STOR_CAP_EXCL | STOR_CAP_REMOTE,
 	.stat = sw_stat,
+	.stat_object = sw_stat_only,
 	.get = sw_get,
 	.put = sw_put,
 	.read = sw_read,

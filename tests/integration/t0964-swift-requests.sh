@@ -5,8 +5,12 @@
 #     .segments/<upload>/) once:
 #     after writing it (size check); a copy of a single part needs no
 #     ETag, so the finish does not HEAD it again.
-#  2. A manifest PUT lists nothing: the use() of its blob, new, looks
-#     for the object and its trash entry, not for a directory.
+#     Its repository's link to the blob is written create-only: no
+#     HEAD of it, no listing.
+#  2. A manifest PUT lists nothing and marks nothing: its config and
+#     layer, pushed a moment ago, are younger than half the grace, so
+#     their use() is a HEAD (no liveness record); the manifest's blob,
+#     link and tag, new, are each one create-only PUT, no read.
 # The store is a Swift of the test's own.
 # front end: any
 # shellcheck source=tests/integration/lib.sh
@@ -54,6 +58,8 @@ blob_push "$R" "$T/blob" >/dev/null || fail "blob_push"
 since
 n=$(count '^HEAD /\.segments/[0-9a-f]*/')
 [ "$n" = 1 ] || fail "the push HEADed its part $n times: $(cat "$T/req")"
+n=$(count '^(HEAD|GET) /repos/|^GET [^/]*prefix%3Drepos')
+[ "$n" = 0 ] || fail "the push looked for its link: $(cat "$T/req")"
 
 note "2. manifest PUT"
 mark
@@ -61,4 +67,19 @@ manifest_put "$R" v1 "$OCI" "$T/small.json"
 since
 n=$(count '^GET [^/]* ')
 [ "$n" = 0 ] || fail "the manifest PUT listed $n times: $(cat "$T/req")"
+n=$(count '^PUT /\.liveness/')
+[ "$n" = 0 ] || fail "the manifest PUT marked $n young blobs: $(cat "$T/req")"
+n=$(count '^PUT /(blobs|repos/count/img/_(manifests|tags))/.* 201$')
+[ "$n" = 3 ] || fail "the manifest PUT made $n objects, not 3: $(cat "$T/req")"
+n=$(wc -l <"$T/req")
+# config and layer: a HEAD of the blob and of the link each.
+[ "$n" = 7 ] || fail "the manifest PUT took $n requests, not 7: $(cat "$T/req")"
+
+note "3. the same manifest to a second tag"
+mark
+manifest_put "$R" v2 "$OCI" "$T/small.json"
+since
+n=$(count '^PUT /\.liveness/')
+[ "$n" = 0 ] || fail "the second PUT marked $n young blobs: $(cat "$T/req")"
+manifest_is "$R" v2 "$(digest_of "$T/small.json")" "$OCI"
 manifest_is "$R" v1 "$(digest_of "$T/small.json")" "$OCI"

@@ -66,7 +66,7 @@ fake_check(struct stor_driver *sd, struct buf *why)
 
 static const struct stor_ops	fake_ops = { .name = "fake",
     .check = fake_check };
-static struct stor_driver	fake_driver = { &fake_ops };
+static struct stor_driver	fake_driver = { .ops = &fake_ops };
 
 static const char *
 fake_param(void *arg, const char *name)

@@ -51,6 +51,21 @@ setup(void)
 	ck_assert_ptr_nonnull(st);
 }
 
+/*
+ * The same store, seen as a remote one (STOR_CAP_REMOTE): what is
+ * probably new is written create-only first (store_create_first()).
+ */
+static struct stor_ops	remote_ops;
+
+static void
+setup_remote(void)
+{
+	setup();
+	remote_ops = *st->sd->ops;
+	remote_ops.caps |= STOR_CAP_REMOTE;
+	st->sd->ops = &remote_ops;
+}
+
 static int
 rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 {
@@ -1147,15 +1162,13 @@ START_TEST(test_cache_tags)
 }
 END_TEST
 
-int
-main(void)
+static TCase *
+store_tcase(const char *name, void (*fixture)(void))
 {
-	Suite	*s;
 	TCase	*tc;
 
-	s = suite_create("store_manifest");
-	tc = tcase_create("store");
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tc = tcase_create(name);
+	tcase_add_checked_fixture(tc, fixture, teardown);
 	tcase_add_test(tc, test_put_get);
 	tcase_add_loop_test(tc, test_bad_refs, 0, nitems(bad_refs));
 	tcase_add_test(tc, test_digest_ref);
@@ -1176,6 +1189,16 @@ main(void)
 	tcase_add_test(tc, test_index_child_delete);
 	tcase_add_test(tc, test_cache);
 	tcase_add_test(tc, test_cache_tags);
-	suite_add_tcase(s, tc);
+	return (tc);
+}
+
+int
+main(void)
+{
+	Suite	*s;
+
+	s = suite_create("store_manifest");
+	suite_add_tcase(s, store_tcase("store", setup));
+	suite_add_tcase(s, store_tcase("remote", setup_remote));
 	return (check_run(s));
 }
