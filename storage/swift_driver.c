@@ -1333,13 +1333,47 @@ sw_remove_unused(struct stor_driver *sd, const char *path, time_t cutoff,
 }
 
 /*
+ * What a client is sent to for "path": the object, or, for an SLO of a
+ * single part (a blob pushed in one request), the part itself.  Swift
+ * serves a plain object faster than a manifest: 8 GETs of 256 MiB by 4
+ * clients at once, 520-570 MB/s against 370.  The part lives as long as
+ * the manifest (a set goes only when nothing names it).
+ */
+static void
+sw_url_target(struct swift *s, const char *path, struct buf *out)
+{
+	struct swift_stat	st, part;
+	struct buf		first = BUF_INIT;
+	char			name[SWIFT_PART_DIGITS + 1];
+
+	if (swift_head(s, path, &st) == REG_OK && st.slo && st.set[0] != '\0') {
+		snprintf(name, sizeof(name), "%0*d", SWIFT_PART_DIGITS, 0);
+		sw_set_path(&first, st.set, name);
+		if (swift_head(s, first.buf, &part) == REG_OK &&
+		    !part.slo && part.size == st.size) {
+			buf_addstr(out, first.buf);
+			buf_release(&first);
+			return;
+		}
+		buf_release(&first);
+	}
+	buf_addstr(out, path);
+}
+
+/*
  * A TempURL for GET, until "ttl" seconds from now on this host's clock
  * (Swift checks it against its own: keep the clocks in step).
  */
 static enum reg_err
 sw_url(struct stor_driver *sd, const char *path, time_t ttl, struct buf *out)
 {
-	return (swift_tempurl(sw(sd), "GET", path, time(NULL) + ttl, out));
+	struct buf	target = BUF_INIT;
+	enum reg_err	err;
+
+	sw_url_target(sw(sd), path, &target);
+	err = swift_tempurl(sw(sd), "GET", target.buf, time(NULL) + ttl, out);
+	buf_release(&target);
+	return (err);
 }
 
 static enum reg_err

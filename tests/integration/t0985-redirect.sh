@@ -13,7 +13,11 @@
 #     Swift an expired URL.
 #  3. A blob the repository does not hold is a 404, not a redirect; HEAD
 #     stays a 200 with Content-Length.
-#  4. skopeo pushes an image and pulls it back through the redirects.
+#  4. On Swift a blob of 9 MiB pushed in one request (a manifest of
+#     one part) sends the client to that part under .segments/, a plain
+#     object; pushed in two PATCHes, to the blob's manifest.  Either way
+#     curl -L gets the exact bytes, a Range too.
+#  5. skopeo pushes an image and pulls it back through the redirects.
 # Runs in private mount and PID namespaces (clients.sh), for skopeo.
 # front end: any
 # shellcheck source=tests/integration/clients.sh
@@ -169,6 +173,39 @@ expect_status 200 -I "$V2/r/a/blobs/$da"
 hdr_is Content-Length "$(size_of "$T/a")"
 hdr_is Docker-Content-Digest "$da"
 hdr_absent Location
+
+if [ "$SPECREG_STORAGE" = swift ]; then
+	note "a blob of one part: the part; of two: the manifest"
+	randfile "$T/one" $((9 * 1024 * 1024))
+	done_=$(blob_push r/one "$T/one")
+	randfile "$T/two" $((9 * 1024 * 1024 + 5))
+	dtwo=$(digest_of "$T/two")
+	upload_start r/two
+	head -c 5242880 "$T/two" >"$T/two.1"
+	tail -c +5242881 "$T/two" >"$T/two.2"
+	expect_status 202 -X PATCH -H 'Content-Type: application/octet-stream' \
+	    -H 'Content-Range: 0-5242879' --data-binary "@$T/two.1" "$UPLOAD"
+	upload_follow
+	expect_status 201 -X PUT -H 'Content-Type: application/octet-stream' \
+	    --data-binary "@$T/two.2" "$(add_query "$UPLOAD" "digest=$dtwo")"
+	for b in "one $done_ /.segments/[0-9a-f]*/00000000000000000000?" \
+	    "two $dtwo /blobs/sha256/*?"; do
+		set -- $b
+		expect_status 307 "$V2/r/$1/blobs/$2"
+		loc=$(header Location)
+		# shellcheck disable=SC2254
+		case ${loc#"$SWIFT$ACCOUNT/"*/} in
+		${3#/}*) ;;
+		*) fail "blob $1: Location is not $3...: $loc" ;;
+		esac
+		curl -s -L -o "$T/got" "$V2/r/$1/blobs/$2" || fail "curl -L"
+		cmp -s "$T/got" "$T/$1" || fail "blob $1: the bytes differ"
+		expect_status 206 -L -H 'Range: bytes=5242870-5242889' \
+		    "$V2/r/$1/blobs/$2"
+		tail -c +5242871 "$T/$1" | head -c 20 | cmp -s - "$T/body" ||
+		    fail "blob $1: the range's bytes differ"
+	done
+fi
 
 note "skopeo through the redirects"
 URL=$URL_2
