@@ -24,6 +24,7 @@ import tarfile
 import threading
 import time
 import types
+import urllib.parse
 import urllib.request
 
 import load
@@ -200,6 +201,16 @@ def pss_kib(pid):
     except OSError:
         pass
     return 0
+
+
+class NullMeter:
+    """For a ceiling: the store's processes are not a target's."""
+
+    def start(self):
+        pass
+
+    def stop(self):
+        pass
 
 
 class Meter:
@@ -1452,6 +1463,9 @@ class Bench:
                         os.path.join(self.rundir, "dist-swift-%d-%d" % (
                             rnd, redirect)), self.logdir, store.auth,
                         redirect))
+            if self.args.ceilings and ("swift_push" in ws or
+                                       "swift_pull" in ws):
+                self.swift_ceilings(rnd, store)
             for i, w in enumerate(ws):
                 k = (rnd + i) % len(targets)
                 for t in targets[k:] + targets[:k]:
@@ -1464,6 +1478,28 @@ class Bench:
                 t.stop()
                 log("round %d: stopped %s" % (rnd, t.name))
             store.stop()
+
+    def swift_ceilings(self, rnd, store):
+        """Swift's own rate for the large blobs, PUT and GET straight to
+        the proxy by the same clients: what swift_push and swift_pull
+        are a fraction of."""
+        req = urllib.request.Request(store.auth, headers={
+            "X-Auth-User": "test:tester", "X-Auth-Key": "testing"})
+        with urllib.request.urlopen(req) as r:
+            token = r.headers["X-Auth-Token"]
+            surl = r.headers["X-Storage-Url"]
+        path = urllib.parse.urlsplit(surl).path + "/bench-ceiling"
+        u = urllib.parse.urlsplit(surl)
+        base = "%s://%s" % (u.scheme, u.netloc)
+        req = urllib.request.Request(base + path, method="PUT", headers={
+            "X-Auth-Token": token, "X-Container-Read": ".r:*"})
+        urllib.request.urlopen(req).close()
+        for method, w in (("PUT", "ceil_swift_put"),
+                          ("GET", "ceil_swift_get")):
+            self.quiesce()
+            res = load.w_swift_direct(base, token, self.data, NullMeter(),
+                                      path, self.cfg["push_conc"], method)
+            self.record(rnd, "machine", w, "B", res)
 
     def swift_workload(self, rnd, t, w):
         cfg, data = self.cfg, self.data

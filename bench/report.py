@@ -81,11 +81,11 @@ INFO = {
     # issue 12: specreg on Swift against distribution's swift driver
     "swift_push": ("on one Swift: push %(blob_n)d x %(blob_mib)d MiB, "
                    "%(push_conc)d clients, POST + PUT with the body",
-                   "MB/s", "s/GB", None),
+                   "MB/s", "s/GB", "swift_put"),
     "swift_pull": ("on Swift: GET those blobs, %(pull_conc)d clients, "
                    "following the 307 to Swift's TempURL (specreg "
                    "redirect = yes; distribution's default)", "MB/s",
-                   "s/GB", None),
+                   "s/GB", "swift_get"),
     "swift_push_small": ("on Swift: push %(swift_small_n)d x "
                          "%(small_kib)d KiB blobs, %(small_conc)d client "
                          "processes",
@@ -209,6 +209,9 @@ def ceiling_for(runs, target, kind, rnd):
     """(name, value) of the ceiling a result is a fraction of."""
     if kind == "push":
         return "sha256", runs.value("machine", "ceil_sha256", rnd)
+    if kind in ("swift_put", "swift_get"):
+        return "Swift %s" % kind[6:].upper(), \
+            runs.value("machine", "ceil_" + kind, rnd)
     front = target if target != DIST else "specreg+lighttpd"
     w = {"big": "ceil_static_big", "small": "ceil_static_small"}[kind]
     v = runs.value(front, w, rnd)
@@ -414,7 +417,11 @@ def ceilings(runs):
     rows = [("machine", "ceil_sha256",
              "openssl speed -evp sha256, 16 KiB, 1 core", "MB/s"),
             ("machine", "ceil_dd_fdatasync",
-             "dd bs=1M conv=fdatasync", "MB/s")]
+             "dd bs=1M conv=fdatasync", "MB/s"),
+            ("machine", "ceil_swift_put",
+             "Swift: PUT the large blobs straight to it, C=4", "MB/s"),
+            ("machine", "ceil_swift_get",
+             "Swift: GET them straight from it, C=4", "MB/s")]
     for t in runs.targets():
         rows.append((t, "ceil_static_small", "%s: static 512 B GET, wrk -c32"
                      % t.replace("specreg+", ""), "req/s"))
