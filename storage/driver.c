@@ -392,8 +392,9 @@ stor_clock(struct stor_driver *sd, time_t *now)
 	return (sd->ops->clock(sd, now));
 }
 
-enum reg_err
-stor_use(struct stor_driver *sd, const char *path, struct stor_stat *st)
+static enum reg_err
+use(struct stor_driver *sd, const char *path, time_t fresh,
+    struct stor_stat *st)
 {
 	struct stor_stat	ignored;
 
@@ -402,7 +403,24 @@ stor_use(struct stor_driver *sd, const char *path, struct stor_stat *st)
 	if (st == NULL)
 		st = &ignored;
 	memset(st, 0, sizeof(*st));
-	return (sd->ops->use(sd, path, st));
+	return (sd->ops->use(sd, path, fresh, st));
+}
+
+/* Mark "path" used: a HEAD or GET, which the client may build on. */
+enum reg_err
+stor_use(struct stor_driver *sd, const char *path, struct stor_stat *st)
+{
+	return (use(sd, path, 0, st));
+}
+
+/*
+ * For a section that writes its reference to "path" now: a young
+ * object needs no mark (sd->fresh).
+ */
+enum reg_err
+stor_hold(struct stor_driver *sd, const char *path, struct stor_stat *st)
+{
+	return (use(sd, path, sd->fresh, st));
 }
 
 enum reg_err

@@ -198,12 +198,12 @@ struct stor_ops {
 	enum reg_err	(*clock)(struct stor_driver *, time_t *);
 	/*
 	 * "This object must survive until my section ends": mark it used
-	 * now and stat it (REG_E_NOENT if it is gone).  On a shared
-	 * driver "revived" says the object was in the trash (prune had
-	 * begun to remove it) and is back; an object younger than
-	 * "fresh" needs no mark.
+	 * now and stat it (REG_E_NOENT if it is gone), unless it is
+	 * younger than "fresh" seconds (0: always mark), when the stat is
+	 * enough.  On a shared driver "revived" says the object was in
+	 * the trash (prune had begun to remove it) and is back.
 	 */
-	enum reg_err	(*use)(struct stor_driver *, const char *,
+	enum reg_err	(*use)(struct stor_driver *, const char *, time_t,
 			    struct stor_stat *);
 	/*
 	 * Prune's removal of an object (a blob, a manifest link) not used
@@ -235,11 +235,11 @@ struct stor_ops {
 struct stor_driver {
 	const struct stor_ops	*ops;
 	/*
-	 * A shared driver's use() of an object younger than this many
-	 * seconds (its mtime against this host's clock) only looks that
-	 * it is there: half of [storage] prune-grace as stor_open() sets
-	 * it, 0 (always mark) for a grace under STOR_FRESH_MIN_GRACE.
-	 * store_prune.c says why that is safe.
+	 * stor_hold() of an object younger than this many seconds (its
+	 * mtime against this host's clock) only looks that it is there:
+	 * half of [storage] prune-grace as stor_open() sets it, 0 (always
+	 * mark) for a grace under STOR_FRESH_MIN_GRACE.  store_prune.c
+	 * says why that is safe.
 	 */
 	time_t			 fresh;
 };
@@ -318,6 +318,8 @@ void		stor_unlock(struct stor_driver *, struct stor_lock *);
 enum reg_err	stor_clock(struct stor_driver *, time_t *);
 /* "st" may be NULL. */
 enum reg_err	stor_use(struct stor_driver *, const char *,
+		    struct stor_stat *);
+enum reg_err	stor_hold(struct stor_driver *, const char *,
 		    struct stor_stat *);
 enum reg_err	stor_remove_unused(struct stor_driver *, const char *, time_t,
 		    struct stor_stat *);

@@ -1142,13 +1142,15 @@ fs_clock(struct stor_driver *sd, time_t *now)
  * >= any epoch taken before, an older one is set to now.
  */
 static enum reg_err
-fs_use(struct stor_driver *sd, const char *path, struct stor_stat *ss)
+fs_use(struct stor_driver *sd, const char *path, time_t fresh,
+    struct stor_stat *ss)
 {
 	enum reg_err	rc;
 
 	if ((rc = fs_stat(sd, path, ss)) == REG_OK && ss->is_dir)
 		rc = REG_E_NOENT;
-	if (rc != REG_OK || ss->mtime >= time(NULL))
+	if (rc != REG_OK || ss->mtime >= time(NULL) ||
+	    (fresh > 0 && ss->mtime > time(NULL) - fresh))
 		return (rc);
 	if ((rc = fs_touch(sd, path)) == REG_OK)
 		rc = fs_stat(sd, path, ss);

@@ -950,7 +950,8 @@ s3d_move(struct s3 *s, const char *from, const char *to)
 }
 
 static enum reg_err
-s3d_use(struct stor_driver *sd, const char *path, struct stor_stat *st)
+s3d_use(struct stor_driver *sd, const char *path, time_t fresh,
+    struct stor_stat *st)
 {
 	struct s3	*s = s3d(sd);
 	struct buf	 live = BUF_INIT, trash = BUF_INIT;
@@ -958,9 +959,9 @@ s3d_use(struct stor_driver *sd, const char *path, struct stor_stat *st)
 	enum reg_err	 err;
 
 	/* Blobs and links are objects: no listing for a directory on a 404. */
-	if (sd->fresh > 0) {
+	if (fresh > 0) {
 		err = s3d_stat_object(s, path, st);
-		if (err == REG_OK && st->mtime > time(NULL) - sd->fresh)
+		if (err == REG_OK && st->mtime > time(NULL) - fresh)
 			return (REG_OK);
 		if (err != REG_OK && err != REG_E_NOENT)
 			return (err);

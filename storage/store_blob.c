@@ -99,6 +99,24 @@ blob_held(struct store *st, const char *name, const struct digest *d)
 	return (store_blob_link(st, name, d));
 }
 
+static enum reg_err
+blob_stat(struct store *st, const char *name, const struct digest *d,
+    enum reg_err (*use)(struct stor_driver *, const char *,
+    struct stor_stat *), uint64_t *size)
+{
+	struct stor_stat	 ss;
+	struct buf		 path = BUF_INIT;
+	enum reg_err		 rc;
+
+	layout_blob(&path, d);
+	rc = use(st->sd, path.buf, &ss);
+	buf_release(&path);
+	if (rc != REG_OK || (rc = blob_held(st, name, d)) != REG_OK)
+		return (rc);
+	*size = ss.size;
+	return (REG_OK);
+}
+
 /*
  * A client that saw a blob here may push a manifest naming it up to
  * prune's grace period later: the blob is marked used (stor_use()),
@@ -109,17 +127,15 @@ enum reg_err
 store_blob_stat(struct store *st, const char *name, const struct digest *d,
     uint64_t *size)
 {
-	struct stor_stat	 ss;
-	struct buf		 path = BUF_INIT;
-	enum reg_err		 rc;
+	return (blob_stat(st, name, d, stor_use, size));
+}
 
-	layout_blob(&path, d);
-	rc = stor_use(st->sd, path.buf, &ss);
-	buf_release(&path);
-	if (rc != REG_OK || (rc = blob_held(st, name, d)) != REG_OK)
-		return (rc);
-	*size = ss.size;
-	return (REG_OK);
+/* The same, for a section that references the blob now (stor_hold()). */
+enum reg_err
+store_blob_hold(struct store *st, const char *name, const struct digest *d,
+    uint64_t *size)
+{
+	return (blob_stat(st, name, d, stor_hold, size));
 }
 
 enum reg_err
@@ -234,7 +250,7 @@ store_blob_mount(struct store *st, const char *from, const char *to,
 	layout_blob(&path, d);
 	if ((rc = blob_file_stat(st, d, &ss)) == REG_OK &&
 	    (rc = blob_held(st, from, d)) == REG_OK &&
-	    (rc = stor_use(st->sd, path.buf, NULL)) == REG_OK)
+	    (rc = stor_hold(st->sd, path.buf, NULL)) == REG_OK)
 		rc = store_blob_link(st, to, d);
 	buf_release(&path);
 	stor_unlock(st->sd, gc);

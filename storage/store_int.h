@@ -32,6 +32,9 @@ enum reg_err	store_tags_lock(struct store *, const char *name,
 /* The size of blob "d", whoever holds it. */
 enum reg_err	store_blob_size(struct store *, const struct digest *,
 		    uint64_t *);
+/* store_blob_stat() for a section that references "d" now. */
+enum reg_err	store_blob_hold(struct store *, const char *name,
+		    const struct digest *, uint64_t *);
 /* Record that "name" holds blob "d" (layout_blob_link()). */
 enum reg_err	store_blob_link(struct store *, const char *name,
 		    const struct digest *);

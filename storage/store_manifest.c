@@ -48,7 +48,8 @@
 
 /*
  * The repository must hold the blob, with the declared size;
- * store_blob_stat() marks it used, which keeps it from gc.
+ * store_blob_hold() marks it used (unless it is young), which keeps it
+ * from gc.
  */
 static enum reg_err
 blob_check(struct store *st, const char *name,
@@ -57,7 +58,7 @@ blob_check(struct store *st, const char *name,
 	uint64_t	size;
 	enum reg_err	rc;
 
-	rc = store_blob_stat(st, name, &desc->digest, &size);
+	rc = store_blob_hold(st, name, &desc->digest, &size);
 	if (rc == REG_E_NOENT) {
 		buf_addf(detail, "%s %s is not in repository %s", what,
 		    desc->digest.str, name);
@@ -118,7 +119,7 @@ child_check(struct store *st, const char *name,
 	enum reg_err		rc;
 
 	layout_manifest_link(&path, name, &desc->digest);
-	rc = stor_use(st->sd, path.buf, &ss);
+	rc = stor_hold(st->sd, path.buf, &ss);
 	buf_release(&path);
 	if (rc == REG_E_NOENT) {
 		buf_addf(detail, "manifest %s is not in repository %s",
@@ -172,7 +173,7 @@ manifest_blob_write(struct store *st, const struct digest *d,
 	if (store_create_first(st))
 		rc = stor_put(st->sd, path.buf, body, len, STOR_PUT_EXCL);
 	if (rc == REG_E_EXISTS) {
-		rc = stor_use(st->sd, path.buf, &ss);
+		rc = stor_hold(st->sd, path.buf, &ss);
 		if (rc == REG_E_NOENT || (rc == REG_OK && ss.size != len))
 			rc = stor_put(st->sd, path.buf, body, len, 0);
 	}

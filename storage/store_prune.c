@@ -54,7 +54,7 @@
  *
  * Why a blob in use survives.  Whatever makes a blob referenced does so
  * inside a shared-lock section that checks the blob exists and marks it
- * used (stor_use(); fs: a touch, unless its mtime is in the current
+ * used (stor_hold(); fs: a touch, unless its mtime is in the current
  * second already, then a stat): store_manifest_put() uses the manifest
  * blob, the config, the layers and the child manifest blobs of an
  * index; store_blob_mount() and store_upload_finish() use what they
@@ -65,9 +65,9 @@
  * before the barrier: then the mark read it, since tags and links are
  * removed only by the rules above, which drop their reference too.  Or
  * it was written by a section that started after the barrier: that
- * section touched the blob, so its mtime is >= epoch > epoch - grace,
- * and the second look under the exclusive lock keeps it, whatever the
- * grace.  Sections and deletions exclude each other (shared against
+ * section touched the blob, so its mtime is >= epoch > epoch - grace
+ * (or found it younger than half the grace: > epoch - grace/2, see
+ * below), and the second look under the exclusive lock keeps it.  Sections and deletions exclude each other (shared against
  * exclusive), so a section that runs after the deletion finds the blob
  * missing and fails: a manifest PUT never succeeds pointing at a
  * removed blob.  mtimes have a one-second resolution and the
@@ -122,17 +122,20 @@
  * descriptor of a removed link go after it, unless a push put the link
  * back meanwhile.
  *
- * A young object needs no mark.  With a grace of STOR_FRESH_MIN_GRACE
- * or more, a shared driver's use() first stats the object, and if its
- * mtime is less than half the grace old by this host's clock, that is
- * all it does (driver.h, "fresh"): the layers a client pushed a moment
- * ago cost one request each, not a record written and a stat.  Safe:
- * the sweep takes an object only if its last use is before
- * epoch - grace, so for an object of mtime m > now - grace/2 only a
- * sweep whose epoch is after m + grace > now + grace/2, half a grace
- * after the look; the section, which takes less than that, is over by
- * then.  Skew between this host's clock and the store's eats into that
- * half grace, as it does into the TempURLs' lifetime.
+ * A young object needs no mark in a section that writes its reference
+ * at once.  Such a section (a manifest PUT, a mount, an upload's
+ * finish) uses stor_hold(): with a grace of STOR_FRESH_MIN_GRACE or
+ * more, an object whose mtime is less than half the grace old by this
+ * host's clock is only stat'ed (driver.h, "fresh"): the layers a client
+ * pushed a moment ago cost one request each, not a record written and
+ * a stat.  Safe: the sweep takes an object only if its last use is
+ * before epoch - grace, so for an object of mtime m > now - grace/2
+ * only a sweep whose epoch is after m + grace > now + grace/2, half a
+ * grace after the look; the section, which takes less than that, is
+ * over by then.  Skew between this host's clock and the store's eats
+ * into that half grace, as it does into the TempURLs' lifetime.  A
+ * HEAD or GET still marks (stor_use()): its client has the whole grace
+ * from then on to push the manifest.
  */
 #include "config.h"
 

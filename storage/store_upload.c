@@ -246,7 +246,7 @@ upload_commit_blob(struct upload *u, const char *name, const struct digest *d)
 		return (rc);
 	layout_blob(&to, d);
 	if ((rc = stor_stage_finish(u->stage, u->offset, to.buf)) == REG_OK &&
-	    (rc = stor_use(sd, to.buf, NULL)) == REG_OK)
+	    (rc = stor_hold(sd, to.buf, NULL)) == REG_OK)
 		rc = store_blob_link(u->st, name, d);
 	stor_unlock(sd, gc);
 	buf_release(&to);

@@ -1258,7 +1258,8 @@ sw_move(struct swift *s, const char *from, const char *to)
 }
 
 static enum reg_err
-sw_use(struct stor_driver *sd, const char *path, struct stor_stat *st)
+sw_use(struct stor_driver *sd, const char *path, time_t fresh,
+    struct stor_stat *st)
 {
 	struct swift	*s = sw(sd);
 	struct buf	 live = BUF_INIT, trash = BUF_INIT;
@@ -1266,9 +1267,9 @@ sw_use(struct stor_driver *sd, const char *path, struct stor_stat *st)
 	enum reg_err	 err;
 
 	/* Blobs and links are objects: no listing for a directory on a 404. */
-	if (sd->fresh > 0) {
+	if (fresh > 0) {
 		err = sw_stat_object(s, path, st);
-		if (err == REG_OK && st->mtime > time(NULL) - sd->fresh)
+		if (err == REG_OK && st->mtime > time(NULL) - fresh)
 			return (REG_OK);
 		if (err != REG_OK && err != REG_E_NOENT)
 			return (err);

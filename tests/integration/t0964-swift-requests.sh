@@ -9,8 +9,9 @@
 #     HEAD of it, no listing.
 #  2. A manifest PUT lists nothing and marks nothing: its config and
 #     layer, pushed a moment ago, are younger than half the grace, so
-#     their use() is a HEAD (no liveness record); the manifest's blob,
-#     link and tag, new, are each one create-only PUT, no read.
+#     their stor_hold() is a HEAD (no liveness record); the manifest's
+#     blob, link and tag, new, are each one create-only PUT, no read.
+#  3. A HEAD of a blob marks it (its client has the whole grace).
 # The store is a Swift of the test's own.
 # front end: any
 # shellcheck source=tests/integration/lib.sh
@@ -82,4 +83,11 @@ since
 n=$(count '^PUT /\.liveness/')
 [ "$n" = 0 ] || fail "the second PUT marked $n young blobs: $(cat "$T/req")"
 manifest_is "$R" v2 "$(digest_of "$T/small.json")" "$OCI"
+
+note "4. a HEAD of a blob marks it"
+mark
+expect_status 200 -I "$V2/$R/blobs/$(digest_of "$T/blob")"
+since
+n=$(count '^PUT /\.liveness/blobs/')
+[ "$n" = 1 ] || fail "the HEAD wrote $n liveness records: $(cat "$T/req")"
 manifest_is "$R" v1 "$(digest_of "$T/small.json")" "$OCI"

@@ -631,7 +631,6 @@ START_TEST(test_use)
 	struct stor_stat	st;
 	time_t			now;
 
-	sd->fresh = 0;		/* always mark: test_use_fresh has the look */
 	put_str("blobs/u", "used");
 	ck_assert_int_eq(stor_clock(sd, &now), REG_OK);
 	ck_assert_int_eq(stor_use(sd, "blobs/u", &st), REG_OK);
@@ -648,12 +647,12 @@ START_TEST(test_use)
 END_TEST
 
 /*
- * With "fresh" (stor_open(): half the prune grace) a shared driver's
- * use() of a young object only looks that it is there: no liveness
- * record (shared drivers keep it at .liveness/<path>).  An older one is
- * marked, a missing one rescued from the trash, as without.
+ * stor_hold() with "fresh" (stor_open(): half the prune grace) of a
+ * young object only looks that it is there: no liveness record (shared
+ * drivers keep it at .liveness/<path>).  An older one is marked, a
+ * missing one rescued from the trash, as by stor_use().
  */
-START_TEST(test_use_fresh)
+START_TEST(test_hold)
 {
 	struct stor_stat	st;
 	time_t			now;
@@ -661,7 +660,7 @@ START_TEST(test_use_fresh)
 
 	sd->fresh = 3600;
 	put_str("blobs/y", "young");
-	ck_assert_int_eq(stor_use(sd, "blobs/y", &st), REG_OK);
+	ck_assert_int_eq(stor_hold(sd, "blobs/y", &st), REG_OK);
 	ck_assert_uint_eq(st.size, 5);
 	ck_assert_int_eq(st.revived, 0);
 	if (shared)
@@ -669,20 +668,20 @@ START_TEST(test_use_fresh)
 		    REG_E_NOENT);
 	ck_assert_int_eq(stor_remove_unused(sd, "blobs/y", time(NULL) + 100,
 	    &st), REG_OK);
-	ck_assert_int_eq(stor_use(sd, "blobs/y", &st), shared ? REG_OK :
+	ck_assert_int_eq(stor_hold(sd, "blobs/y", &st), shared ? REG_OK :
 	    REG_E_NOENT);
 	if (shared) {
 		ck_assert_int_eq(st.revived, 1);
 		assert_content("blobs/y", "young");
 	}
-	ck_assert_int_eq(stor_use(sd, "blobs/none", &st), REG_E_NOENT);
+	ck_assert_int_eq(stor_hold(sd, "blobs/none", &st), REG_E_NOENT);
 
 	/* Old by a fresh of one second: marked, kept from then on. */
 	sd->fresh = 1;
 	put_str("blobs/o", "old");
 	sleep(3);
 	ck_assert_int_eq(stor_clock(sd, &now), REG_OK);
-	ck_assert_int_eq(stor_use(sd, "blobs/o", &st), REG_OK);
+	ck_assert_int_eq(stor_hold(sd, "blobs/o", &st), REG_OK);
 	ck_assert_uint_eq(st.size, 3);
 	ck_assert_int_eq(stor_remove_unused(sd, "blobs/o", now, &st),
 	    REG_E_BUSY);
@@ -1030,7 +1029,7 @@ stor_conformance_tcase(const struct stor_factory *f)
 	tcase_add_test(tc, test_stage_finish_race);
 	tcase_add_test(tc, test_clock);
 	tcase_add_test(tc, test_use);
-	tcase_add_test(tc, test_use_fresh);
+	tcase_add_test(tc, test_hold);
 	tcase_add_test(tc, test_remove_unused);
 	tcase_add_loop_test(tc, test_noent, 0,
 	    OP__COUNT * nitems(noent_paths));
