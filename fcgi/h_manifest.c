@@ -46,11 +46,12 @@ manifest_ref(struct request *req, enum reg_err bad_tag, struct digest *d,
 }
 
 /*
- * Resolve a tag to the digest the client's Accept header likes best;
+ * Resolve a tag to the entry the client's Accept header likes best;
  * REG_E_NOENT if the tag is not here.
  */
 static enum reg_err
-manifest_resolve(struct request *req, const char *tag, struct digest *d)
+manifest_resolve(struct request *req, const char *tag,
+    struct tag_entry *out)
 {
 	struct tag_entry	*te = NULL;
 	const char		**types;
@@ -71,7 +72,7 @@ manifest_resolve(struct request *req, const char *tag, struct digest *d)
 	/* Nothing acceptable: the newest is still better than a 404. */
 	if ((pick = accept_choose(req->accept, types, n)) == -1)
 		pick = 0;
-	*d = te[pick].digest;
+	*out = te[pick];
 	free(types);
 	free(te);
 	return (REG_OK);
@@ -82,6 +83,7 @@ h_manifest_get(struct request *req)
 {
 	struct manifest_meta	 meta;
 	struct buf		 body = BUF_INIT;
+	struct tag_entry	 te;
 	struct digest		 d;
 	char			 tag[TAG_MAX_LEN + 1];
 	enum reg_err		 err;
@@ -90,9 +92,10 @@ h_manifest_get(struct request *req)
 	if ((err = manifest_ref(req, REG_E_MANIFEST_UNKNOWN, &d, tag,
 	    &is_tag)) != REG_OK)
 		return (err);
-	if (is_tag)
-		err = manifest_resolve(req, tag, &d);
-	if (err == REG_OK)
+	if (is_tag && (err = manifest_resolve(req, tag, &te)) == REG_OK)
+		err = store_manifest_get_tagged(req->store, req->name, &te,
+		    &body, &meta);
+	else if (!is_tag)
 		err = store_manifest_get(req->store, req->name, &d, &body,
 		    &meta);
 	/* Not here: upstream's, if there is an upstream. */

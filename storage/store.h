@@ -168,6 +168,10 @@ enum reg_err	store_manifest_put(struct store *, const char *name,
 enum reg_err	store_manifest_get(struct store *, const char *name,
 		    const struct digest *, struct buf *body,
 		    struct manifest_meta *);
+/* The same for the manifest an entry of one of its tags names. */
+enum reg_err	store_manifest_get_tagged(struct store *, const char *name,
+		    const struct tag_entry *, struct buf *body,
+		    struct manifest_meta *);
 /*
  * Remove a manifest from a repository, with every tag pointing at it;
  * REG_E_UNSUPPORTED (reason in "detail", which may be NULL) while an

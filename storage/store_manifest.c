@@ -379,16 +379,14 @@ link_read(struct store *st, const char *name, const struct digest *d,
 	return (rc);
 }
 
-/* A manifest's bytes and the media type its link holds. */
+/* A manifest's bytes. */
 static enum reg_err
-manifest_read(struct store *st, const char *name, const struct digest *d,
-    struct buf *body, char mt[MEDIA_TYPE_MAX + 1])
+manifest_body(struct store *st, const char *name, const struct digest *d,
+    struct buf *body)
 {
 	struct buf	path = BUF_INIT;
 	enum reg_err	rc;
 
-	if ((rc = link_read(st, name, d, mt)) != REG_OK)
-		return (rc);
 	buf_reset(body);
 	layout_blob(&path, d);
 	rc = stor_get(st->sd, path.buf, MANIFEST_MAX, body);
@@ -397,6 +395,18 @@ manifest_read(struct store *st, const char *name, const struct digest *d,
 		    d->str);
 	buf_release(&path);
 	return (rc);
+}
+
+/* A manifest's bytes and the media type its link holds. */
+static enum reg_err
+manifest_read(struct store *st, const char *name, const struct digest *d,
+    struct buf *body, char mt[MEDIA_TYPE_MAX + 1])
+{
+	enum reg_err	rc;
+
+	if ((rc = link_read(st, name, d, mt)) != REG_OK)
+		return (rc);
+	return (manifest_body(st, name, d, body));
 }
 
 enum reg_err
@@ -410,6 +420,28 @@ store_manifest_get(struct store *st, const char *name,
 	    REG_OK)
 		return (rc);
 	meta->digest = *d;
+	meta->size = body->len;
+	subject_find(body, meta);
+	return (REG_OK);
+}
+
+/*
+ * The tag is the repository's reference to the manifest: its link need
+ * not be read (a request fewer on an object store), and the media type
+ * is the one written with it.  A tag read as its manifest is deleted
+ * may still name it; the manifest served is the one the tag named.
+ */
+enum reg_err
+store_manifest_get_tagged(struct store *st, const char *name,
+    const struct tag_entry *te, struct buf *body, struct manifest_meta *meta)
+{
+	enum reg_err	rc;
+
+	memset(meta, 0, sizeof(*meta));
+	if ((rc = manifest_body(st, name, &te->digest, body)) != REG_OK)
+		return (rc);
+	memcpy(meta->media_type, te->media_type, sizeof(meta->media_type));
+	meta->digest = te->digest;
 	meta->size = body->len;
 	subject_find(body, meta);
 	return (REG_OK);

@@ -12,6 +12,8 @@
 #     their stor_hold() is a HEAD (no liveness record); the manifest's
 #     blob, link and tag, new, are each one create-only PUT, no read.
 #  3. A HEAD of a blob marks it (its client has the whole grace).
+#  4. A manifest GET by tag reads the tag and the manifest, not its link:
+#     two GETs.
 # The store is a Swift of the test's own.
 # front end: any
 # shellcheck source=tests/integration/lib.sh
@@ -84,10 +86,19 @@ n=$(count '^PUT /\.liveness/')
 [ "$n" = 0 ] || fail "the second PUT marked $n young blobs: $(cat "$T/req")"
 manifest_is "$R" v2 "$(digest_of "$T/small.json")" "$OCI"
 
-note "4. a HEAD of a blob marks it"
+note "3b. a HEAD of a blob marks it"
 mark
 expect_status 200 -I "$V2/$R/blobs/$(digest_of "$T/blob")"
 since
 n=$(count '^PUT /\.liveness/blobs/')
 [ "$n" = 1 ] || fail "the HEAD wrote $n liveness records: $(cat "$T/req")"
 manifest_is "$R" v1 "$(digest_of "$T/small.json")" "$OCI"
+
+note "4. a manifest GET by tag"
+mark
+manifest_is "$R" v1 "$(digest_of "$T/small.json")" "$OCI"
+since
+n=$(wc -l <"$T/req")
+[ "$n" = 2 ] || fail "the manifest GET took $n requests, not 2: $(cat "$T/req")"
+count '^GET /repos/count/img/_tags/v1 200$' >/dev/null ||
+    fail "the GET did not read the tag: $(cat "$T/req")"

@@ -199,6 +199,20 @@ START_TEST(test_put_get)
 	ck_assert_uint_eq(n, 1);
 	ck_assert_str_eq(te[0].digest.str, want.str);
 	ck_assert_str_eq(te[0].media_type, MT_DOCKER_V2);
+	/* What the tag names, without its link: the same answer. */
+	memset(&gm, 0, sizeof(gm));
+	ck_assert_int_eq(store_manifest_get_tagged(st, "library/alpine",
+	    &te[0], &got, &gm), REG_OK);
+	ck_assert_uint_eq(got.len, b.len);
+	ck_assert_mem_eq(got.buf, b.buf, b.len);
+	ck_assert_str_eq(gm.media_type, MT_DOCKER_V2);
+	ck_assert_str_eq(gm.digest.str, want.str);
+	ck_assert_uint_eq(gm.size, b.len);
+	/* A tag entry naming a manifest that is not there: not found. */
+	te[0].digest.hex[0] = te[0].digest.hex[0] == '0' ? '1' : '0';
+	te[0].digest.str[sizeof("sha256:") - 1] = te[0].digest.hex[0];
+	ck_assert_int_eq(store_manifest_get_tagged(st, "library/alpine",
+	    &te[0], &got, &gm), REG_E_NOENT);
 	free(te);
 	ck_assert_int_eq(store_tag_get(st, "library/alpine", "nope", &te,
 	    &n), REG_E_NOENT);
