@@ -12,7 +12,8 @@
 #   expect_err CODE OCI ARGS  expect_status CODE plus an errors[] entry OCI
 #   expect_4xx ARGS...        any 4xx, JSON errors if specreg answered
 #   expect_not5xx ARGS...     anything but a 5xx or a transport error
-#   check_4xx, check_not5xx   the same checks on the answer in $STATUS,
+#   check_4xx, check_not5xx, check_status CODE
+#                             the same checks on the answer in $STATUS,
 #                             $T/body and $T/headers (ARGS name it)
 #   batch_add CHECK [ARG...] -- CURL-ARGS...   queue a request
 #   batch_run                 send the queue with one curl, check each
@@ -122,6 +123,22 @@ check_not5xx()
 	case $STATUS in
 	000|5??) fail "got $STATUS for: $*" ;;
 	esac
+}
+
+# check_status CODE ARGS...: the answer to curl ARGS... is HTTP CODE
+# (expect_status's check and message).
+check_status()
+{
+	_cs_want=$1
+	shift
+	[ "$STATUS" = "$_cs_want" ] && return 0
+	{
+		echo "curl $*"
+		sed 's/^/< /' "$T/headers"
+		head -c 2000 "$T/body"
+		echo
+	} >&2
+	fail "expected HTTP $_cs_want, got $STATUS"
 }
 
 # Batches: many requests, one curl process.  "batch_add CHECK [ARG...]
