@@ -257,6 +257,7 @@ run_line() {
 # line NR (in $STATUS, $T/body and $T/headers).
 check_line() {
 	RAN=$((RAN + 1))
+	[ "$SHOW" = 1 ] || ! answer_ok "$4" || return 0
 	_desc="$CORPUS:$1: $2 $(printf '%s' "$3" | cut -c1-100)"
 	if [ "$SHOW" = 1 ]; then
 		printf '%s => %s %s%s\n' "$_desc" "$STATUS" \
@@ -264,7 +265,6 @@ check_line() {
 		    "$(from_specreg || echo ' (front end)')"
 		return 0
 	fi
-	answer_ok "$4" && return 0
 	{
 		echo "$_desc"
 		echo "expected: $4"
