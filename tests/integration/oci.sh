@@ -12,6 +12,11 @@
 #   expect_err CODE OCI ARGS  expect_status CODE plus an errors[] entry OCI
 #   expect_4xx ARGS...        any 4xx, JSON errors if specreg answered
 #   expect_not5xx ARGS...     anything but a 5xx or a transport error
+#   check_4xx, check_not5xx, check_status CODE
+#                             the same checks on the answer in $STATUS,
+#                             $T/body and $T/headers (ARGS name it)
+#   batch_add CHECK [ARG...] -- CURL-ARGS...   queue a request
+#   batch_run                 send the queue with one curl, check each
 #   log_has_no_status RE      specreg.log shows no response status RE
 #   hdr_is NAME VALUE         response header NAME equals VALUE
 #   hdr_nonempty NAME         response header NAME is present
@@ -86,6 +91,13 @@ from_specreg()
 expect_4xx()
 {
 	call "$@"
+	check_4xx "$@"
+}
+
+# check_4xx ARGS...: the answer to the request curl ARGS... ($STATUS,
+# $T/body, $T/headers) is a 4xx, with JSON errors if specreg answered.
+check_4xx()
+{
 	case $STATUS in
 	4??)	;;
 	*)	fail "expected 4xx, got $STATUS for: $*" ;;
@@ -103,9 +115,104 @@ expect_4xx()
 expect_not5xx()
 {
 	call "$@"
+	check_not5xx "$@"
+}
+
+check_not5xx()
+{
 	case $STATUS in
 	000|5??) fail "got $STATUS for: $*" ;;
 	esac
+}
+
+# check_status CODE ARGS...: the answer to curl ARGS... is HTTP CODE
+# (expect_status's check and message).
+check_status()
+{
+	_cs_want=$1
+	shift
+	[ "$STATUS" = "$_cs_want" ] && return 0
+	{
+		echo "curl $*"
+		sed 's/^/< /' "$T/headers"
+		head -c 2000 "$T/body"
+		echo
+	} >&2
+	fail "expected HTTP $_cs_want, got $STATUS"
+}
+
+# Batches: many requests, one curl process.  "batch_add CHECK [ARG...]
+# -- CURL-ARGS..." queues a request; batch_run sends the queue in order
+# with one curl (--next between requests, each with its own -o, -D and
+# -w), then for each request in order puts its answer in $STATUS,
+# $T/body and $T/headers, as call does, and runs "CHECK [ARG...]
+# CURL-ARGS...", which fails the test (or counts) as after call.  The
+# requests may share a connection, as a real client's do: a request
+# that makes the server close it, hang or read a slow body goes alone
+# (call, or a batch of one).
+BATCH_N=0
+batch_add()
+{
+	if [ "$BATCH_N" = 0 ]; then
+		rm -rf "$T/batch"
+		mkdir "$T/batch" || harness_error "mkdir $T/batch"
+	fi
+	BATCH_N=$((BATCH_N + 1))
+	_ba_f=$T/batch/$BATCH_N.check
+	: >"$_ba_f"
+	for _ba_a in "$@"; do
+		if [ "$_ba_a" = -- ] && [ "$_ba_f" != "$T/batch/$BATCH_N.curl" ]
+		then
+			_ba_f=$T/batch/$BATCH_N.curl
+			: >"$_ba_f"
+			continue
+		fi
+		case $_ba_a in
+		*'
+'*)			harness_error "batch_add: a newline in '$_ba_a'" ;;
+		*\'*)	_ba_a=$(printf '%s\n' "$_ba_a" | sed "s/'/'\\\\''/g") ;;
+		esac
+		printf "'%s' " "$_ba_a" >>"$_ba_f"
+	done
+	[ "$_ba_f" = "$T/batch/$BATCH_N.curl" ] ||
+	    harness_error "batch_add: no -- in: $*"
+}
+
+batch_run()
+{
+	set --
+	_br_i=1
+	while [ "$_br_i" -le "$BATCH_N" ]; do
+		[ "$_br_i" = 1 ] || set -- "$@" --next
+		set -- "$@" -s -m 120 -H 'Expect:' -o "$T/batch/$_br_i.body" \
+		    -D "$T/batch/$_br_i.headers" -w "$_br_i %{http_code}\n"
+		read -r _br_w <"$T/batch/$_br_i.curl"
+		eval "set -- \"\$@\" $_br_w"
+		eval "_br_s$_br_i="
+		_br_i=$((_br_i + 1))
+	done
+	: >"$T/batch/status"
+	[ $# = 0 ] || curl "$@" >"$T/batch/status" </dev/null
+	while read -r _br_i _br_w; do
+		eval "_br_s$_br_i=\$_br_w"
+	done <"$T/batch/status"
+	_br_n=$BATCH_N
+	BATCH_N=0
+	_br_i=1
+	while [ "$_br_i" -le "$_br_n" ]; do
+		eval "STATUS=\${_br_s$_br_i:-000}"
+		for _br_w in body headers; do
+			if [ -e "$T/batch/$_br_i.$_br_w" ]; then
+				mv -f "$T/batch/$_br_i.$_br_w" "$T/$_br_w"
+			else
+				: >"$T/$_br_w"
+			fi
+		done
+		read -r _br_w <"$T/batch/$_br_i.check"
+		read -r _br_a <"$T/batch/$_br_i.curl"
+		eval "$_br_w $_br_a"
+		_br_i=$((_br_i + 1))
+	done
 }
 
 # log_has_no_status RE: no request in specreg.log was answered with a

@@ -3,7 +3,9 @@
 # (raw, percent-encoded, overlong, NUL), bad digests, absurd ranges,
 # garbage manifests.  Every answer is a 4xx (with a JSON errors body
 # when specreg, not the web server, answered), never a 5xx, and no file
-# appears outside the storage root.
+# appears outside the storage root.  The requests of a section go
+# through one curl (oci.sh's batch_add and batch_run), each checked on
+# its own answer.
 . "$top_srcdir/tests/integration/lib.sh"
 . "$top_srcdir/tests/integration/oci.sh"
 
@@ -21,7 +23,45 @@ snapshot()
 {
 	find "$T" -path "$DATA" -prune -o -print |
 	    grep -v -e "^$T/body$" -e "^$T/headers$" -e "^$W" \
-	    -e '\.log$' -e '\.out$' -e "^$T/tmp" | LC_ALL=C sort
+	    -e '\.log$' -e '\.out$' -e "^$T/tmp" -e "^$T/batch" | LC_ALL=C sort
+}
+
+# check_no_mount DIGEST CURL-ARGS...: a bad mount digest is a normal
+# upload or a 4xx, never a mount.
+check_no_mount()
+{
+	_d=$1
+	shift
+	check_not5xx "$@"
+	[ "$STATUS" != 201 ] || fail "mount=$_d answered 201"
+}
+
+# check_cr RANGE CURL-ARGS...: the answer to a PATCH of 100 bytes at 0
+# with Content-Range: RANGE.
+check_cr()
+{
+	case $STATUS in
+	202)	# Only a range that names exactly this chunk may pass.
+		[ "$1" = "bytes 0-99/100" ] ||
+		    fail "Content-Range '$1' for 100 bytes at 0 accepted" ;;
+	4??)	from_specreg && ! jq -e '.errors | length > 0' "$T/body" \
+		    >/dev/null 2>&1 && fail "Content-Range '$1': no JSON" ;;
+	*)	fail "Content-Range '$1': $STATUS" ;;
+	esac
+}
+
+# check_range RANGE CURL-ARGS...: the answer to a GET of the blob with
+# a syntactically broken Range: RANGE.
+check_range()
+{
+	_r=$1
+	shift
+	check_not5xx "$@"
+	case $STATUS in
+	200)	body_is_file "$T/blob" ;;
+	206|416|400) ;;
+	*)	fail "Range '$_r': $STATUS" ;;
+	esac
 }
 
 randfile "$T/blob" 100
@@ -48,26 +88,29 @@ for name in \
     "test%2f..%2f..%2f$CANARY" "test/.." "test/./x" ".hidden" "a//b" \
     "$long300" "$longname" "Upper/Case" "test/x%00y" "test%00" \
     "-lead" "trail-" "a..b" "a/_b" "%20a" "a%0ab"; do
-	expect_4xx --path-as-is "$V2/$name/tags/list"
-	expect_4xx --path-as-is -X POST -H 'Content-Length: 0' \
+	batch_add check_4xx -- --path-as-is "$V2/$name/tags/list"
+	batch_add check_4xx -- --path-as-is -X POST -H 'Content-Length: 0' \
 	    "$V2/$name/blobs/uploads/"
-	expect_4xx --path-as-is -X PUT -H "Content-Type: $OCI" \
+	batch_add check_4xx -- --path-as-is -X PUT -H "Content-Type: $OCI" \
 	    --data-binary "@$T/img.json" "$V2/$name/manifests/$CANARY"
-	expect_4xx --path-as-is "$V2/$name/blobs/$dblob"
+	batch_add check_4xx -- --path-as-is "$V2/$name/blobs/$dblob"
 done
-expect_4xx --path-as-is "$V2/../../../../etc/passwd"
-expect_4xx --path-as-is "$V2/test/../../$CANARY/tags/list"
+batch_add check_4xx -- --path-as-is "$V2/../../../../etc/passwd"
+batch_add check_4xx -- --path-as-is "$V2/test/../../$CANARY/tags/list"
+batch_run
 [ ${#longname} -gt 255 ] || fail "longname is only ${#longname} bytes"
 
 note "tags"
 for tag in \
     "..%2F..%2F$CANARY" "%2e%2e" ".." "." "%2e" "a%2Fb" "a%00b" "$tag129" \
     ".$CANARY" "-$CANARY" "a%20b" "a%0Ab" "%C3%A9" "a:b"; do
-	expect_4xx --path-as-is -X PUT -H "Content-Type: $OCI" \
+	batch_add check_4xx -- --path-as-is -X PUT -H "Content-Type: $OCI" \
 	    --data-binary "@$T/img.json" "$V2/$R/manifests/$tag"
-	expect_4xx --path-as-is -H "Accept: $OCI" "$V2/$R/manifests/$tag"
-	expect_4xx --path-as-is -X DELETE "$V2/$R/manifests/$tag"
+	batch_add check_4xx -- --path-as-is -H "Accept: $OCI" \
+	    "$V2/$R/manifests/$tag"
+	batch_add check_4xx -- --path-as-is -X DELETE "$V2/$R/manifests/$tag"
 done
+batch_run
 # 128 characters is the longest tag the grammar allows.
 manifest_put "$R" "$tag128" "$OCI" "$T/img.json"
 expect_status 200 -H "Accept: $OCI" "$V2/$R/manifests/$tag128"
@@ -81,20 +124,19 @@ for d in sha256:xyz "md5:d41d8cd98f00b204e9800998ecf8427e" \
     "sha512:$(head -c 64 /dev/zero | tr '\0' a)" \
     "sha256:$(head -c 60 /dev/zero | tr '\0' a)%00aaa" \
     "SHA256:$(sha256_of "$T/blob")" "sha256:${dblob#sha256:}%00"; do
-	expect_4xx --path-as-is "$V2/$R/blobs/$d"
-	expect_4xx --path-as-is -I "$V2/$R/blobs/$d"
-	expect_4xx --path-as-is -X DELETE "$V2/$R/blobs/$d"
-	expect_4xx --path-as-is "$V2/$R/manifests/$d"
-	expect_4xx --path-as-is -X PUT -H "Content-Type: $OCI" \
+	batch_add check_4xx -- --path-as-is "$V2/$R/blobs/$d"
+	batch_add check_4xx -- --path-as-is -I "$V2/$R/blobs/$d"
+	batch_add check_4xx -- --path-as-is -X DELETE "$V2/$R/blobs/$d"
+	batch_add check_4xx -- --path-as-is "$V2/$R/manifests/$d"
+	batch_add check_4xx -- --path-as-is -X PUT -H "Content-Type: $OCI" \
 	    --data-binary "@$T/img.json" "$V2/$R/manifests/$d"
-	expect_4xx --path-as-is "$V2/$R/referrers/$d"
-	expect_4xx -X POST --data-binary "@$T/blob" \
+	batch_add check_4xx -- --path-as-is "$V2/$R/referrers/$d"
+	batch_add check_4xx -- -X POST --data-binary "@$T/blob" \
 	    "$V2/$R/blobs/uploads/?digest=$d"
-	# A bad mount digest is a normal upload or a 4xx, never a mount.
-	expect_not5xx -X POST -H 'Content-Length: 0' \
+	batch_add check_no_mount "$d" -- -X POST -H 'Content-Length: 0' \
 	    "$V2/$R/blobs/uploads/?mount=$d&from=$R"
-	[ "$STATUS" != 201 ] || fail "mount=$d answered 201"
 done
+batch_run
 # A digest query on an upload.
 upload_start "$R"
 expect_4xx -X PUT --data-binary "@$T/blob" \
@@ -112,31 +154,25 @@ note "upload ids"
 for id in "..%2F..%2F$CANARY" "%2e%2e" ".." "${uid}%2F..%2F.." \
     "${uid}%00" "$(printf '%s' "$uid" | tr 'a-f0-9' 'A-F0-9')" \
     "$uid$uid" "x" "$CANARY" "%00"; do
-	expect_4xx --path-as-is "$upbase/$id"
-	expect_4xx --path-as-is -X PATCH --data-binary "@$T/blob" \
-	    "$upbase/$id"
-	expect_4xx --path-as-is -X PUT --data-binary "@$T/blob" \
+	batch_add check_4xx -- --path-as-is "$upbase/$id"
+	batch_add check_4xx -- --path-as-is -X PATCH \
+	    --data-binary "@$T/blob" "$upbase/$id"
+	batch_add check_4xx -- --path-as-is -X PUT --data-binary "@$T/blob" \
 	    "$upbase/$id?digest=$dblob"
-	expect_4xx --path-as-is -X DELETE "$upbase/$id"
+	batch_add check_4xx -- --path-as-is -X DELETE "$upbase/$id"
 done
+batch_run
 
 note "absurd Content-Range values"
 for cr in abc 5-2 -1-5 0- -5 "0-99999999999999999999999" \
     "18446744073709551615-18446744073709551615" "bytes 0-99/100" \
     "0-0" "0-200" "1-100" "0x0-0x63"; do
 	upload_start "$R"
-	call -X PATCH -H "Content-Range: $cr" \
+	batch_add check_cr "$cr" -- -X PATCH -H "Content-Range: $cr" \
 	    -H 'Content-Type: application/octet-stream' \
 	    --data-binary "@$T/blob" "$UPLOAD"
-	case $STATUS in
-	202)	# Only a range that names exactly this chunk may pass.
-		[ "$cr" = "bytes 0-99/100" ] ||
-		    fail "Content-Range '$cr' for 100 bytes at 0 accepted" ;;
-	4??)	from_specreg && ! jq -e '.errors | length > 0' "$T/body" \
-		    >/dev/null 2>&1 && fail "Content-Range '$cr': no JSON" ;;
-	*)	fail "Content-Range '$cr': $STATUS" ;;
-	esac
 done
+batch_run
 note "a Content-Range that does not match the body"
 upload_start "$R"
 expect_4xx -X PATCH -H 'Content-Range: 0-49' \
@@ -151,28 +187,25 @@ esac
 note "a final PUT whose Content-Range does not match its body"
 for cr in 0-200 0-49 5-104 abc; do
 	upload_start "$R"
-	expect_4xx -X PUT -H "Content-Range: $cr" \
+	batch_add check_4xx -- -X PUT -H "Content-Range: $cr" \
 	    -H 'Content-Type: application/octet-stream' \
 	    --data-binary "@$T/blob" "$(add_query "$UPLOAD" "digest=$dblob")"
 done
+batch_run
 
 note "absurd Range values on a blob"
 blob="$V2/$R/blobs/$dblob"
 for r in "bytes=100-" "bytes=-0" "bytes=18446744073709551615-" \
     "bytes=200-300"; do
-	expect_status 416 -H "Range: $r" "$blob"
+	batch_add check_status 416 -- -H "Range: $r" "$blob"
 done
 # Syntactically broken ranges may be ignored (RFC 9110) or refused.
 for r in "bytes=abc" "bytes=5-2" "bytes=--1" "bytes=0-1,5-4" "items=0-5" \
     "bytes=" "bytes=-99999999999999999999999" "bytes=1-2-3" "bytes = 0-5" \
     "bytes=99999999999999999999999-"; do
-	expect_not5xx -H "Range: $r" "$blob"
-	case $STATUS in
-	200)	body_is_file "$T/blob" ;;
-	206|416|400) ;;
-	*)	fail "Range '$r': $STATUS" ;;
-	esac
+	batch_add check_range "$r" -- -H "Range: $r" "$blob"
 done
+batch_run
 
 note "garbage manifests"
 head -c 3000 /dev/urandom >"$W/junk"
@@ -201,27 +234,29 @@ printf '{"schemaVersion":2,"mediaType":"%s","manifests":[{"mediaType":"%s","dige
 for f in junk deep.json truncated.json nul.json two.json layers-obj.json \
     str-version.json huge-size.json big-size.json empty-body; do
 	for mt in "$OCI" "$D2" "$OCI_INDEX"; do
-		expect_4xx -X PUT -H "Content-Type: $mt" \
+		batch_add check_4xx -- -X PUT -H "Content-Type: $mt" \
 		    --data-binary "@$W/$f" "$V2/$R/manifests/garbage"
 	done
 done
-expect_4xx -X PUT -H "Content-Type: $OCI_INDEX" \
+batch_add check_4xx -- -X PUT -H "Content-Type: $OCI_INDEX" \
     --data-binary "@$W/trav-index.json" "$V2/$R/manifests/garbage"
 note "Content-Type that is no manifest type"
 for ct in text/plain application/json application/octet-stream ''; do
-	expect_not5xx -X PUT -H "Content-Type: $ct" \
+	batch_add check_not5xx -- -X PUT -H "Content-Type: $ct" \
 	    --data-binary "@$T/img.json" "$V2/$R/manifests/ct"
 done
-expect_4xx -X PUT -H "Content-Type: text/plain" --data-binary "@$W/junk" \
-    "$V2/$R/manifests/ct"
-expect_status 404 -H "Accept: $OCI" "$V2/$R/manifests/garbage"
+batch_add check_4xx -- -X PUT -H "Content-Type: text/plain" \
+    --data-binary "@$W/junk" "$V2/$R/manifests/ct"
+batch_add check_status 404 -- -H "Accept: $OCI" "$V2/$R/manifests/garbage"
+batch_run
 
 note "query strings"
 for q in "n=abc" "n=-1" "n=99999999999999999999999" "n=" "last=%00" \
     "last=..%2F..%2F$CANARY" "n=1&n=2" "%zz" "n=1e3"; do
-	expect_not5xx "$V2/$R/tags/list?$q"
-	expect_not5xx "$V2/_catalog?$q"
+	batch_add check_not5xx -- "$V2/$R/tags/list?$q"
+	batch_add check_not5xx -- "$V2/_catalog?$q"
 done
+batch_run
 
 note "the registry still works, and nothing escaped the storage root"
 expect_status 200 "$V2/"

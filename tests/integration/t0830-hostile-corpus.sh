@@ -9,7 +9,9 @@
 # METHOD is sent as is (curl -X; HEAD uses -I).  "fcgi:METHOD" sends
 # the request in FastCGI straight to the pool (abort.py), bypassing the
 # front end's own checks; those lines are skipped when the front end
-# spawns specreg itself.  PATH is sent with --path-as-is.
+# spawns specreg itself.  PATH is sent with --path-as-is.  The lines
+# between two "fcgi:" or "@auth" lines go in order through one curl
+# (oci.sh's batch_run), each checked on its own answer.
 #
 # EXPECT lists the acceptable answers separated by " / ": "STATUS CODE"
 # (specreg answered STATUS with an OCI error body whose first code is
@@ -59,7 +61,7 @@ R=hostile/repo
 snapshot() {
 	find "$T" -path "$DATA" -prune -o -print |
 	    grep -v -e "^$T/body$" -e "^$T/headers$" -e "^$T/fcgi" -e '\.list$' \
-	    -e '\.log$' -e '\.out$' -e "^$T/tmp" -e "^$T/run" |
+	    -e '\.log$' -e '\.out$' -e "^$T/tmp" -e "^$T/run" -e "^$T/batch" |
 	    LC_ALL=C sort
 }
 
@@ -133,24 +135,6 @@ expand_tokens() {
 # trim STRING: without leading and trailing blanks.
 trim() {
 	printf '%s\n' "$1" | sed -e 's/^[[:blank:]]*//' -e 's/[[:blank:]]*$//'
-}
-
-# send_http METHOD PATH ARG...: curl, answer in $T/body and $T/headers.
-send_http() {
-	_m=$1
-	_p=$2
-	shift 2
-	set -- -s -m 60 -o "$T/body" -D "$T/headers" -w '%{http_code}' \
-	    --path-as-is -H 'Expect:' "$@"
-	if [ "$_m" = HEAD ]; then
-		set -- "$@" -I
-	else
-		set -- "$@" -X "$_m"
-	fi
-	rm -f "$T/body" "$T/headers"
-	STATUS=$(curl "$@" "$URL$_p" </dev/null) || true
-	touch "$T/body" "$T/headers"
-	[ -n "$STATUS" ] || STATUS=000
 }
 
 # send_fcgi METHOD PATH ARG...: FastCGI straight to the pool; the
@@ -259,21 +243,31 @@ run_line() {
 	done
 	case $_method in
 	fcgi:*)	[ "$FRONT_SPAWNS" = 1 ] && { SKIPPED=$((SKIPPED + 1)); return 0; }
-		send_fcgi "${_method#fcgi:}" "$_path" "$@" ;;
-	*)	send_http "$_method" "$_path" "$@" ;;
+		batch_run	# the requests before it go first
+		send_fcgi "${_method#fcgi:}" "$_path" "$@"
+		check_line "$NR" "$_method" "$_path" "$_expect" ;;
+	HEAD)	batch_add check_line "$NR" "$_method" "$_path" "$_expect" -- \
+		    -m 60 --path-as-is "$@" -I "$URL$_path" ;;
+	*)	batch_add check_line "$NR" "$_method" "$_path" "$_expect" -- \
+		    -m 60 --path-as-is "$@" -X "$_method" "$URL$_path" ;;
 	esac
+}
+
+# check_line NR METHOD PATH EXPECT [CURL-ARGS...]: check the answer to
+# line NR (in $STATUS, $T/body and $T/headers).
+check_line() {
 	RAN=$((RAN + 1))
-	_desc="$CORPUS:$NR: $_method $(printf '%s' "$_path" | cut -c1-100)"
+	[ "$SHOW" = 1 ] || ! answer_ok "$4" || return 0
+	_desc="$CORPUS:$1: $2 $(printf '%s' "$3" | cut -c1-100)"
 	if [ "$SHOW" = 1 ]; then
 		printf '%s => %s %s%s\n' "$_desc" "$STATUS" \
 		    "$(jq -r '.errors[0].code // empty' "$T/body" 2>/dev/null)" \
 		    "$(from_specreg || echo ' (front end)')"
 		return 0
 	fi
-	answer_ok "$_expect" && return 0
 	{
 		echo "$_desc"
-		echo "expected: $_expect"
+		echo "expected: $4"
 		sed 's/^/< /' "$T/headers"
 		head -c 500 "$T/body"
 		echo
@@ -350,12 +344,14 @@ while IFS= read -r line || [ -n "$line" ]; do
 	NR=$((NR + 1))
 	case $line in
 	""|"#"*)	continue ;;
-	@auth)		restart_auth
+	@auth)		batch_run
+			restart_auth
 			continue ;;
 	*@TOK*)		line=$(printf '%s\n' "$line" | expand_tokens) ;;
 	esac
 	run_line "$line"
 done <"$T/corpus.txt"
+batch_run
 echo "# $RAN requests, $SKIPPED skipped (FastCGI), $FAILED wrong answers"
 [ "$SHOW" = 1 ] && exit 0
 [ "$FAILED" = 0 ] || fail "$FAILED requests got the wrong answer (above)"
