@@ -395,33 +395,18 @@ def w_swift_direct(base, token, data, meter, path, conc, method):
     """The store's own rate: PUT (with the token) or GET (a public-read
     container) data.blobs straight to Swift at base + path/<digest>,
     conc clients, the same client code as the registries'."""
-    with open(data.path, "rb") as f:
-        edges = {}
-        for off, size, digest in data.blobs:
-            f.seek(off)
-            head = f.read(65536)
-            f.seek(off + size - 65536)
-            edges[digest] = (head, f.read(65536))
-    bufs = queue.Queue()
-    for _ in range(conc):
-        bufs.put(bytearray(BUFSZ))
+    if method == "GET":
+        return w_pull(base, data, meter, None, conc,
+                      path_of=lambda b: "%s/%s" % (path, b[2]))
 
     def one(conn, b):
         off, size, digest = b
-        if method == "PUT":
-            with open(data.path, "rb") as f:
-                st, _, body = conn.send_file(
-                    "PUT", "%s/%s" % (path, digest), f, off, size,
-                    {"X-Auth-Token": token})
-            return None if st == 201 else "PUT %s: %d %s" % (
-                digest, st, body[:200])
-        buf = bufs.get()
-        try:
-            _, err = get_blob(conn, "%s/%s" % (path, digest), buf, size,
-                              *edges[digest])
-        finally:
-            bufs.put(buf)
-        return err
+        with open(data.path, "rb") as f:
+            st, _, body = conn.send_file(
+                "PUT", "%s/%s" % (path, digest), f, off, size,
+                {"X-Auth-Token": token})
+        return None if st == 201 else "PUT %s: %d %s" % (
+            digest, st, body[:200])
 
     secs, errors = run_threads(base, conc, data.blobs, one, meter)
     return {"amount": sum(b[1] for b in data.blobs), "seconds": secs,

@@ -52,6 +52,13 @@ count()
 	grep -Ec "$1" "$T/req"
 }
 
+# counted N ERE WHAT: N lines of $T/req match ERE (all lines: ERE .).
+counted()
+{
+	_n=$(count "$2")
+	[ "$_n" = "$1" ] || fail "$3: $_n requests, not $1: $(cat "$T/req")"
+}
+
 oci_image small 1
 
 note "1. small blob push"
@@ -59,46 +66,38 @@ randfile "$T/blob" 3000
 mark
 blob_push "$R" "$T/blob" >/dev/null || fail "blob_push"
 since
-n=$(count '^HEAD /\.segments/[0-9a-f]*/')
-[ "$n" = 1 ] || fail "the push HEADed its part $n times: $(cat "$T/req")"
-n=$(count '^(HEAD|GET) /repos/|^GET [^/]*prefix%3Drepos')
-[ "$n" = 0 ] || fail "the push looked for its link: $(cat "$T/req")"
+counted 1 '^HEAD /\.segments/[0-9a-f]*/' "the push's HEADs of its part"
+counted 0 '^(HEAD|GET) /repos/|^GET [^/]*prefix%3Drepos' \
+    "the push's looks for its link"
 
 note "2. manifest PUT"
 mark
 manifest_put "$R" v1 "$OCI" "$T/small.json"
 since
-n=$(count '^GET [^/]* ')
-[ "$n" = 0 ] || fail "the manifest PUT listed $n times: $(cat "$T/req")"
-n=$(count '^PUT /\.liveness/')
-[ "$n" = 0 ] || fail "the manifest PUT marked $n young blobs: $(cat "$T/req")"
-n=$(count '^PUT /(blobs|repos/count/img/_(manifests|tags))/.* 201$')
-[ "$n" = 3 ] || fail "the manifest PUT made $n objects, not 3: $(cat "$T/req")"
-n=$(wc -l <"$T/req")
+counted 0 '^GET [^/]* ' "the manifest PUT's listings"
+counted 0 '^PUT /\.liveness/' "the manifest PUT's marks of young blobs"
+counted 3 '^PUT /(blobs|repos/count/img/_(manifests|tags))/.* 201$' \
+    "the manifest PUT's new objects"
 # config and layer: a HEAD of the blob and of the link each.
-[ "$n" = 7 ] || fail "the manifest PUT took $n requests, not 7: $(cat "$T/req")"
+counted 7 . "the manifest PUT"
 
 note "3. the same manifest to a second tag"
 mark
 manifest_put "$R" v2 "$OCI" "$T/small.json"
 since
-n=$(count '^PUT /\.liveness/')
-[ "$n" = 0 ] || fail "the second PUT marked $n young blobs: $(cat "$T/req")"
+counted 0 '^PUT /\.liveness/' "the second PUT's marks of young blobs"
 manifest_is "$R" v2 "$(digest_of "$T/small.json")" "$OCI"
 
 note "3b. a HEAD of a blob marks it"
 mark
 expect_status 200 -I "$V2/$R/blobs/$(digest_of "$T/blob")"
 since
-n=$(count '^PUT /\.liveness/blobs/')
-[ "$n" = 1 ] || fail "the HEAD wrote $n liveness records: $(cat "$T/req")"
+counted 1 '^PUT /\.liveness/blobs/' "the HEAD's liveness records"
 manifest_is "$R" v1 "$(digest_of "$T/small.json")" "$OCI"
 
 note "4. a manifest GET by tag"
 mark
 manifest_is "$R" v1 "$(digest_of "$T/small.json")" "$OCI"
 since
-n=$(wc -l <"$T/req")
-[ "$n" = 2 ] || fail "the manifest GET took $n requests, not 2: $(cat "$T/req")"
-count '^GET /repos/count/img/_tags/v1 200$' >/dev/null ||
-    fail "the GET did not read the tag: $(cat "$T/req")"
+counted 2 . "the manifest GET"
+counted 1 '^GET /repos/count/img/_tags/v1 200$' "the GET's reads of the tag"
