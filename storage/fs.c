@@ -1145,12 +1145,14 @@ static enum reg_err
 fs_use(struct stor_driver *sd, const char *path, time_t fresh,
     struct stor_stat *ss)
 {
+	time_t		now;
 	enum reg_err	rc;
 
 	if ((rc = fs_stat(sd, path, ss)) == REG_OK && ss->is_dir)
 		rc = REG_E_NOENT;
-	if (rc != REG_OK || ss->mtime >= time(NULL) ||
-	    (fresh > 0 && ss->mtime > time(NULL) - fresh))
+	now = time(NULL);
+	if (rc != REG_OK || ss->mtime >= now ||
+	    (fresh > 0 && ss->mtime > now - fresh))
 		return (rc);
 	if ((rc = fs_touch(sd, path)) == REG_OK)
 		rc = fs_stat(sd, path, ss);

@@ -1082,7 +1082,9 @@ s3d_close(struct stor_driver *sd)
 	.close = s3d_close
 
 /* The store decides the caps: with create-only writes, or without. */
-static const struct stor_ops s3_ops_excl = { S3D_OPS(STOR_CAP_EXCL | STOR_CAP_REMOTE) };
+static const struct stor_ops s3_ops_excl = {
+	S3D_OPS(STOR_CAP_EXCL | STOR_CAP_REMOTE)
+};
 static const struct stor_ops s3_ops = { S3D_OPS(STOR_CAP_REMOTE) };
 
 /* A key from the file, else from the environment; NULL if neither. */

@@ -67,7 +67,8 @@
  * it was written by a section that started after the barrier: that
  * section touched the blob, so its mtime is >= epoch > epoch - grace
  * (or found it younger than half the grace: > epoch - grace/2, see
- * below), and the second look under the exclusive lock keeps it.  Sections and deletions exclude each other (shared against
+ * below), and the second look under the exclusive lock keeps it.
+ * Sections and deletions exclude each other (shared against
  * exclusive), so a section that runs after the deletion finds the blob
  * missing and fails: a manifest PUT never succeeds pointing at a
  * removed blob.  mtimes have a one-second resolution and the

@@ -525,17 +525,25 @@ sw_stage_begin(struct swift_stage *sg, uint64_t off)
 	return (err);
 }
 
+/* ".segments/<uuid>/<off>": the part of the set that begins at "off". */
+static void
+sw_part_path(struct buf *out, const char *uuid, uint64_t off)
+{
+	char	name[SWIFT_PART_DIGITS + 1];
+
+	snprintf(name, sizeof(name), "%0*llu", SWIFT_PART_DIGITS,
+	    (unsigned long long)off);
+	sw_set_path(out, uuid, name);
+}
+
 /* Start the part that begins at "off". */
 static enum reg_err
 sw_part_open(struct swift_stage *sg, uint64_t off)
 {
 	struct buf	path = BUF_INIT;
-	char		name[SWIFT_PART_DIGITS + 1];
 	enum reg_err	err;
 
-	snprintf(name, sizeof(name), "%0*llu", SWIFT_PART_DIGITS,
-	    (unsigned long long)off);
-	sw_set_path(&path, sg->uuid, name);
+	sw_part_path(&path, sg->uuid, off);
 	err = swift_put_open(sw(sg->base.sd), path.buf, SWIFT_EXCL, &sg->put);
 	buf_release(&path);
 	if (err == REG_OK)
@@ -1345,11 +1353,9 @@ sw_url_target(struct swift *s, const char *path, struct buf *out)
 {
 	struct swift_stat	st, part;
 	struct buf		first = BUF_INIT;
-	char			name[SWIFT_PART_DIGITS + 1];
 
 	if (swift_head(s, path, &st) == REG_OK && st.slo && st.set[0] != '\0') {
-		snprintf(name, sizeof(name), "%0*d", SWIFT_PART_DIGITS, 0);
-		sw_set_path(&first, st.set, name);
+		sw_part_path(&first, st.set, 0);
 		if (swift_head(s, first.buf, &part) == REG_OK &&
 		    !part.slo && part.size == st.size) {
 			buf_addstr(out, first.buf);
